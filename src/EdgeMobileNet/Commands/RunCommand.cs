@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace EdgeMobileNet.Commands;
+
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("run", "not implemented yet");
+        command.SetAction(_ => { Console.Error.WriteLine("not implemented yet"); return 1; });
+        return command;
+    }
+}
