@@ -18,7 +18,7 @@ public sealed record NpyArray(int[] Shape, float[]? Float32, byte[]? UInt8)
 /// </summary>
 public static class Npy
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads a .npy file; errors name the file and what is wrong.</summary>
     public static NpyArray Read(string path)
