@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeMobileNet.Vision;
 
@@ -70,9 +71,14 @@ internal sealed class BilinearResampler
         int taps = bank.MaxTaps;
         int srcStride = source.Stride;
         int outStride = outWidth * 3;
-        fixed (byte* src = source.Pixels, dst = rows)
+        byte[] pixels = source.Pixels;
+        fixed (byte* src = pixels, dst = rows)
         fixed (int* weights = bank.Weights, first = bank.First, count = bank.Count)
         {
+            // The vector path reads 4 bytes per pixel (RGB plus the next pixel's red, weighted into a discarded lane),
+            // so the very last pixel of the buffer must go through the scalar path.
+            byte* safeEnd = src + pixels.Length - 3;
+            bool vector = Vector128.IsHardwareAccelerated;
             for (var r = 0; r < rowCount; r++)
             {
                 byte* inRow = src + ((long)(rowFirst + r) * srcStride);
@@ -82,6 +88,22 @@ internal sealed class BilinearResampler
                 {
                     byte* p = inRow + (first[x] * 3);
                     int n = count[x];
+                    if (vector && p + ((n - 1) * 3) < safeEnd)
+                    {
+                        var acc = Vector128.Create(FilterBank.Half);
+                        for (var t = 0; t < n; t++, p += 3)
+                        {
+                            var rgbx = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(p)).AsByte())).AsInt32();
+                            acc += rgbx * k[t];
+                        }
+
+                        acc = Vector128.Min(Vector128.Max(acc >> FilterBank.PrecisionBits, Vector128<int>.Zero), Vector128.Create(255));
+                        outPixel[0] = (byte)acc.GetElement(0);
+                        outPixel[1] = (byte)acc.GetElement(1);
+                        outPixel[2] = (byte)acc.GetElement(2);
+                        continue;
+                    }
+
                     int s0 = FilterBank.Half, s1 = FilterBank.Half, s2 = FilterBank.Half;
                     for (var t = 0; t < n; t++, p += 3)
                     {
