@@ -23,6 +23,8 @@ public static class PixelConverter
     private static readonly int[] GreenFromU = BuildTable(v => -GU * (v - 128));
     private static readonly int[] GreenFromV = BuildTable(v => -GV * (v - 128));
     private static readonly int[] BlueFromU = BuildTable(v => BU * (v - 128));
+    private static readonly byte[] ClampTable = BuildClampTable();
+    private const int ClampOffset = 1024;
 
     // BT.601: Kr = 0.299, Kb = 0.114. Limited range scales luma by 255/219 and chroma by 255/224.
     private const double Kr = 0.299, Kb = 0.114, Kg = 1 - Kr - Kb;
@@ -74,59 +76,97 @@ public static class PixelConverter
         }
     }
 
-    private static void Planar(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb, bool interleaved)
+    // Chroma terms are computed once per pixel pair; clamping is a table lookup, so the inner loop has no branches.
+    private static unsafe void Planar(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb, bool interleaved)
     {
         int cw = (width + 1) / 2, ch = (height + 1) / 2;
-        var luma = frame[..(width * height)];
-        var chroma = frame[(width * height)..];
-        for (var y = 0; y < height; y++)
+        fixed (byte* src = frame, dst = rgb)
+        fixed (int* lt = LumaTable, rv = RedFromV, gu = GreenFromU, gv = GreenFromV, bu = BlueFromU)
+        fixed (byte* clampTable = ClampTable)
         {
-            var yRow = luma.Slice(y * width, width);
-            var outRow = rgb.Slice(y * width * 3, width * 3);
-            if (interleaved)
+            byte* clamp = clampTable + ClampOffset;
+            byte* chroma = src + ((long)width * height);
+            for (var y = 0; y < height; y++)
             {
-                var uvRow = chroma.Slice(y / 2 * cw * 2, cw * 2);
-                for (var x = 0; x < width; x++)
+                byte* yRow = src + ((long)y * width);
+                byte* o = dst + ((long)y * width * 3);
+                byte* uRow, vRow;
+                int step;
+                if (interleaved)
                 {
-                    Pixel(yRow[x], uvRow[x & ~1], uvRow[(x & ~1) + 1], outRow.Slice(x * 3, 3));
+                    uRow = chroma + ((long)(y >> 1) * cw * 2);
+                    vRow = uRow + 1;
+                    step = 2;
                 }
-            }
-            else
-            {
-                var uRow = chroma.Slice(y / 2 * cw, cw);
-                var vRow = chroma.Slice((cw * ch) + (y / 2 * cw), cw);
-                for (var x = 0; x < width; x++)
+                else
                 {
-                    Pixel(yRow[x], uRow[x >> 1], vRow[x >> 1], outRow.Slice(x * 3, 3));
+                    uRow = chroma + ((long)(y >> 1) * cw);
+                    vRow = chroma + ((long)cw * ch) + ((long)(y >> 1) * cw);
+                    step = 1;
+                }
+
+                for (var x = 0; x < width; x += 2, uRow += step, vRow += step, o += 6)
+                {
+                    int r = rv[*vRow], g = gu[*uRow] + gv[*vRow], b = bu[*uRow];
+                    int l = lt[yRow[x]] + Round;
+                    o[0] = clamp[(l + r) >> Bits];
+                    o[1] = clamp[(l + g) >> Bits];
+                    o[2] = clamp[(l + b) >> Bits];
+                    if (x + 1 < width)
+                    {
+                        l = lt[yRow[x + 1]] + Round;
+                        o[3] = clamp[(l + r) >> Bits];
+                        o[4] = clamp[(l + g) >> Bits];
+                        o[5] = clamp[(l + b) >> Bits];
+                    }
                 }
             }
         }
     }
 
-    private static void Yuyv(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb)
+    private static unsafe void Yuyv(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb)
     {
         int rowBytes = (width + 1) / 2 * 4;
-        for (var y = 0; y < height; y++)
+        fixed (byte* src = frame, dst = rgb)
+        fixed (int* lt = LumaTable, rv = RedFromV, gu = GreenFromU, gv = GreenFromV, bu = BlueFromU)
+        fixed (byte* clampTable = ClampTable)
         {
-            var row = frame.Slice(y * rowBytes, rowBytes);
-            var outRow = rgb.Slice(y * width * 3, width * 3);
-            for (var x = 0; x < width; x++)
+            byte* clamp = clampTable + ClampOffset;
+            for (var y = 0; y < height; y++)
             {
-                var pair = (x >> 1) * 4;
-                Pixel(row[pair + ((x & 1) * 2)], row[pair + 1], row[pair + 3], outRow.Slice(x * 3, 3));
+                byte* p = src + ((long)y * rowBytes);
+                byte* o = dst + ((long)y * width * 3);
+                for (var x = 0; x < width; x += 2, p += 4, o += 6)
+                {
+                    int u = p[1], v = p[3];
+                    int r = rv[v], g = gu[u] + gv[v], b = bu[u];
+                    int l = lt[p[0]] + Round;
+                    o[0] = clamp[(l + r) >> Bits];
+                    o[1] = clamp[(l + g) >> Bits];
+                    o[2] = clamp[(l + b) >> Bits];
+                    if (x + 1 < width)
+                    {
+                        l = lt[p[2]] + Round;
+                        o[3] = clamp[(l + r) >> Bits];
+                        o[4] = clamp[(l + g) >> Bits];
+                        o[5] = clamp[(l + b) >> Bits];
+                    }
+                }
             }
         }
     }
 
-    private static void Pixel(byte y, byte u, byte v, Span<byte> rgb)
+    private static byte[] BuildClampTable()
     {
-        var l = LumaTable[y] + Round;
-        rgb[0] = Clamp((l + RedFromV[v]) >> Bits);
-        rgb[1] = Clamp((l + GreenFromU[u] + GreenFromV[v]) >> Bits);
-        rgb[2] = Clamp((l + BlueFromU[u]) >> Bits);
-    }
+        // Sums span about -280..+540 before clamping; the table covers -1024..+1023 with room to spare.
+        var table = new byte[2 * ClampOffset];
+        for (var i = 0; i < table.Length; i++)
+        {
+            table[i] = (byte)Math.Clamp(i - ClampOffset, 0, 255);
+        }
 
-    private static byte Clamp(int v) => (byte)(v < 0 ? 0 : v > 255 ? 255 : v);
+        return table;
+    }
 
     private static int[] BuildTable(Func<int, double> value)
     {
