@@ -88,6 +88,18 @@ public class ImageDecoderTests
         Assert.Equal(colours.SelectMany(c => new[] { (byte)c.Item1, (byte)c.Item2, (byte)c.Item3 }), image.Pixels);
     }
 
+    [Fact]
+    public void Grayscale_png_becomes_grey_rgb()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(4, 1, SKColorType.Gray8, SKAlphaType.Opaque));
+        byte[] levels = [0, 17, 128, 255];
+        System.Runtime.InteropServices.Marshal.Copy(levels, 0, bitmap.GetPixels(), levels.Length);
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+
+        var image = ImageDecoder.Decode(png.AsSpan(), "gray.png");
+        Assert.Equal(levels.SelectMany(v => new[] { v, v, v }), image.Pixels);
+    }
+
     // Stored image (64x32): red top-left, green top-right, blue bottom-left, white bottom-right quadrant.
     // Expected upright quadrants (TL, TR, BL, BR) per EXIF orientation, worked out from the tag's definition.
     [Theory]
