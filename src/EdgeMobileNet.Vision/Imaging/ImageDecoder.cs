@@ -9,6 +9,9 @@ namespace EdgeMobileNet.Vision;
 /// the result matches the Python reference pipeline.</summary>
 public static class ImageDecoder
 {
+    /// <summary>Largest image accepted (pixels); a decoded frame of this size already takes 400 MB as RGBA.</summary>
+    public const long MaxPixels = 100_000_000;
+
     /// <summary>Decodes a file. Throws <see cref="Inference.EdgeMobileNetException"/> naming the file when it is
     /// missing or not a decodable image.</summary>
     public static RgbImage Decode(string path) => Decode(ReadFile(path), path);
@@ -63,6 +66,11 @@ public static class ImageDecoder
         if (size.Width <= 0 || size.Height <= 0)
         {
             throw NotDecodable(name, $"invalid dimensions {size.Width}x{size.Height}");
+        }
+
+        if ((long)size.Width * size.Height > MaxPixels)
+        {
+            throw NotDecodable(name, $"{size.Width}x{size.Height} is larger than the {MaxPixels / 1_000_000} megapixel limit");
         }
 
         if (minShortSide > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)

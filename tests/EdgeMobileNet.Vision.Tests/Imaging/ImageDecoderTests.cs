@@ -62,6 +62,25 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void Header_claiming_a_huge_image_is_refused_before_allocating()
+    {
+        // A 54-byte BMP header announcing 20000x20000 pixels at 24 bits, with no pixel data behind it.
+        var bmp = new byte[54];
+        "BM"u8.CopyTo(bmp);
+        BitConverter.TryWriteBytes(bmp.AsSpan(2), 54 + (20000 * 60000));
+        BitConverter.TryWriteBytes(bmp.AsSpan(10), 54);     // pixel data offset
+        BitConverter.TryWriteBytes(bmp.AsSpan(14), 40);     // BITMAPINFOHEADER
+        BitConverter.TryWriteBytes(bmp.AsSpan(18), 20000);  // width
+        BitConverter.TryWriteBytes(bmp.AsSpan(22), 20000);  // height
+        BitConverter.TryWriteBytes(bmp.AsSpan(26), (short)1);
+        BitConverter.TryWriteBytes(bmp.AsSpan(28), (short)24);
+
+        var ex = Assert.Throws<EdgeMobileNetException>(() => ImageDecoder.Decode(bmp, "huge.bmp"));
+        Assert.StartsWith("huge.bmp: not a decodable image (", ex.Message);
+        TestContext.Current.TestOutputHelper?.WriteLine(ex.Message);
+    }
+
+    [Fact]
     public void Shared_photos_decode_at_their_catalogued_sizes()
     {
         // Sizes from the asset manifest.
