@@ -5,9 +5,11 @@ using Xunit;
 
 namespace EdgeMobileNet.Vision.Tests.Frames;
 
-public class PixelConverterTests
+public sealed class PixelConverterTests : IDisposable
 {
     private readonly string _dir = TestAssets.NewTempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     public static TheoryData<PixelFormat> Formats => new(Enum.GetValues<PixelFormat>());
 

@@ -6,9 +6,11 @@ using Xunit;
 
 namespace EdgeMobileNet.Vision.Tests.Imaging;
 
-public class ImageDecoderTests
+public sealed class ImageDecoderTests : IDisposable
 {
     private readonly string _dir = TestAssets.NewTempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void Missing_file_is_named()

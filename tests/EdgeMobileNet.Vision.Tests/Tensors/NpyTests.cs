@@ -7,9 +7,11 @@ using Xunit;
 
 namespace EdgeMobileNet.Vision.Tests.Tensors;
 
-public class NpyTests
+public sealed class NpyTests : IDisposable
 {
     private readonly string _dir = TestAssets.NewTempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void Float32_round_trip_keeps_shape_and_bits()
