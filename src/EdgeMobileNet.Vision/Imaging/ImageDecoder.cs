@@ -22,7 +22,7 @@ public static class ImageDecoder
     /// <summary>
     /// Decodes a file, letting the JPEG decoder downscale by 1/2, 1/4 or 1/8 (IDCT scaling) when the image's shorter
     /// side is at least twice <paramref name="minShortSide"/>; the result keeps a shorter side of at least
-    /// <paramref name="minShortSide"/>. Several times faster for big camera stills, but the pixels then differ from a
+    /// <paramref name="minShortSide"/>. About 2–3× faster for big camera stills, but the pixels then differ from a
     /// full decode, so accuracy comparisons against a reference pipeline must use <see cref="Decode(string)"/>.
     /// </summary>
     public static RgbImage DecodeForTarget(string path, int minShortSide)
