@@ -133,12 +133,7 @@ public sealed class PixelConverterTests : IDisposable
     {
         var frame = new byte[FrameGeometry.BytesPerFrame(format, 64, 48)];
         var rgb = new RgbImage(64, 48);
-        PixelConverter.ToRgb(frame, format, 64, 48, rgb);
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        PixelConverter.ToRgb(frame, format, 64, 48, rgb);
-        PixelConverter.ToRgb(frame, format, 64, 48, rgb);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateIsAllocationFree(() => PixelConverter.ToRgb(frame, format, 64, 48, rgb));
     }
 
     [Fact]

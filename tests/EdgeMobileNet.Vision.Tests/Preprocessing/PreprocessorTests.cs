@@ -112,15 +112,7 @@ public class PreprocessorTests
         var pre = new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet);
         var frame = TestImages.Noisy(640, 480, seed: 1);
         var tensor = new float[3 * 224 * 224];
-        pre.Run(frame, tensor); // first call builds the filter banks and the scratch rows
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 5; i++)
-        {
-            pre.Run(frame, tensor);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateIsAllocationFree(() => pre.Run(frame, tensor));
     }
 
     [Fact]
@@ -130,13 +122,11 @@ public class PreprocessorTests
         var a = TestImages.Noisy(640, 480, seed: 1);
         var b = TestImages.Noisy(1280, 720, seed: 2);
         var tensor = new float[3 * 224 * 224];
-        pre.Run(a, tensor);
-        pre.Run(b, tensor);
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        pre.Run(a, tensor);
-        pre.Run(b, tensor);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateIsAllocationFree(() =>
+        {
+            pre.Run(a, tensor);
+            pre.Run(b, tensor);
+        });
     }
 
     [Fact]
