@@ -143,6 +143,8 @@ public class PreprocessorTests
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { Std = [1f, 0f, 1f] }));
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { Mean = [0.5f] }));
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = 0.9f }));
+        Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = float.NaN }));
+        Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = 1e30f }));
 
         var pre = new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet);
         var ex = Assert.Throws<ArgumentException>(() => pre.Run(new RgbImage(300, 300), new float[100]));
