@@ -16,7 +16,7 @@ public sealed class BenchCommandTests
     public void JsonReportForOnnxRuntimeAtTwoThreadCounts()
     {
         var outcome = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--engine", "ort", "--threads", "1,2",
-            "--warmup", "2", "--iterations", "8", "--json");
+            "--warmup", "10", "--iterations", "40", "--json");
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
         Assert.Empty(outcome.Stderr); // progress goes to a terminal only
         var root = JsonDocument.Parse(outcome.Stdout).RootElement;
@@ -26,14 +26,15 @@ public sealed class BenchCommandTests
         foreach (var r in results)
         {
             Assert.Equal("ort", r.GetProperty("engine").GetString());
-            Assert.Equal(8, r.GetProperty("iterations").GetInt32());
+            Assert.Equal(40, r.GetProperty("iterations").GetInt32());
             var min = r.GetProperty("min_ms").GetDouble();
             var median = r.GetProperty("median_ms").GetDouble();
             var p90 = r.GetProperty("p90_ms").GetDouble();
             Assert.True(min > 0 && min <= median && median <= p90, r.ToString());
 
-            // Measured 352 B/run (ONNX Runtime's per-call handle arrays); a per-run output tensor alone would be 4000 B.
-            Assert.InRange(r.GetProperty("alloc_bytes_per_run").GetDouble(), 0, 1024);
+            // Measured 352 B/run (ONNX Runtime's per-call handle arrays); a per-run output tensor alone would add
+            // 4000 B. The slack absorbs a one-off runtime allocation (~23 KB seen once) spread over the 40 runs.
+            Assert.InRange(r.GetProperty("alloc_bytes_per_run").GetDouble(), 0, 2048);
             Assert.False(r.TryGetProperty("ratio_to_first", out _)); // one engine: nothing to compare
             Assert.False(r.TryGetProperty("peak_activation_bytes", out _)); // ONNX Runtime does not report its arena
         }

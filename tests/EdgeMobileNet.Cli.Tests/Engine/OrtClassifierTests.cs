@@ -58,23 +58,26 @@ public sealed class OrtClassifierTests
     {
         using var classifier = OrtClassifier.Load(TestAssets.ZooInt8, Ort);
         classifier.InputBuffer.Fill(0.5f);
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 10; i++)
         {
             classifier.Run();
         }
 
-        const int runs = 20;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < runs; i++)
+        // Per-run deltas on this thread: other tests allocate on their own threads. The median ignores one-off
+        // runtime work that can land inside a run while tiered compilation settles under load.
+        var deltas = new long[41];
+        for (var i = 0; i < deltas.Length; i++)
         {
+            var before = GC.GetAllocatedBytesForCurrentThread();
             classifier.Run();
+            deltas[i] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        var perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)runs;
+        Array.Sort(deltas);
 
         // ONNX Runtime's managed Run wrapper allocates a few small handle arrays per call (measured 352 B here). A
         // fresh output tensor would be at least 4000 B (1000 floats), so this bound catches any per-run tensor.
-        Assert.InRange(perRun, 0, 1024);
+        Assert.InRange(deltas[deltas.Length / 2], 0, 1024);
     }
 
     [Fact]
