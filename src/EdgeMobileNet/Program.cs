@@ -13,6 +13,12 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        return CliHost.Invoke(CreateRoot(), args, stdout, stderr);
+    }
+
+    /// <summary>The command tree; every verb lives in its own file under Commands/.</summary>
+    internal static RootCommand CreateRoot()
+    {
         var root = new RootCommand("EdgeMobileNet: MobileNet classification at the edge (camera → classifier → GPIO and MQTT)");
         root.Options.Add(GlobalOptions.CreateVerbose());
         root.Subcommands.Add(ClassifyCommand.Create());
@@ -20,6 +26,6 @@ public static class Program
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
-        return CliHost.Invoke(root, args, stdout, stderr);
+        return root;
     }
 }

@@ -15,16 +15,21 @@ internal static class CliHost
 
     private static readonly string[] HelpTokens = ["-h", "--help", "-?", "/?", "/h", "--version"];
 
-    public static int Invoke(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Parses a command line. No verb means the station: `edgemobilenet [options]` is `edgemobilenet run [options]`,
+    /// so a service unit needs no verb; only help and version requests stay with the root.
+    /// </summary>
+    public static ParseResult Parse(RootCommand root, string[] args)
     {
         var parsed = root.Parse(args);
+        return parsed.CommandResult.Command == root && !args.Any(a => HelpTokens.Contains(a, StringComparer.Ordinal))
+            ? root.Parse(["run", .. args])
+            : parsed;
+    }
 
-        // No verb means the station: `edgemobilenet [--config x]` behaves as `edgemobilenet run [--config x]`.
-        if (parsed.CommandResult.Command == root && !args.Any(a => HelpTokens.Contains(a, StringComparer.Ordinal)))
-        {
-            parsed = root.Parse(["run", .. args]);
-        }
-
+    public static int Invoke(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var parsed = Parse(root, args);
         if (parsed.Errors.Count > 0)
         {
             stderr.WriteLine($"edgemobilenet: {OneLine(parsed.Errors[0].Message)}");
