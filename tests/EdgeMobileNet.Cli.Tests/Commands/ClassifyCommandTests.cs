@@ -91,6 +91,20 @@ public sealed class ClassifyCommandTests
     }
 
     [Fact]
+    public void JsonLogitsRoundTripBitForBit()
+    {
+        var tensor = Models.ReferenceInputs().First(r => r.OutputStem == "imagenet_finch").Input;
+        var outcome = CliRun.InProcess("classify", "--model", TestAssets.DerivedFloat, "--engine", "ort", "--json", "--logits", tensor);
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var printed = JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results")[0].GetProperty("logits")
+            .EnumerateArray().Select(v => v.GetSingle()).ToArray();
+
+        using var classifier = Inference.Engines.OnnxRuntime.OrtClassifier.Load(TestAssets.DerivedFloat, new() { Engine = "ort" });
+        NpyFile.ReadFloat32(tensor).Data.CopyTo(classifier.InputBuffer);
+        Assert.Equal(classifier.Run().ToArray(), printed);
+    }
+
+    [Fact]
     public void PlainLabelsFileAndIndexLabels()
     {
         var tensor = Models.ReferenceInputs().First(r => r.OutputStem == "dog").Input;
