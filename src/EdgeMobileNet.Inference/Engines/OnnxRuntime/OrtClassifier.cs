@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
-using Google.Protobuf;
+using EdgeMobileNet.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -235,7 +235,7 @@ public sealed partial class OrtClassifier : IClassifier
         {
             isProbability = OnnxGraphScan.Read(path).IsSoftmaxOutput(name);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (OnnxFormatException e)
         {
             throw new ModelLoadException(path, $"cannot read the graph: {OrtRuntime.OneLine(e.Message)}", e);
         }
