@@ -24,6 +24,24 @@ internal interface IConvKernels
         Span<float> output);
 
     /// <summary>
+    /// Pointwise (1x1, stride 1, no padding, one group) float convolution computed in MLAS's SGEMM order so a
+    /// DequantizeLinear -> Conv -> QuantizeLinear group that ONNX Runtime leaves in float rounds identically: the
+    /// reduction is split into blocks of <paramref name="strideK"/> input channels, each block a fused multiply-add
+    /// chain from zero in channel order, blocks summed in order, then the bias added, then the clamp. Every
+    /// implementation must give exactly these bits.
+    /// </summary>
+    void PointwiseFloatMlasOrder(
+        in ConvShape shape,
+        int strideK,
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias,
+        float lo,
+        float hi,
+        Span<float> block,
+        Span<float> output);
+
+    /// <summary>
     /// Quantised convolution, NHWC, uint8 activations (int8 ones arrive shifted by +128, see docs), weights already
     /// minus their zero point. Accumulates in int32 from <paramref name="bias"/> and requantises each output channel
     /// with <see cref="Requantization.Requantize"/>. <paramref name="accumulator"/> holds at least OutC ints.

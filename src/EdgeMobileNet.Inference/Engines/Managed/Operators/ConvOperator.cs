@@ -13,6 +13,8 @@ internal sealed class ConvOperator : Operator
     private readonly float _lo;
     private readonly float _hi;
     private readonly TensorSlot? _residual;
+    private readonly int _mlasStrideK;
+    private readonly float[] _block;
 
     public ConvOperator(
         string name,
@@ -24,9 +26,12 @@ internal sealed class ConvOperator : Operator
         float hi,
         TensorSlot input,
         TensorSlot? residual,
-        TensorSlot output)
+        TensorSlot output,
+        int mlasStrideK = 0)
         : base(name, residual is null ? [input] : [input, residual], output)
     {
+        _mlasStrideK = mlasStrideK;
+        _block = new float[mlasStrideK > 0 ? shape.OutC : 0];
         _kernels = kernels;
         _shape = shape;
         _weights = packedWeights;
@@ -38,7 +43,14 @@ internal sealed class ConvOperator : Operator
 
     public override long WeightBytes => (_weights.Length + _bias.Length) * 4L;
 
-    public override void Run(Arena arena) =>
+    public override void Run(Arena arena)
+    {
+        if (_mlasStrideK > 0)
+        {
+            _kernels.PointwiseFloatMlasOrder(_shape, _mlasStrideK, arena.Floats(Inputs[0]), _weights, _bias, _lo, _hi, _block, arena.Floats(Output!));
+            return;
+        }
+
         _kernels.ConvFloat(
             _shape,
             arena.Floats(Inputs[0]),
@@ -48,4 +60,32 @@ internal sealed class ConvOperator : Operator
             _hi,
             _residual is null ? ReadOnlySpan<float>.Empty : arena.Floats(_residual),
             arena.Floats(Output!));
+    }
+
+    /// <summary>
+    /// The reduction block MLAS's SGEMM uses for an N x K problem (N output pixels, K input channels): 128 by 128
+    /// panels, widened along N when K is small and deepened along K when N is small.
+    /// </summary>
+    public static int MlasStrideK(int n, int k)
+    {
+        int strideN = 128, strideK = 128;
+        if (n >= k)
+        {
+            while (strideK / 2 >= k)
+            {
+                strideN *= 2;
+                strideK /= 2;
+            }
+        }
+        else
+        {
+            while (strideN > 16 && strideN / 2 >= n)
+            {
+                strideK *= 2;
+                strideN /= 2;
+            }
+        }
+
+        return strideK;
+    }
 }

@@ -28,6 +28,17 @@ internal sealed class ExecutionPlan
 
     public long WeightBytes => Operators.Sum(o => o.WeightBytes);
 
+    /// <summary>Runs the plan calling <paramref name="after"/> after each operator (diagnostics: inspect slots
+    /// before the arena reuses them).</summary>
+    public void Run(Action<Operator> after)
+    {
+        foreach (var op in Operators)
+        {
+            op.Run(Arena);
+            after(op);
+        }
+    }
+
     public void Run()
     {
         foreach (var op in Operators)

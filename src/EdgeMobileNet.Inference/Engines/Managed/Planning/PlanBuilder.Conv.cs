@@ -108,9 +108,18 @@ internal sealed partial class PlanBuilder
             last = add.Output;
         }
 
+        // A DQ -> Conv -> Q group ONNX Runtime keeps in float is rounded to integers right after, so follow its
+        // SGEMM summation order exactly for the pointwise case (the only kind MobileNets leave in float).
+        var mlasOrder = x.Producer?.OpType == "DequantizeLinear" && residual is null && IsPointwise(shape)
+            ? ConvOperator.MlasStrideK(shape.OutH * shape.OutW, shape.InC)
+            : 0;
         var packed = PackConv(w, m, wv.Shape[1], wv.Shape[2], wv.Shape[3]);
-        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32)));
+        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32), mlasOrder));
     }
+
+    private static bool IsPointwise(ConvShape s) =>
+        s.KH == 1 && s.KW == 1 && s.StrideH == 1 && s.StrideW == 1 && s.PadTop == 0 && s.PadLeft == 0 && s.Groups == 1
+        && s.OutH == s.InH && s.OutW == s.InW;
 
     /// <summary>
     /// The other operand of an Add that only consumes <paramref name="v"/>, when it can be added in the conv epilogue:

@@ -82,6 +82,50 @@ internal sealed class ScalarConvKernels : IConvKernels
         }
     }
 
+    public void PointwiseFloatMlasOrder(
+        in ConvShape s,
+        int strideK,
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias,
+        float lo,
+        float hi,
+        Span<float> block,
+        Span<float> output)
+    {
+        var cout = s.OutC;
+        var k = s.InC;
+        var tmp = block[..cout];
+        for (var p = 0; p < s.OutH * s.OutW; p++)
+        {
+            var x = input.Slice(p * k, k);
+            var acc = output.Slice(p * cout, cout);
+            for (var k0 = 0; k0 < k; k0 += strideK)
+            {
+                var chain = k0 == 0 ? acc : tmp;
+                chain.Clear();
+                var end = Math.Min(k, k0 + strideK);
+                for (var c = k0; c < end; c++)
+                {
+                    FusedScaleAdd(chain, x[c], weights.Slice(c * cout, cout));
+                }
+
+                if (k0 > 0)
+                {
+                    for (var m = 0; m < cout; m++)
+                    {
+                        acc[m] += tmp[m];
+                    }
+                }
+            }
+
+            for (var m = 0; m < cout; m++)
+            {
+                acc[m] = Math.Clamp(acc[m] + bias[m], lo, hi);
+            }
+        }
+    }
+
     public void ConvQuant(
         in ConvShape s,
         ReadOnlySpan<byte> input,
@@ -199,6 +243,29 @@ internal sealed class ScalarConvKernels : IConvKernels
         for (; i < acc.Length; i++)
         {
             acc[i] += x * w[i];
+        }
+    }
+
+    /// <summary>acc[i] = fma(x, w[i], acc[i]) with a single rounding, vectorised or not.</summary>
+    private static void FusedScaleAdd(Span<float> acc, float x, ReadOnlySpan<float> w)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var vx = new Vector<float>(x);
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] = Vector.FusedMultiplyAdd(vx, vw[v], va[v]);
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] = MathF.FusedMultiplyAdd(x, w[i], acc[i]);
         }
     }
 
