@@ -37,10 +37,15 @@ public static class StationHost
     {
         ArgumentNullException.ThrowIfNull(launch);
         IHost? host = null;
+        var started = false;
         try
         {
             host = Build(launch);
+
+            // Validate before any service is constructed, so bad settings give one line and nothing half-starts.
+            _ = host.Services.GetRequiredService<IOptions<Configuration.StationOptions>>().Value;
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             return host.Services.GetRequiredService<StationState>().ExitCode;
         }
@@ -51,7 +56,7 @@ public static class StationHost
         }
         finally
         {
-            if (host is not null)
+            if (host is not null && started)
             {
                 try
                 {
@@ -62,8 +67,9 @@ public static class StationHost
                     // Already stopped.
                 }
 
-                host.Dispose();
             }
+
+            host?.Dispose();
         }
     }
 
@@ -98,6 +104,8 @@ public static class StationHost
         config.AddInMemoryCollection(launch.Overrides);
 
         builder.Logging.AddConfiguration(config.GetSection("Logging"));
+        // Start-up failures are reported as one line by RunAsync; the host's own stack trace adds nothing for users.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
