@@ -34,8 +34,8 @@ internal sealed class OutputBank : IDisposable
     {
         foreach (var output in _outputs)
         {
+            // Opening with an initial value drives the pin before it becomes an output: no glitch to the active level.
             _controller.OpenPin(output.Pin, PinMode.Output, output.Inactive);
-            _controller.Write(output.Pin, output.Inactive);
         }
 
         lock (_gate)
