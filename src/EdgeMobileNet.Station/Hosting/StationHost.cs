@@ -96,7 +96,14 @@ public static class StationHost
 
         if (launch.Demo)
         {
-            config.AddInMemoryCollection(Demo.DemoSetup.Prepare(config["Station:CacheDir"] ?? ""));
+            // The cache folder may itself come from any source, including those added below.
+            var cacheDir = new ConfigurationBuilder()
+                .AddConfiguration(config)
+                .AddEnvironmentVariables(EnvironmentPrefix)
+                .AddCommandLine([.. launch.ConfigArgs])
+                .AddInMemoryCollection(launch.Overrides)
+                .Build()["Station:CacheDir"];
+            config.AddInMemoryCollection(Demo.DemoSetup.Prepare(cacheDir ?? ""));
         }
 
         config.AddEnvironmentVariables(EnvironmentPrefix);

@@ -23,7 +23,6 @@ internal sealed class MqttRecorder : IAsyncDisposable
             .WithTcpServer("127.0.0.1", port)
             .WithClientId("recorder-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanSession(!persistentSession)
-            .WithSessionExpiryInterval(persistentSession ? 3600u : 0u)
             .Build();
         _client.ApplicationMessageReceivedAsync += e =>
         {
