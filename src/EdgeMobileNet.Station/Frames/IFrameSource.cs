@@ -10,6 +10,6 @@ internal interface IFrameSource
     /// <summary>Short description for logs, e.g. "pipe 160x120 I420".</summary>
     string Description { get; }
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> fires; returns normally when a finite source ends.</summary>
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires or a finite source ends; returns normally in both cases.</summary>
     Task RunAsync(LatestFrameSlot slot, CancellationToken cancellationToken);
 }

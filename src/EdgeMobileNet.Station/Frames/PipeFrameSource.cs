@@ -56,7 +56,14 @@ internal sealed partial class PipeFrameSource : IFrameSource
 
             backoff = frames > 0 ? _restartMin : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _restartMax.Ticks));
             LogRestart(_logger, frames, backoff.TotalMilliseconds);
-            await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -23,6 +23,11 @@ internal sealed partial class EmbeddedBrokerService : IHostedService, IDisposabl
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!_options.Mqtt.Enabled || _options.Mqtt.Host.Length > 0)
+        {
+            return;
+        }
+
         var serverOptions = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)

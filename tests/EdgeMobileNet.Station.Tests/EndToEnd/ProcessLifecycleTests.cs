@@ -27,7 +27,7 @@ public sealed class ProcessLifecycleTests
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/term1/#");
         using var station = StationProcess.Start(Args(broker.Port, "term1"));
         Assert.True(
-            await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/term1/event").Count >= 3, TimeSpan.FromSeconds(60)),
+            await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/term1/event").Count >= 3 || station.HasExited, TimeSpan.FromSeconds(60)) && !station.HasExited,
             "no events\n" + station.Stderr);
 
         var signalled = Stopwatch.StartNew();
@@ -58,7 +58,7 @@ public sealed class ProcessLifecycleTests
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/kill1/available");
         using var station = StationProcess.Start(Args(broker.Port, "kill1"));
         Assert.True(
-            await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/kill1/available").Contains("online"), TimeSpan.FromSeconds(60)),
+            await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/kill1/available").Contains("online") || station.HasExited, TimeSpan.FromSeconds(60)) && !station.HasExited,
             "never online\n" + station.Stderr);
 
         station.KillHard();
