@@ -4,6 +4,7 @@ using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.Systemd;
 using EdgeMobileNet.Station.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,7 @@ internal static class StationServices
         services.AddHostedService<MqttPublisherService>();
         services.AddHostedService<CaptureService>();
         services.AddHostedService<InspectionService>();
+        services.AddSystemdWatchdog();
         return services;
     }
 

@@ -4,6 +4,7 @@ using EdgeMobileNet.Station.Decisions;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.Systemd;
 using EdgeMobileNet.Station.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ internal sealed partial class InspectionService : BackgroundService
     private readonly StationState _state;
     private readonly LatencyStats _latency;
     private readonly StationFault _fault;
+    private readonly PipelineHeartbeat _heartbeat;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger<InspectionService> _logger;
@@ -50,6 +52,7 @@ internal sealed partial class InspectionService : BackgroundService
         StationState state,
         LatencyStats latency,
         StationFault fault,
+        PipelineHeartbeat heartbeat,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
         ILogger<InspectionService> logger)
@@ -64,6 +67,7 @@ internal sealed partial class InspectionService : BackgroundService
         _state = state;
         _latency = latency;
         _fault = fault;
+        _heartbeat = heartbeat;
         _lifetime = lifetime;
         _time = time;
         _logger = logger;
@@ -190,6 +194,20 @@ internal sealed partial class InspectionService : BackgroundService
 
     /// <summary>Classifies one frame and acts on it. False once Station:MaxFrames is reached.</summary>
     private bool Process(FrameBuffer frame, string trigger, long triggerTimestamp)
+    {
+        // The watchdog tells a loop waiting by design from one stuck in here.
+        _heartbeat.Begin();
+        try
+        {
+            return ProcessCore(frame, trigger, triggerTimestamp);
+        }
+        finally
+        {
+            _heartbeat.End();
+        }
+    }
+
+    private bool ProcessCore(FrameBuffer frame, string trigger, long triggerTimestamp)
     {
         var r = _result;
         var picked = _time.GetTimestamp();
