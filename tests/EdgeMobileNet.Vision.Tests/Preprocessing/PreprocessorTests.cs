@@ -85,6 +85,27 @@ public class PreprocessorTests
         }
     }
 
+    [Theory]
+    [InlineData(301, 257, 299, 256, 38, 16)] // 256*301/257 = 299.8 → 299; (299-224)/2 = 37.5 → 38 (even)
+    [InlineData(40, 90, 256, 576, 16, 176)]  // upscale: 256*90/40 = 576; (576-224)/2 = 176
+    public void Whole_chain_matches_naive_resize_then_crop(int w, int h, int rw, int rh, int cx, int cy)
+    {
+        var image = TestImages.Noisy(w, h, seed: w + h);
+        var crop = new RgbImage(224, 224);
+        new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet).RunToRgb(image, crop);
+
+        var naive = NaiveBilinear.Resize(image, rw, rh);
+        for (var y = 0; y < 224; y++)
+        {
+            for (var x = 0; x < 224 * 3; x++)
+            {
+                var n = (((cy + y) * rw * 3) + (cx * 3)) + x;
+                var d = Math.Abs(naive.Image.Pixels[n] - crop.Pixels[(y * 224 * 3) + x]);
+                Assert.True(d == 0 || (d == 1 && naive.Ambiguous[n]), $"crop ({x / 3}, {y}) channel {x % 3}: {crop.Pixels[(y * 224 * 3) + x]} vs naive {naive.Image.Pixels[n]}");
+            }
+        }
+    }
+
     [Fact]
     public void Steady_state_run_allocates_nothing()
     {
