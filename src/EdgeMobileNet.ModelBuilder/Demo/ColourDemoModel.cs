@@ -25,4 +25,7 @@ public static class ColourDemoModel
 {
     /// <summary>Writes the ONNX model to <paramref name="path"/> (ImageNet mean/std preprocessing, NCHW float input).</summary>
     public static void Write(string path) => throw new NotImplementedException(path);
+
+    /// <summary>Where <c>models demo</c> writes the labels for a model at <paramref name="modelPath"/>.</summary>
+    public static string LabelsPath(string modelPath) => Path.ChangeExtension(modelPath, ".labels.txt");
 }
