@@ -208,7 +208,10 @@ internal static class ReferenceExecutor
     private static void Normalize(float[][] outputs, int channels, int plane, float[] weights, float[] bias, float scale, double inputStep)
     {
         var perChannel = weights.Length / channels;
-        for (var c = 0; c < channels; c++)
+        var means = new double[channels];
+        var stds = new double[channels];
+        var norms = new double[channels];
+        Parallel.For(0, channels, c =>
         {
             double sum = 0, sumSq = 0;
             foreach (var y in outputs)
@@ -221,30 +224,36 @@ internal static class ReferenceExecutor
             }
 
             var count = (double)outputs.Length * plane;
-            var mean = sum / count;
-            var std = Math.Sqrt(Math.Max(0, sumSq / count - mean * mean));
+            means[c] = sum / count;
+            stds[c] = Math.Sqrt(Math.Max(0, (sumSq / count) - (means[c] * means[c])));
             double norm = 0;
             for (var j = c * perChannel; j < (c + 1) * perChannel; j++)
             {
                 norm += (double)weights[j] * weights[j];
             }
 
-            var noise = inputStep * Math.Sqrt(norm / 12);
+            norms[c] = Math.Sqrt(norm);
+        });
+
+        Parallel.For(0, channels, c =>
+        {
+            var noise = inputStep * norms[c] / Math.Sqrt(12);
             var floor = Math.Max(NoiseMargin * noise, 1e-6);
-            var gain = scale / Math.Max(std, floor);
+            var gain = scale / Math.Max(stds[c], floor);
             for (var j = c * perChannel; j < (c + 1) * perChannel; j++)
             {
                 weights[j] = (float)(weights[j] * gain);
             }
 
-            bias[c] = (float)((bias[c] - mean) * gain);
+            bias[c] = (float)((bias[c] - means[c]) * gain);
             foreach (var y in outputs)
             {
                 for (var j = c * plane; j < (c + 1) * plane; j++)
                 {
-                    y[j] = (float)((y[j] - mean) * gain);
+                    y[j] = (float)((y[j] - means[c]) * gain);
                 }
             }
-        }
+        });
     }
+
 }

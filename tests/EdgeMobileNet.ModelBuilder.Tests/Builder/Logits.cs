@@ -16,6 +16,22 @@ internal static class Logits
         return best;
     }
 
+    public static int[] TopK(float[] v, int k) =>
+        [.. Enumerable.Range(0, v.Length).OrderByDescending(i => v[i]).Take(k)];
+
+    public static double Correlation(float[] a, float[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+
+        return sab / Math.Sqrt(saa * sbb);
+    }
+
     public static double Std(float[] v)
     {
         var mean = v.Average();
