@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.ModelBuilder;
 using EdgeMobileNet.ModelBuilder.Architectures;
@@ -43,7 +44,7 @@ internal static class ModelsCommand
             command.Options.Add(o);
         }
 
-        command.SetAction(parse => Guarded(() =>
+        command.SetAction(parse =>
         {
             var options = new ModelBuildOptions
             {
@@ -64,9 +65,10 @@ internal static class ModelsCommand
             };
             var path = parse.GetValue(output)!;
             var result = MobileNetModelBuilder.Build(options);
-            Write(result.Model, path);
-            Report(parse.GetValue(json), path, options, result);
-        }));
+            Write(() => OnnxWriter.Write(result.Model, path), path);
+            Report(parse.Out(), parse.GetValue(json), path, options, result);
+            return 0;
+        });
         return command;
     }
 
@@ -75,21 +77,22 @@ internal static class ModelsCommand
         var output = new Option<string>("--out") { Description = "Output .onnx file (labels are written beside it as <name>.labels.txt)", Required = true };
         var command = new Command("demo", "Write the colour demo model (classifies conveyor frames by dominant part colour)");
         command.Options.Add(output);
-        command.SetAction(parse => Guarded(() =>
+        command.SetAction(parse =>
         {
             var path = parse.GetValue(output)!;
-            ColourDemoModel.Write(path);
+            Write(() => ColourDemoModel.Write(path), path);
             var labels = ColourDemoModel.LabelsPath(path);
-            Console.WriteLine($"wrote {path} and {labels} ({string.Join(", ", ColourDemoPalette.Labels)})");
-        }));
+            parse.Out().WriteLine($"wrote {path} and {labels} ({string.Join(", ", ColourDemoPalette.Labels)})");
+            return 0;
+        });
         return command;
     }
 
-    private static void Write(OnnxModel model, string path)
+    private static void Write(Action write, string path)
     {
         try
         {
-            OnnxWriter.Write(model, path);
+            write();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -97,13 +100,13 @@ internal static class ModelsCommand
         }
     }
 
-    private static void Report(bool json, string path, ModelBuildOptions o, ModelBuildResult r)
+    private static void Report(TextWriter stdout, bool json, string path, ModelBuildOptions o, ModelBuildResult r)
     {
         var arch = o.Architecture.Name();
         var precision = o.Precision == ModelPrecision.Float ? "float" : $"int8 {(o.Format == QuantFormat.Qdq ? "qdq" : "qoperator")} {(o.UnsignedActivations ? "u8" : "s8")}";
         if (json)
         {
-            using var stream = Console.OpenStandardOutput();
+            using var stream = new MemoryStream();
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteString("path", path);
@@ -118,12 +121,12 @@ internal static class ModelsCommand
             w.WriteNumber("bytes", new FileInfo(path).Length);
             w.WriteEndObject();
             w.Flush();
-            stream.Write("\n"u8);
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
             return;
         }
 
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"{arch} width {o.Width} @ {o.Resolution}, {precision}: {r.Macs / 1e6:F1}M MACs, {r.Parameters / 1e6:F2}M parameters -> {path}"));
+        stdout.WriteLine(string.Create(inv, $"{arch} width {o.Width} @ {o.Resolution}, {precision}: {r.Macs / 1e6:F1}M MACs, {r.Parameters / 1e6:F2}M parameters -> {path}"));
     }
 
     private static T Choice<T>(Option option, string value, params (string Name, T Value)[] choices)
@@ -137,19 +140,5 @@ internal static class ModelsCommand
         }
 
         throw new ModelBuildException($"{option.Name}: unknown value '{value}' (expected one of: {string.Join(", ", choices.Select(c => c.Name))})");
-    }
-
-    private static int Guarded(Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (EdgeMobileNetException e)
-        {
-            Console.Error.WriteLine($"edgemobilenet: {e.Message}");
-            return 2;
-        }
     }
 }
