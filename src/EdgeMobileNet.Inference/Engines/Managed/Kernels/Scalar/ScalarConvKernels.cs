@@ -169,12 +169,7 @@ internal sealed class ScalarConvKernels : IConvKernels
                         var tap = ((kh * s.KW) + kw) * cipg * cout;
                         if (s.IsDepthwise)
                         {
-                            var w = weights.Slice(tap, cout);
-                            for (var c = 0; c < cout; c++)
-                            {
-                                acc[c] += (x[c] - inputZeroPoint) * w[c];
-                            }
-
+                            DepthwiseTap(acc, x, inputZeroPoint, weights.Slice(tap, cout));
                             continue;
                         }
 
@@ -244,6 +239,38 @@ internal sealed class ScalarConvKernels : IConvKernels
         {
             acc[i] += x * w[i];
         }
+    }
+
+    /// <summary>acc[c] += (x[c] - zp) * w[c], widening 8-bit inputs to int32 lanes.</summary>
+    private static void DepthwiseTap(Span<int> acc, ReadOnlySpan<byte> x, int zeroPoint, ReadOnlySpan<int> w)
+    {
+        var c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vzp = new Vector<int>(zeroPoint);
+            var n = Vector<int>.Count;
+            for (; c + Vector<byte>.Count <= acc.Length; c += Vector<byte>.Count)
+            {
+                Vector.Widen(new Vector<byte>(x[c..]), out var lo, out var hi);
+                Vector.Widen(lo, out var a0, out var a1);
+                Vector.Widen(hi, out var a2, out var a3);
+                TapStep(acc, w, c, Vector.AsVectorInt32(a0) - vzp);
+                TapStep(acc, w, c + n, Vector.AsVectorInt32(a1) - vzp);
+                TapStep(acc, w, c + (2 * n), Vector.AsVectorInt32(a2) - vzp);
+                TapStep(acc, w, c + (3 * n), Vector.AsVectorInt32(a3) - vzp);
+            }
+        }
+
+        for (; c < acc.Length; c++)
+        {
+            acc[c] += (x[c] - zeroPoint) * w[c];
+        }
+    }
+
+    private static void TapStep(Span<int> acc, ReadOnlySpan<int> w, int c, Vector<int> x)
+    {
+        var a = new Vector<int>(acc[c..]) + (x * new Vector<int>(w[c..]));
+        a.CopyTo(acc[c..]);
     }
 
     /// <summary>acc[i] = fma(x, w[i], acc[i]) with a single rounding, vectorised or not.</summary>
