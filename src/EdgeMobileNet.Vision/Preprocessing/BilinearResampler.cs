@@ -23,6 +23,9 @@ internal sealed class BilinearResampler
     private readonly Dictionary<(int In, int Out, int Start, int Length), FilterBank> _banks = [];
     private byte[] _rows = [];
 
+    /// <summary>SIMD inner loops where the CPU has them; tests switch them off to check the scalar loops agree.</summary>
+    internal bool UseVectors { get; init; } = Vector128.IsHardwareAccelerated && Vector.IsHardwareAccelerated;
+
     /// <summary>Resamples <paramref name="source"/> to the resized size in <paramref name="geometry"/> and writes the
     /// crop window into <paramref name="destination"/> (which must be CropWidth × CropHeight).</summary>
     public void ResizeCrop(RgbImage source, in ResizeGeometry geometry, RgbImage destination)
@@ -44,8 +47,8 @@ internal sealed class BilinearResampler
             _rows = new byte[needed];
         }
 
-        Horizontal(source, horizontal, rowFirst, rowCount, _rows);
-        Vertical(_rows, rowStride, vertical, destination.Pixels);
+        Horizontal(source, horizontal, rowFirst, rowCount, _rows, UseVectors);
+        Vertical(_rows, rowStride, vertical, destination.Pixels, UseVectors);
     }
 
     internal FilterBank Bank(int inputSize, int outputSize, int start, int length)
@@ -65,7 +68,7 @@ internal sealed class BilinearResampler
         return bank;
     }
 
-    private static unsafe void Horizontal(RgbImage source, FilterBank bank, int rowFirst, int rowCount, byte[] rows)
+    private static unsafe void Horizontal(RgbImage source, FilterBank bank, int rowFirst, int rowCount, byte[] rows, bool vector)
     {
         int outWidth = bank.WindowLength;
         int taps = bank.MaxTaps;
@@ -78,7 +81,6 @@ internal sealed class BilinearResampler
             // The vector path reads 4 bytes per pixel (RGB plus the next pixel's red, weighted into a discarded lane),
             // so the very last pixel of the buffer must go through the scalar path.
             byte* safeEnd = src + pixels.Length - 3;
-            bool vector = Vector128.IsHardwareAccelerated;
             for (var r = 0; r < rowCount; r++)
             {
                 byte* inRow = src + ((long)(rowFirst + r) * srcStride);
@@ -121,7 +123,7 @@ internal sealed class BilinearResampler
         }
     }
 
-    private static unsafe void Vertical(byte[] rows, int stride, FilterBank bank, byte[] destination)
+    private static unsafe void Vertical(byte[] rows, int stride, FilterBank bank, byte[] destination, bool vector)
     {
         int rowFirst = bank.SourceFirst;
         int taps = bank.MaxTaps;
@@ -140,7 +142,7 @@ internal sealed class BilinearResampler
 
                 // Weights of a triangle filter are never negative, so unsigned lanes cannot wrap.
                 int j = 0;
-                if (Vector.IsHardwareAccelerated)
+                if (vector)
                 {
                     for (; j <= stride - lanes; j += lanes)
                     {

@@ -48,9 +48,10 @@ public sealed class Preprocessor
             throw new EdgeMobileNetException($"preprocess mean and std need 3 values each (R, G, B), got {options.Mean?.Length ?? 0} and {options.Std?.Length ?? 0}");
         }
 
-        if (!(options.ResizeRatio >= 1f) || float.IsInfinity(options.ResizeRatio))
+        // Below 1 the crop would not fit; far above the conventional 1.14 it is surely a typo (and would overflow).
+        if (!(options.ResizeRatio >= 1f && options.ResizeRatio <= 8f))
         {
-            throw new EdgeMobileNetException($"preprocess resize ratio must be a finite number >= 1 so the crop fits, got {options.ResizeRatio}");
+            throw new EdgeMobileNetException($"preprocess resize ratio must be between 1 and 8 (256/224 by convention), got {options.ResizeRatio}");
         }
 
         for (var c = 0; c < 3; c++)

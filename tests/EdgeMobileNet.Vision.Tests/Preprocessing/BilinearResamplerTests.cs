@@ -72,6 +72,19 @@ public class BilinearResamplerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Scalar_and_vector_loops_agree(int sw, int sh, int dw, int dh)
+    {
+        var source = TestImages.Noisy(sw, sh, seed: sw ^ (sh << 8));
+        var vector = new RgbImage(dw, dh);
+        var scalar = new RgbImage(dw, dh);
+        var geometry = new ResizeGeometry(dw, dh, 0, 0, dw, dh);
+        new BilinearResampler().ResizeCrop(source, geometry, vector);
+        new BilinearResampler { UseVectors = false }.ResizeCrop(source, geometry, scalar);
+        Assert.Equal(scalar.Pixels, vector.Pixels);
+    }
+
     [Fact]
     public void Constant_image_stays_constant_at_any_scale()
     {

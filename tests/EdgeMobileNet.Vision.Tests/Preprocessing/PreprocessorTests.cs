@@ -85,21 +85,34 @@ public class PreprocessorTests
         }
     }
 
+    [Theory]
+    [InlineData(301, 257, 299, 256, 38, 16)] // 256*301/257 = 299.8 → 299; (299-224)/2 = 37.5 → 38 (even)
+    [InlineData(40, 90, 256, 576, 16, 176)]  // upscale: 256*90/40 = 576; (576-224)/2 = 176
+    public void Whole_chain_matches_naive_resize_then_crop(int w, int h, int rw, int rh, int cx, int cy)
+    {
+        var image = TestImages.Noisy(w, h, seed: w + h);
+        var crop = new RgbImage(224, 224);
+        new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet).RunToRgb(image, crop);
+
+        var naive = NaiveBilinear.Resize(image, rw, rh);
+        for (var y = 0; y < 224; y++)
+        {
+            for (var x = 0; x < 224 * 3; x++)
+            {
+                var n = (((cy + y) * rw * 3) + (cx * 3)) + x;
+                var d = Math.Abs(naive.Image.Pixels[n] - crop.Pixels[(y * 224 * 3) + x]);
+                Assert.True(d == 0 || (d == 1 && naive.Ambiguous[n]), $"crop ({x / 3}, {y}) channel {x % 3}: {crop.Pixels[(y * 224 * 3) + x]} vs naive {naive.Image.Pixels[n]}");
+            }
+        }
+    }
+
     [Fact]
     public void Steady_state_run_allocates_nothing()
     {
         var pre = new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet);
         var frame = TestImages.Noisy(640, 480, seed: 1);
         var tensor = new float[3 * 224 * 224];
-        pre.Run(frame, tensor); // first call builds the filter banks and the scratch rows
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 5; i++)
-        {
-            pre.Run(frame, tensor);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateIsAllocationFree(() => pre.Run(frame, tensor));
     }
 
     [Fact]
@@ -109,13 +122,11 @@ public class PreprocessorTests
         var a = TestImages.Noisy(640, 480, seed: 1);
         var b = TestImages.Noisy(1280, 720, seed: 2);
         var tensor = new float[3 * 224 * 224];
-        pre.Run(a, tensor);
-        pre.Run(b, tensor);
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        pre.Run(a, tensor);
-        pre.Run(b, tensor);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateIsAllocationFree(() =>
+        {
+            pre.Run(a, tensor);
+            pre.Run(b, tensor);
+        });
     }
 
     [Fact]
@@ -132,6 +143,8 @@ public class PreprocessorTests
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { Std = [1f, 0f, 1f] }));
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { Mean = [0.5f] }));
         Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = 0.9f }));
+        Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = float.NaN }));
+        Assert.Throws<EdgeMobileNetException>(() => new Preprocessor(Input(TensorLayout.Nchw), new PreprocessOptions { ResizeRatio = 1e30f }));
 
         var pre = new Preprocessor(Input(TensorLayout.Nchw), PreprocessOptions.ImageNet);
         var ex = Assert.Throws<ArgumentException>(() => pre.Run(new RgbImage(300, 300), new float[100]));

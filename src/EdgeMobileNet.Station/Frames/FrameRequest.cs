@@ -1,0 +1,21 @@
+namespace EdgeMobileNet.Station.Frames;
+
+/// <summary>A trigger's claim on the first frame published after it was made; completed by the capture side.</summary>
+internal sealed class FrameRequest
+{
+    private readonly TaskCompletionSource<FrameBuffer> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public FrameRequest(FrameBuffer buffer) => Buffer = buffer;
+
+    public FrameBuffer Buffer { get; }
+
+    public Task<FrameBuffer> Frame => _done.Task;
+
+    internal void Complete(FrameBuffer source)
+    {
+        Buffer.CopyFrom(source);
+        _done.TrySetResult(Buffer);
+    }
+
+    internal void Cancel() => _done.TrySetCanceled();
+}

@@ -1,0 +1,212 @@
+using System.Device.Gpio;
+using EdgeMobileNet.Station.Configuration;
+using EdgeMobileNet.Station.Decisions;
+using EdgeMobileNet.Station.Pipeline;
+
+namespace EdgeMobileNet.Station.Gpio;
+
+/// <summary>
+/// The verdict outputs. A pulse output fires <c>DelayMs</c> after the trigger (the reject gate sits downstream of the
+/// camera) for <c>PulseMs</c>; a level output shows whether the current verdict is its verdict. The safe level is the
+/// inactive level, driven at start, on stop and on any fault. Overlapping pulses on one pin merge (the pin stays
+/// active until the last one ends).
+/// </summary>
+internal sealed class OutputBank : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly GpioController _controller;
+    private readonly TimeProvider _time;
+    private readonly LatencyStats _latency;
+    private readonly Output[] _outputs;
+    private readonly HashSet<ITimer> _timers = [];
+    private bool _safe = true;
+
+    public OutputBank(GpioController controller, IReadOnlyList<OutputSection> outputs, TimeProvider time, LatencyStats latency)
+    {
+        _controller = controller;
+        _time = time;
+        _latency = latency;
+        _outputs = [.. outputs.Select(o => new Output(o.Pin, VerdictNames.Parse(o.Verdict), o.Mode == "level", o.PulseMs, o.DelayMs, o.ActiveLow))];
+    }
+
+    /// <summary>Opens every output pin at its safe level.</summary>
+    public void Open()
+    {
+        foreach (var output in _outputs)
+        {
+            // Opening with an initial value drives the pin before it becomes an output: no glitch to the active level.
+            _controller.OpenPin(output.Pin, PinMode.Output, output.Inactive);
+        }
+
+        lock (_gate)
+        {
+            _safe = false;
+        }
+    }
+
+    /// <summary>Acts on one verdict. <paramref name="triggerTimestamp"/> is when the part was seen.</summary>
+    public void Apply(Verdict verdict, long triggerTimestamp)
+    {
+        lock (_gate)
+        {
+            if (_safe)
+            {
+                return;
+            }
+
+            foreach (var output in _outputs)
+            {
+                if (output.IsLevel)
+                {
+                    Drive(output, output.Verdict == verdict);
+                    if (output.Verdict == verdict)
+                    {
+                        _latency.AddOutput(_time.GetElapsedTime(triggerTimestamp).TotalMilliseconds);
+                    }
+
+                    continue;
+                }
+
+                if (output.Verdict != verdict)
+                {
+                    continue;
+                }
+
+                var due = TimeSpan.FromMilliseconds(output.DelayMs) - _time.GetElapsedTime(triggerTimestamp);
+                if (due <= TimeSpan.Zero)
+                {
+                    StartPulse(output, triggerTimestamp);
+                }
+                else
+                {
+                    Schedule(due, () => StartPulse(output, triggerTimestamp));
+                }
+            }
+        }
+    }
+
+    /// <summary>Cancels pending pulses and drives every output to its safe level; idempotent.</summary>
+    public void DriveSafe()
+    {
+        lock (_gate)
+        {
+            _safe = true;
+            foreach (var timer in _timers)
+            {
+                timer.Dispose();
+            }
+
+            _timers.Clear();
+            foreach (var output in _outputs)
+            {
+                output.ActivePulses = 0;
+                TryWrite(output.Pin, output.Inactive);
+            }
+        }
+    }
+
+    public void Dispose() => DriveSafe();
+
+    private void StartPulse(Output output, long triggerTimestamp)
+    {
+        lock (_gate)
+        {
+            if (_safe)
+            {
+                return;
+            }
+
+            _latency.AddOutput(_time.GetElapsedTime(triggerTimestamp).TotalMilliseconds - output.DelayMs);
+            output.ActivePulses++;
+            Drive(output, active: true);
+            Schedule(TimeSpan.FromMilliseconds(output.PulseMs), () => EndPulse(output));
+        }
+    }
+
+    private void EndPulse(Output output)
+    {
+        lock (_gate)
+        {
+            if (_safe || output.ActivePulses == 0)
+            {
+                return;
+            }
+
+            if (--output.ActivePulses == 0)
+            {
+                Drive(output, active: false);
+            }
+        }
+    }
+
+    private void Schedule(TimeSpan due, Action action)
+    {
+        ITimer? timer = null;
+        timer = _time.CreateTimer(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    if (timer is null || !_timers.Remove(timer))
+                    {
+                        return;
+                    }
+
+                    timer.Dispose();
+                }
+
+                action();
+            },
+            null,
+            Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
+        _timers.Add(timer);
+        timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Drive(Output output, bool active)
+    {
+        var level = active ? output.Active : output.Inactive;
+        if (output.Current != level)
+        {
+            output.Current = level;
+            _controller.Write(output.Pin, level);
+        }
+    }
+
+    private void TryWrite(int pin, PinValue value)
+    {
+        try
+        {
+            if (_controller.IsPinOpen(pin))
+            {
+                _controller.Write(pin, value);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
+        {
+            // Reaching the safe level is best effort once the controller is gone.
+        }
+    }
+
+    private sealed class Output(int pin, Verdict verdict, bool isLevel, int pulseMs, int delayMs, bool activeLow)
+    {
+        public int Pin { get; } = pin;
+
+        public Verdict Verdict { get; } = verdict;
+
+        public bool IsLevel { get; } = isLevel;
+
+        public int PulseMs { get; } = pulseMs;
+
+        public int DelayMs { get; } = delayMs;
+
+        public PinValue Active { get; } = activeLow ? PinValue.Low : PinValue.High;
+
+        public PinValue Inactive { get; } = activeLow ? PinValue.High : PinValue.Low;
+
+        public PinValue Current { get; set; } = activeLow ? PinValue.High : PinValue.Low;
+
+        public int ActivePulses { get; set; }
+    }
+}

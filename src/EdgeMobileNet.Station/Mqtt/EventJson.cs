@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Text.Json;
+using EdgeMobileNet.Station.Decisions;
+using EdgeMobileNet.Station.Pipeline;
+
+namespace EdgeMobileNet.Station.Mqtt;
+
+/// <summary>Writes the `event` and `state` payloads (schema in docs/mqtt.md) with a reused writer; the only
+/// allocation per event is the payload array handed to the outbox.</summary>
+internal sealed class EventJson
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+    private readonly string _station;
+    private readonly string _runId;
+    private readonly IReadOnlyList<string> _labels;
+
+    public EventJson(string station, string runId, IReadOnlyList<string> labels)
+    {
+        _station = station;
+        _runId = runId;
+        _labels = labels;
+        _writer = new Utf8JsonWriter(_buffer);
+    }
+
+    public byte[] Event(ClassificationResult r)
+    {
+        Reset();
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteString("id", $"{_runId}-{r.Number}");
+        w.WriteString("ts", r.Time);
+        w.WriteString("station", _station);
+        w.WriteString("trigger", r.Trigger);
+        w.WriteNumber("frame_seq", r.FrameSequence);
+        w.WriteString("label", _labels[r.Index]);
+        w.WriteNumber("index", r.Index);
+        w.WriteNumber("score", Math.Round(r.Score, 5));
+        w.WriteStartArray("top");
+        for (var i = 0; i < r.TopCount; i++)
+        {
+            w.WriteStartObject();
+            w.WriteString("label", _labels[r.TopIndex[i]]);
+            w.WriteNumber("index", r.TopIndex[i]);
+            w.WriteNumber("score", Math.Round(r.TopScore[i], 5));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteString("verdict", r.Verdict.Name());
+        w.WriteStartObject("latency_ms");
+        w.WriteNumber("capture", Math.Round(r.CaptureMs, 3));
+        w.WriteNumber("preprocess", Math.Round(r.PreprocessMs, 3));
+        w.WriteNumber("inference", Math.Round(r.InferenceMs, 3));
+        w.WriteNumber("total", Math.Round(r.TotalMs, 3));
+        w.WriteEndObject();
+        w.WriteEndObject();
+        return Finish();
+    }
+
+    public byte[] State(string status, Verdict? last, StationCounters counters, DateTimeOffset now)
+    {
+        Reset();
+        var w = _writer;
+        w.WriteStartObject();
+        w.WriteString("station", _station);
+        w.WriteString("ts", now);
+        w.WriteString("status", status);
+        if (last is { } verdict)
+        {
+            w.WriteString("verdict", verdict.Name());
+        }
+        else
+        {
+            w.WriteNull("verdict");
+        }
+
+        w.WriteNumber("frames", counters.Frames);
+        w.WriteNumber("classified", counters.Classified);
+        w.WriteNumber("dropped", counters.Dropped);
+        w.WriteNumber("triggers", counters.Triggers);
+        w.WriteNumber("events_dropped", counters.EventsDropped);
+        w.WriteStartObject("verdicts");
+        foreach (var v in Enum.GetValues<Verdict>())
+        {
+            w.WriteNumber(v.Name(), counters.ForVerdict(v));
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+        return Finish();
+    }
+
+    private void Reset()
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset();
+    }
+
+    private byte[] Finish()
+    {
+        _writer.Flush();
+        return _buffer.WrittenSpan.ToArray();
+    }
+}

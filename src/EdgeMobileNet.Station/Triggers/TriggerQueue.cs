@@ -1,0 +1,41 @@
+using System.Threading.Channels;
+using EdgeMobileNet.Station.Frames;
+using EdgeMobileNet.Station.Pipeline;
+
+namespace EdgeMobileNet.Station.Triggers;
+
+/// <summary>Edge-style triggers (GPIO, MQTT) land here; each one claims the next frame at once, so a busy classifier
+/// still classifies the frame that was current when the part passed, not a later one.</summary>
+internal sealed class TriggerQueue
+{
+    private readonly Channel<TriggerEvent> _channel = Channel.CreateBounded<TriggerEvent>(
+        new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly LatestFrameSlot _slot;
+    private readonly TimeProvider _time;
+    private readonly StationCounters _counters;
+
+    public TriggerQueue(LatestFrameSlot slot, TimeProvider time, StationCounters counters)
+    {
+        _slot = slot;
+        _time = time;
+        _counters = counters;
+    }
+
+    public ChannelReader<TriggerEvent> Reader => _channel.Reader;
+
+    /// <summary>Records a trigger seen at <paramref name="timestamp"/> (now when null). False when 256 triggers are
+    /// already waiting (the trigger is dropped).</summary>
+    public bool Fire(string kind, long? timestamp = null)
+    {
+        _counters.AddTrigger();
+        var request = _slot.RequestNextFrame();
+        if (_channel.Writer.TryWrite(new TriggerEvent(kind, timestamp ?? _time.GetTimestamp(), request)))
+        {
+            return true;
+        }
+
+        request.Cancel();
+        return false;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using EdgeMobileNet.ModelBuilder.Demo;
+using EdgeMobileNet.Station.Frames;
+using EdgeMobileNet.Station.Hosting;
+using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.Tests.Support;
+using EdgeMobileNet.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit;
+
+namespace EdgeMobileNet.Station.Tests.EndToEnd;
+
+public sealed class DemoTests
+{
+    [Fact]
+    public async Task Demo_rejects_every_red_part_and_passes_everything_else()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var recorded = new RecordingOutbox();
+        using var host = StationHost.Build(
+            new StationLaunch
+            {
+                Demo = true,
+                ConfigArgs =
+                [
+                    "--Station:CacheDir", TestAssets.NewTempDir(),
+                    "--Station:PrintEvents", "false",
+                    "--Mqtt:Port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                    "--Source:Rate", "0", "--Source:Lossless", "true", // every frame, as fast as the model goes
+                ],
+                Overrides = new Dictionary<string, string?> { ["Station:MaxFrames"] = "240" },
+            },
+            services => services.AddSingleton<IEventOutbox>(recorded));
+        await host.StartAsync(ct);
+        await host.WaitForShutdownAsync(ct).WaitAsync(TimeSpan.FromSeconds(120), ct);
+        Assert.Equal(0, host.Services.GetRequiredService<StationState>().ExitCode);
+
+        var events = recorded.Events.Select(StationEvent.Parse).ToArray();
+        Assert.Equal(240, events.Length);
+        var scene = new ConveyorScene(160, 120, seed: 1, framesPerPart: 4); // the demo's scene
+        var wrong = events.Where(e => e.Verdict != (scene.LabelAt(e.FrameSeq) == "red" ? "reject" : "pass")).ToArray();
+        Assert.True(wrong.Length == 0, $"{wrong.Length} wrong verdicts, first: frame {wrong.FirstOrDefault()?.FrameSeq} shows {scene.LabelAt(wrong.FirstOrDefault()?.FrameSeq ?? 1)} → {wrong.FirstOrDefault()?.Label}/{wrong.FirstOrDefault()?.Verdict}");
+        Assert.Contains(events, e => e.Verdict == "reject");
+        Assert.Equal(ColourDemoPalette.Labels.Order(), events.Select(e => e.Label).Distinct().Order());
+    }
+
+    /// <summary>Keeps every event payload, and forwards to the normal bounded outbox so MQTT still works.</summary>
+    private sealed class RecordingOutbox : IEventOutbox
+    {
+        private readonly MemoryOutbox _inner = new(100_000);
+        private readonly List<string> _events = [];
+
+        public IReadOnlyList<string> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public int Count => _inner.Count;
+
+        public bool Enqueue(OutboxMessage message)
+        {
+            lock (_events)
+            {
+                _events.Add(System.Text.Encoding.UTF8.GetString(message.Payload));
+            }
+
+            return _inner.Enqueue(message);
+        }
+
+        public bool TryPeek(out OutboxMessage message) => _inner.TryPeek(out message);
+
+        public void RemoveHead() => _inner.RemoveHead();
+
+        public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _inner.WaitAsync(timeout, cancellationToken);
+    }
+}

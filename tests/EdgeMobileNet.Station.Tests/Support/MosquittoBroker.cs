@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace EdgeMobileNet.Station.Tests.Support;
+
+/// <summary>A real mosquitto on a free loopback port with its own temp config and persistence folder. Stop and
+/// Start again keep the port and (via persistence) sessions and queued QoS 1 messages, as a broker restart would.</summary>
+internal sealed class MosquittoBroker : IAsyncDisposable
+{
+    private readonly string _binary;
+    private readonly string _dir;
+    private Process? _process;
+
+    private MosquittoBroker(string binary)
+    {
+        _binary = binary;
+        _dir = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();
+        Port = FreePort.Next();
+        File.WriteAllText(ConfigPath, $"""
+            listener {Port} 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location {_dir}/
+            autosave_interval 1
+            max_queued_messages 100000
+            log_dest stderr
+            """);
+    }
+
+    public int Port { get; }
+
+    private string ConfigPath => Path.Combine(_dir, "mosquitto.conf");
+
+    public static async Task<MosquittoBroker> StartAsync()
+    {
+        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"));
+        await broker.StartAgainAsync();
+        return broker;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(_binary, ["-c", ConfigPath]) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        _process = Process.Start(start)!;
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        await FreePort.WaitListeningAsync(Port, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Stops the broker gracefully (SIGTERM, persistence written) and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            Signals.Terminate(p.Id);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await p.WaitForExitAsync(cts.Token);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill();
+            await p.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Temp folder; leftovers are harmless.
+        }
+    }
+}
