@@ -55,9 +55,11 @@ public sealed class GpioTriggerTests
             await Task.Delay(45, ct);
         }
 
-        Assert.True(await recorder.WaitForAsync(r => r.Messages.Count >= 100, TimeSpan.FromSeconds(30)), $"{recorder.Messages.Count} events");
-        await Task.Delay(300, ct); // anything extra would show up now
         var counters = host.Services.GetRequiredService<StationCounters>();
+        Assert.True(
+            await recorder.WaitForAsync(r => r.Messages.Count >= 100, TimeSpan.FromSeconds(30)),
+            $"{recorder.Messages.Count} events, {counters.Triggers} triggers, {counters.Classified} classified");
+        await Task.Delay(300, ct); // anything extra would show up now
         await host.StopAsync(ct);
 
         var events = recorder.Payloads("edgemobilenet/gpio1/event").Select(StationEvent.Parse).ToArray();
