@@ -1,10 +1,124 @@
+using EdgeMobileNet.Inference.Engines.Managed.Graph;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels;
+using EdgeMobileNet.Inference.Engines.Managed.Loading;
+using EdgeMobileNet.Inference.Engines.Managed.Planning;
+using EdgeMobileNet.Onnx;
+
 namespace EdgeMobileNet.Inference.Engines.Managed;
 
-/// <summary>The managed engine: our ONNX reader, planner and kernels.</summary>
-public sealed class ManagedClassifier
+/// <summary>
+/// The managed engine: our ONNX reader, a load-time planner (constant folding, fusion, NHWC, one activation arena) and
+/// C# kernels. Integer models reproduce ONNX Runtime's CPU arithmetic (see docs/managed-engine.md).
+/// </summary>
+public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
 {
-    private ManagedClassifier() { }
+    private readonly ExecutionPlan _plan;
 
-    public static IClassifier Load(string modelPath, ClassifierOptions options) =>
-        throw new NotImplementedException($"{modelPath}: {options.Engine}");
+    private ManagedClassifier(ExecutionPlan plan, ModelInputInfo input, ModelOutputInfo output, int threads)
+    {
+        _plan = plan;
+        Input = input;
+        Output = output;
+        Threads = threads;
+    }
+
+    public string Engine => "managed";
+
+    public int Threads { get; }
+
+    public ModelInputInfo Input { get; }
+
+    public ModelOutputInfo Output { get; }
+
+    public Span<float> InputBuffer => _plan.Input;
+
+    /// <summary>Bytes of the activation arena planned at load (every intermediate tensor lives in it).</summary>
+    public long PeakActivationBytes => _plan.ArenaBytes;
+
+    /// <summary>Bytes of constant data held by the operators (packed weights, biases, scales, tables, index maps).</summary>
+    public long WeightsBytes => _plan.WeightBytes;
+
+    /// <summary>Kernel implementation chosen at load ("scalar", ...).</summary>
+    public string Kernels => _plan.Kernels;
+
+    internal ExecutionPlan Plan => _plan;
+
+    public static IClassifier Load(string modelPath, ClassifierOptions options) => LoadManaged(modelPath, options);
+
+    /// <summary>Loads a model; every problem with the file is a <see cref="ModelLoadException"/> naming the cause.</summary>
+    public static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var kernels = KernelSelector.Select(options.Isa);
+        if (!File.Exists(modelPath))
+        {
+            throw new ModelLoadException(modelPath, "file not found");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(modelPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException(modelPath, $"cannot read the file ({ex.Message})", ex);
+        }
+
+        return Load(modelPath, bytes, kernels, options.Threads);
+    }
+
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, int threads = 1)
+    {
+        try
+        {
+            var model = OnnxReader.Read(bytes, path);
+            var graph = OnnxGraphImporter.Import(path, model);
+            ShapeInference.Run(graph);
+            var plan = PlanBuilder.Build(graph, kernels);
+            return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph), threads);
+        }
+        catch (ModelLoadException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is OnnxFormatException or FormatException or OverflowException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or InvalidCastException or OutOfMemoryException or NotSupportedException or KeyNotFoundException)
+        {
+            // A malformed file can trip any check of the reader or planner; it is still the file's fault.
+            throw new ModelLoadException(path, ex.Message, ex);
+        }
+    }
+
+    public ReadOnlySpan<float> Run()
+    {
+        _plan.Run();
+        return _plan.Output;
+    }
+
+    public void Dispose()
+    {
+        // Managed memory only.
+    }
+
+    private static ModelInputInfo InputInfo(ModelGraph g)
+    {
+        var s = g.Input.Shape!;
+        // NHWC when the last dim looks like channels and the second does not (Keras/TensorFlow exports).
+        var nhwc = s[3] is 1 or 3 && s[1] is not (1 or 3);
+        var kind = g.Input.Type == ElementType.UInt8 ? TensorElementKind.UInt8 : TensorElementKind.Float32;
+        return nhwc
+            ? new ModelInputInfo(g.Input.Name, TensorLayout.Nhwc, s[3], s[1], s[2], kind)
+            : new ModelInputInfo(g.Input.Name, TensorLayout.Nchw, s[1], s[2], s[3], kind);
+    }
+
+    private static ModelOutputInfo OutputInfo(ModelGraph g)
+    {
+        var producer = g.Output.Producer;
+        while (producer is { OpType: "Identity" or "Reshape" or "Flatten" or "Squeeze" })
+        {
+            producer = producer.Input(0)?.Producer;
+        }
+
+        return new ModelOutputInfo(g.Output.Name, (int)g.Output.ElementCount, producer?.OpType == "Softmax");
+    }
 }

@@ -1,0 +1,38 @@
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
+
+/// <summary>
+/// Geometry of a 2-D convolution over one NHWC image. Weights are packed [kh][kw][cin/group][cout] so the inner loop of
+/// every kernel walks output channels contiguously. A fully connected layer is the 1x1 case with M "pixels".
+/// </summary>
+internal readonly record struct ConvShape(
+    int InH,
+    int InW,
+    int InC,
+    int OutH,
+    int OutW,
+    int OutC,
+    int KH,
+    int KW,
+    int StrideH,
+    int StrideW,
+    int PadTop,
+    int PadLeft,
+    int DilationH,
+    int DilationW,
+    int Groups)
+{
+    public int InCPerGroup => InC / Groups;
+
+    public int OutCPerGroup => OutC / Groups;
+
+    public bool IsDepthwise => InCPerGroup == 1 && OutCPerGroup == 1;
+
+    public long InputLength => (long)InH * InW * InC;
+
+    public long OutputLength => (long)OutH * OutW * OutC;
+
+    public long WeightLength => (long)KH * KW * InCPerGroup * OutC;
+
+    /// <summary>A fully connected layer y[M,N] = x[M,K] w[K,N] as a 1x1 convolution over M pixels.</summary>
+    public static ConvShape FullyConnected(int m, int k, int n) => new(1, m, k, 1, m, n, 1, 1, 1, 1, 0, 0, 1, 1, 1);
+}

@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
+
+/// <summary>
+/// Quantisation arithmetic in ONNX Runtime's CPU order of float operations, so integer results match it bit for bit.
+/// Every function here is the single definition the kernels use; see docs/managed-engine.md for the sources of each
+/// choice.
+/// </summary>
+internal static class Requantization
+{
+    /// <summary>
+    /// int32 accumulator (bias already added, in integers) to an 8-bit value: float(acc) * scale, clamp to
+    /// [min - zp, max - zp] in float, round half to even, + zp. Clamping before rounding equals saturating after it
+    /// because the bounds are integers. <paramref name="scale"/> must be x_scale * w_scale / y_scale in fp32, in that order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte Requantize(int accumulator, float scale, int zeroPoint, int min, int max)
+    {
+        var v = accumulator * scale;
+        v = Math.Clamp(v, min - zeroPoint, max - zeroPoint);
+        return (byte)((int)MathF.Round(v, MidpointRounding.ToEven) + zeroPoint);
+    }
+
+    /// <summary>The combined requantisation scale exactly as ONNX Runtime forms it: (x_scale * w_scale) / y_scale.</summary>
+    public static float CombinedScale(float inputScale, float weightScale, float outputScale) =>
+        inputScale * weightScale / outputScale;
+
+    /// <summary>QuantizeLinear: x / scale (a division, not a reciprocal multiply), clamp, round half to even, + zp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte Quantize(float x, float scale, int zeroPoint, int min, int max)
+    {
+        var v = x / scale;
+        // NaN compares false both ways; map it to the zero point rather than to an undefined conversion.
+        if (float.IsNaN(v))
+        {
+            v = 0;
+        }
+
+        v = Math.Clamp(v, min - zeroPoint, max - zeroPoint);
+        return (byte)((int)MathF.Round(v, MidpointRounding.ToEven) + zeroPoint);
+    }
+
+    /// <summary>DequantizeLinear: float(q - zp) * scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dequantize(int q, float scale, int zeroPoint) => (q - zeroPoint) * scale;
+
+    /// <summary>
+    /// QLinearAdd/QLinearMul on x86: each operand dequantised as float(q - zp) * scale, combined, divided by the
+    /// output scale, rounded half to even, clamped in integers, + zp (MLAS's AVX2 binary-op kernel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte AddQuantized(int a, float scaleA, int zeroA, int b, float scaleB, int zeroB, float scaleC, int zeroC, int min, int max)
+    {
+        var va = (a - zeroA) * scaleA;
+        var vb = (b - zeroB) * scaleB;
+        return RoundToOutput((va + vb) / scaleC, zeroC, min, max);
+    }
+
+    /// <summary>QLinearMul on x86: the integer product of the centred operands, as float, times
+    /// (scaleA * scaleB) / scaleC computed once; rounded half to even, saturated, + zp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte MulQuantized(int a, int zeroA, int b, int zeroB, float ratio, int zeroC, int min, int max) =>
+        RoundToOutput((a - zeroA) * (b - zeroB) * ratio, zeroC, min, max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte RoundToOutput(float v, int zero, int min, int max)
+    {
+        if (float.IsNaN(v))
+        {
+            v = 0;
+        }
+
+        // Saturating float->int conversion (.NET), then clamp in integers as the SIMD kernel does.
+        var r = (int)MathF.Round(v, MidpointRounding.ToEven);
+        r = Math.Clamp(r, min - zero, max - zero);
+        return (byte)(r + zero);
+    }
+}

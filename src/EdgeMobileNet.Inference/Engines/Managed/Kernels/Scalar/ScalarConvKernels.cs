@@ -1,0 +1,301 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
+
+/// <summary>
+/// Portable reference kernels, always available. Loops are output-pixel major with output channels innermost (NHWC),
+/// so the channel loop uses <see cref="Vector{T}"/> where it is a plain multiply-add; there is no fused multiply-add
+/// so results do not depend on the CPU.
+/// </summary>
+internal sealed class ScalarConvKernels : IConvKernels
+{
+    public static readonly ScalarConvKernels Instance = new();
+
+    public string Name => "scalar";
+
+    public void ConvFloat(
+        in ConvShape s,
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias,
+        float lo,
+        float hi,
+        ReadOnlySpan<float> residual,
+        Span<float> output)
+    {
+        var cout = s.OutC;
+        var cipg = s.InCPerGroup;
+        var copg = s.OutCPerGroup;
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            for (var ow = 0; ow < s.OutW; ow++)
+            {
+                var pixel = (oh * s.OutW) + ow;
+                var acc = output.Slice(pixel * cout, cout);
+                bias.CopyTo(acc);
+                for (var kh = 0; kh < s.KH; kh++)
+                {
+                    var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
+                    if ((uint)ih >= (uint)s.InH)
+                    {
+                        continue;
+                    }
+
+                    for (var kw = 0; kw < s.KW; kw++)
+                    {
+                        var iw = (ow * s.StrideW) - s.PadLeft + (kw * s.DilationW);
+                        if ((uint)iw >= (uint)s.InW)
+                        {
+                            continue;
+                        }
+
+                        var x = input.Slice(((ih * s.InW) + iw) * s.InC, s.InC);
+                        var tap = ((kh * s.KW) + kw) * cipg * cout;
+                        if (s.IsDepthwise)
+                        {
+                            MultiplyAdd(acc, x, weights.Slice(tap, cout));
+                            continue;
+                        }
+
+                        for (var g = 0; g < s.Groups; g++)
+                        {
+                            var accGroup = acc.Slice(g * copg, copg);
+                            for (var ci = 0; ci < cipg; ci++)
+                            {
+                                ScaleAdd(accGroup, x[(g * cipg) + ci], weights.Slice(tap + (ci * cout) + (g * copg), copg));
+                            }
+                        }
+                    }
+                }
+
+                for (var c = 0; c < acc.Length; c++)
+                {
+                    acc[c] = Math.Clamp(acc[c], lo, hi);
+                }
+
+                if (!residual.IsEmpty)
+                {
+                    Add(acc, residual.Slice(pixel * cout, cout));
+                }
+            }
+        }
+    }
+
+    public void PointwiseFloatMlasOrder(
+        in ConvShape s,
+        int strideK,
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias,
+        float lo,
+        float hi,
+        Span<float> block,
+        Span<float> output)
+    {
+        var cout = s.OutC;
+        var k = s.InC;
+        var tmp = block[..cout];
+        for (var p = 0; p < s.OutH * s.OutW; p++)
+        {
+            var x = input.Slice(p * k, k);
+            var acc = output.Slice(p * cout, cout);
+            for (var k0 = 0; k0 < k; k0 += strideK)
+            {
+                var chain = k0 == 0 ? acc : tmp;
+                chain.Clear();
+                var end = Math.Min(k, k0 + strideK);
+                for (var c = k0; c < end; c++)
+                {
+                    FusedScaleAdd(chain, x[c], weights.Slice(c * cout, cout));
+                }
+
+                if (k0 > 0)
+                {
+                    for (var m = 0; m < cout; m++)
+                    {
+                        acc[m] += tmp[m];
+                    }
+                }
+            }
+
+            for (var m = 0; m < cout; m++)
+            {
+                acc[m] = Math.Clamp(acc[m] + bias[m], lo, hi);
+            }
+        }
+    }
+
+    public void ConvQuant(
+        in ConvShape s,
+        ReadOnlySpan<byte> input,
+        int inputZeroPoint,
+        ReadOnlySpan<int> weights,
+        ReadOnlySpan<int> bias,
+        ReadOnlySpan<float> scales,
+        int outputZeroPoint,
+        int outputMin,
+        int outputMax,
+        Span<int> accumulator,
+        Span<byte> output)
+    {
+        var cout = s.OutC;
+        var cipg = s.InCPerGroup;
+        var copg = s.OutCPerGroup;
+        var acc = accumulator[..cout];
+        var perChannel = scales.Length > 1;
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            for (var ow = 0; ow < s.OutW; ow++)
+            {
+                bias.CopyTo(acc);
+                for (var kh = 0; kh < s.KH; kh++)
+                {
+                    var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
+                    if ((uint)ih >= (uint)s.InH)
+                    {
+                        continue; // padding holds the input zero point: contributes exactly 0
+                    }
+
+                    for (var kw = 0; kw < s.KW; kw++)
+                    {
+                        var iw = (ow * s.StrideW) - s.PadLeft + (kw * s.DilationW);
+                        if ((uint)iw >= (uint)s.InW)
+                        {
+                            continue;
+                        }
+
+                        var x = input.Slice(((ih * s.InW) + iw) * s.InC, s.InC);
+                        var tap = ((kh * s.KW) + kw) * cipg * cout;
+                        if (s.IsDepthwise)
+                        {
+                            var w = weights.Slice(tap, cout);
+                            for (var c = 0; c < cout; c++)
+                            {
+                                acc[c] += (x[c] - inputZeroPoint) * w[c];
+                            }
+
+                            continue;
+                        }
+
+                        for (var g = 0; g < s.Groups; g++)
+                        {
+                            var accGroup = acc.Slice(g * copg, copg);
+                            for (var ci = 0; ci < cipg; ci++)
+                            {
+                                var xv = x[(g * cipg) + ci] - inputZeroPoint;
+                                if (xv != 0)
+                                {
+                                    ScaleAdd(accGroup, xv, weights.Slice(tap + (ci * cout) + (g * copg), copg));
+                                }
+                            }
+                        }
+                    }
+                }
+
+                var y = output.Slice(((oh * s.OutW) + ow) * cout, cout);
+                for (var c = 0; c < cout; c++)
+                {
+                    y[c] = Requantization.Requantize(acc[c], perChannel ? scales[c] : scales[0], outputZeroPoint, outputMin, outputMax);
+                }
+            }
+        }
+    }
+
+    private static void MultiplyAdd(Span<float> acc, ReadOnlySpan<float> x, ReadOnlySpan<float> w)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] += vx[v] * vw[v];
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] += x[i] * w[i];
+        }
+    }
+
+    private static void ScaleAdd(Span<float> acc, float x, ReadOnlySpan<float> w)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var vx = new Vector<float>(x);
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] += vx * vw[v];
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] += x * w[i];
+        }
+    }
+
+    /// <summary>acc[i] = fma(x, w[i], acc[i]) with a single rounding, vectorised or not.</summary>
+    private static void FusedScaleAdd(Span<float> acc, float x, ReadOnlySpan<float> w)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var vx = new Vector<float>(x);
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] = Vector.FusedMultiplyAdd(vx, vw[v], va[v]);
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] = MathF.FusedMultiplyAdd(x, w[i], acc[i]);
+        }
+    }
+
+    private static void ScaleAdd(Span<int> acc, int x, ReadOnlySpan<int> w)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<int, Vector<int>>(acc);
+            var vw = MemoryMarshal.Cast<int, Vector<int>>(w);
+            var vx = new Vector<int>(x);
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] += vx * vw[v];
+            }
+
+            i = va.Length * Vector<int>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] += x * w[i];
+        }
+    }
+
+    private static void Add(Span<float> acc, ReadOnlySpan<float> r)
+    {
+        for (var i = 0; i < acc.Length; i++)
+        {
+            acc[i] += r[i];
+        }
+    }
+}

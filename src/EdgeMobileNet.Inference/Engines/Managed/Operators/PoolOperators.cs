@@ -1,0 +1,140 @@
+using EdgeMobileNet.Inference.Engines.Managed.Kernels;
+using EdgeMobileNet.Inference.Engines.Managed.Planning;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
+
+/// <summary>GlobalAveragePool / ReduceMean over H and W of an NHWC tensor: sum per channel, then divide.</summary>
+internal sealed class GlobalAveragePoolOperator : Operator
+{
+    private readonly int _pixels;
+    private readonly int _channels;
+
+    public GlobalAveragePoolOperator(string name, int pixels, int channels, TensorSlot input, TensorSlot output)
+        : base(name, [input], output)
+    {
+        _pixels = pixels;
+        _channels = channels;
+    }
+
+    public override void Run(Arena arena)
+    {
+        var x = arena.Floats(Inputs[0]);
+        var y = arena.Floats(Output!)[.._channels];
+        y.Clear();
+        for (var p = 0; p < _pixels; p++)
+        {
+            var row = x.Slice(p * _channels, _channels);
+            for (var c = 0; c < _channels; c++)
+            {
+                y[c] += row[c];
+            }
+        }
+
+        for (var c = 0; c < _channels; c++)
+        {
+            y[c] /= _pixels;
+        }
+    }
+}
+
+/// <summary>
+/// QLinearGlobalAveragePool in ONNX Runtime's x86 arithmetic: integer sum minus zp_in * pixels, times
+/// scale_in / (scale_out * pixels) in fp32, clamp, round half to even, + zp_out.
+/// </summary>
+internal sealed class QGlobalAveragePoolOperator : Operator
+{
+    private readonly int _pixels;
+    private readonly int _channels;
+    private readonly QuantParams _in;
+    private readonly QuantParams _out;
+    private readonly float _scale;
+    private readonly int[] _sums;
+
+    public QGlobalAveragePoolOperator(string name, int pixels, int channels, QuantParams input, QuantParams output, TensorSlot x, TensorSlot y)
+        : base(name, [x], y)
+    {
+        _pixels = pixels;
+        _channels = channels;
+        _in = input;
+        _out = output;
+        _scale = input.Scale / (output.Scale * pixels);
+        _sums = new int[channels];
+    }
+
+    public override void Run(Arena arena)
+    {
+        var x = arena.Bytes(Inputs[0]);
+        var y = arena.Bytes(Output!);
+        var bias = -_in.ZeroPoint * _pixels;
+        Array.Fill(_sums, bias);
+        for (var p = 0; p < _pixels; p++)
+        {
+            var row = x.Slice(p * _channels, _channels);
+            for (var c = 0; c < _channels; c++)
+            {
+                _sums[c] += row[c];
+            }
+        }
+
+        for (var c = 0; c < _channels; c++)
+        {
+            y[c] = Requantization.Requantize(_sums[c], _scale, _out.ZeroPoint, 0, 255);
+        }
+    }
+}
+
+/// <summary>AveragePool over NHWC (count_include_pad as the attribute says).</summary>
+internal sealed class AveragePoolOperator : Operator
+{
+    private readonly ConvShape _s;
+    private readonly bool _countIncludePad;
+
+    public AveragePoolOperator(string name, ConvShape shape, bool countIncludePad, TensorSlot input, TensorSlot output)
+        : base(name, [input], output)
+    {
+        _s = shape;
+        _countIncludePad = countIncludePad;
+    }
+
+    public override void Run(Arena arena)
+    {
+        var x = arena.Floats(Inputs[0]);
+        var y = arena.Floats(Output!);
+        var c = _s.InC;
+        for (var oh = 0; oh < _s.OutH; oh++)
+        {
+            for (var ow = 0; ow < _s.OutW; ow++)
+            {
+                var acc = y.Slice(((oh * _s.OutW) + ow) * c, c);
+                acc.Clear();
+                var count = 0;
+                for (var kh = 0; kh < _s.KH; kh++)
+                {
+                    var ih = (oh * _s.StrideH) - _s.PadTop + kh;
+                    for (var kw = 0; kw < _s.KW; kw++)
+                    {
+                        var iw = (ow * _s.StrideW) - _s.PadLeft + kw;
+                        if ((uint)ih >= (uint)_s.InH || (uint)iw >= (uint)_s.InW)
+                        {
+                            continue;
+                        }
+
+                        count++;
+                        var row = x.Slice(((ih * _s.InW) + iw) * c, c);
+                        for (var k = 0; k < c; k++)
+                        {
+                            acc[k] += row[k];
+                        }
+                    }
+                }
+
+                // Without ceil_mode every window lies inside the padded input, so including padding means the full window.
+                var div = _countIncludePad ? _s.KH * _s.KW : Math.Max(count, 1);
+                for (var k = 0; k < c; k++)
+                {
+                    acc[k] /= div;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using EdgeMobileNet.Inference.Engines.Managed.Operators;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Planning;
+
+/// <summary>A loaded model ready to run: operators in order, the arena they share and the caller-visible buffers.</summary>
+internal sealed class ExecutionPlan
+{
+    public ExecutionPlan(IReadOnlyList<Operator> operators, Arena arena, float[] input, float[] output, string kernels)
+    {
+        Operators = operators;
+        Arena = arena;
+        Input = input;
+        Output = output;
+        Kernels = kernels;
+    }
+
+    public IReadOnlyList<Operator> Operators { get; }
+
+    public Arena Arena { get; }
+
+    public float[] Input { get; }
+
+    public float[] Output { get; }
+
+    public string Kernels { get; }
+
+    public long ArenaBytes => Arena.Memory.LongLength;
+
+    public long WeightBytes => Operators.Sum(o => o.WeightBytes);
+
+    /// <summary>Runs the plan calling <paramref name="after"/> after each operator (diagnostics: inspect slots
+    /// before the arena reuses them).</summary>
+    public void Run(Action<Operator> after)
+    {
+        foreach (var op in Operators)
+        {
+            op.Run(Arena);
+            after(op);
+        }
+    }
+
+    public void Run()
+    {
+        foreach (var op in Operators)
+        {
+            op.Run(Arena);
+        }
+    }
+}

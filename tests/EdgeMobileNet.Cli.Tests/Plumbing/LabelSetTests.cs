@@ -1,0 +1,36 @@
+using EdgeMobileNet.Cli;
+using EdgeMobileNet.Inference;
+using EdgeMobileNet.Tests.Common;
+using Xunit;
+
+namespace EdgeMobileNet.Cli.Tests.Plumbing;
+
+public sealed class LabelSetTests
+{
+    [Fact]
+    public void SynsetLinesLoseTheirWordNetId()
+    {
+        var labels = LabelSet.Load(TestAssets.Synset, 1000);
+        Assert.Equal("tench, Tinca tinca", labels[0]);
+        Assert.Equal("house finch, linnet, Carpodacus mexicanus", labels[12]);
+    }
+
+    [Fact]
+    public void PlainLinesAreTakenAsTheyAreAndATrailingNewlineIsNotAClass()
+    {
+        var path = Path.Combine(TestAssets.NewTempDir(), "labels.txt");
+        File.WriteAllText(path, "red\nn123 not a synset\nblue\n\n");
+        var labels = LabelSet.Load(path, 3);
+        Assert.Equal(["red", "n123 not a synset", "blue"], [labels[0], labels[1], labels[2]]);
+    }
+
+    [Fact]
+    public void WithoutAFileTheLabelIsTheIndex() => Assert.Equal("417", LabelSet.Indices[417]);
+
+    [Fact]
+    public void MissingFileNamesIt()
+    {
+        var path = Path.Combine(TestAssets.NewTempDir(), "nope.txt");
+        Assert.Equal($"{path}: labels file not found", Assert.Throws<EdgeMobileNetException>(() => LabelSet.Load(path, 3)).Message);
+    }
+}
