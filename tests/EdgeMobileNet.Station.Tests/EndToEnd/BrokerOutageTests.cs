@@ -14,7 +14,7 @@ public sealed class BrokerOutageTests
         // A persistent session: the broker keeps the subscription and queues QoS 1 messages across its restart.
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/out1/#", persistentSession: true);
         using var station = StationProcess.Start([
-            "run", .. TestModels.DemoArgs,
+            "run", .. TestModels.ZooArgs,
             "--station-id", "out1",
             "--mqtt-host", "127.0.0.1", "--mqtt-port", broker.Port.ToString(CultureInfo.InvariantCulture),
             "--max-frames", total.ToString(CultureInfo.InvariantCulture),
