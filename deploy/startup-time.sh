@@ -13,12 +13,17 @@ prefix=()
 if [ "${1:-}" = -- ]; then shift; prefix=("$@"); fi
 [ -x "$dir/edgemobilenet" ] || { echo "startup-time.sh: $dir/edgemobilenet not found" >&2; exit 2; }
 
-times=()
+# Wall time is what a user waits; CPU time (user + system) is the work done, and is the steadier figure on a busy
+# machine.
+TIMEFORMAT='%R %U %S'
+walls=() cpus=()
 for _ in $(seq "$runs"); do
-    t0=$(date +%s%N)
-    "${prefix[@]}" "$dir/edgemobilenet" classify --engine "$engine" --model "$model" "$image" >/dev/null
-    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+    t=$( { time "${prefix[@]}" "$dir/edgemobilenet" classify --engine "$engine" --model "$model" "$image" >/dev/null 2>&1; } 2>&1 ) \
+        || { echo "startup-time.sh: classify failed" >&2; exit 1; }
+    read -r real user sys <<<"$t"
+    walls+=("$(awk -v r="$real" 'BEGIN { printf "%d", r * 1000 }')")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')")
 done
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-median=$(echo "$sorted" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }')
-echo "$(basename "$dir") --engine $engine: start→first classification median ${median} ms, min $(echo "$sorted" | head -1) ms ($runs runs: ${times[*]})"
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+minimum() { printf '%s\n' "$@" | sort -n | head -1; }
+echo "$(basename "$dir") --engine $engine: start→first classification wall median $(median "${walls[@]}") ms (min $(minimum "${walls[@]}")), CPU median $(median "${cpus[@]}") ms; $runs runs"

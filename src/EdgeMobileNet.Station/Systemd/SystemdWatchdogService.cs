@@ -27,6 +27,7 @@ internal sealed partial class SystemdWatchdogService : IHostedService, IDisposab
     private Task _loop = Task.CompletedTask;
 
     public SystemdWatchdogService(
+        SystemdWatchdogRequest request,
         PipelineHeartbeat heartbeat,
         StationCounters counters,
         IServiceProvider services,
@@ -36,7 +37,7 @@ internal sealed partial class SystemdWatchdogService : IHostedService, IDisposab
         ILogger<SystemdWatchdogService> logger)
     {
         _socket = NotifySocket.FromEnvironment();
-        _watchdog = _socket is null ? null : WatchdogSettings.FromEnvironment();
+        _watchdog = _socket is null ? null : request.Watchdog;
         _sendLifecycle = hostLifetime is not SystemdLifetime;
         _lifetime = lifetime;
         _time = time;
