@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release archives: trimmed, self-contained, single-folder, ReadyToRun.
+# Builds the release archives: trimmed, self-contained, single-folder.
 #
 #   ./publish.sh                              all of them (linux-arm64 and linux-x64, each full and managed-only)
 #   ./publish.sh --rid linux-arm64 --variant managed --out artifacts/release
@@ -9,8 +9,9 @@
 # Each archive is <out>/edgemobilenet-<version>-<rid>[-managed].tar.gz with a .sha256 beside it (sha256sum -c).
 # The unpacked folder is the application plus deploy/ (unit, install.sh, uninstall.sh, example settings).
 #
-# Environment: EDGEMOBILENET_VERSION (default: git describe), EDGEMOBILENET_R2R=0 to publish without ReadyToRun
-# (for comparing start-up time), SOURCE_DATE_EPOCH (archive timestamps; default: the last commit's time).
+# The full releases are ReadyToRun (faster start); the managed-only ones are not (smaller: the goal is <= 30 MB).
+# Environment: EDGEMOBILENET_VERSION (default: git describe), EDGEMOBILENET_R2R=0 or 1 to force ReadyToRun off or on
+# for every release (to compare), SOURCE_DATE_EPOCH (archive timestamps; default: the last commit's time).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
         --rid) rids+=("$2"); shift 2 ;;
         --variant) variants+=("$2"); shift 2 ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "publish.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -38,8 +39,6 @@ done
 
 version=${EDGEMOBILENET_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-r2r=true
-[ "${EDGEMOBILENET_R2R:-1}" = 0 ] && r2r=false
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d)
@@ -51,8 +50,10 @@ summary=()
 for rid in "${rids[@]}"; do
     for variant in "${variants[@]}"; do
         name="edgemobilenet-$version-$rid"
-        ort=true
-        if [ "$variant" = managed ]; then name="$name-managed"; ort=false; fi
+        # ReadyToRun where start-up time is the point; the managed-only release trades it for size (docs/deploy.md).
+        ort=true r2r=true
+        if [ "$variant" = managed ]; then name="$name-managed"; ort=false; r2r=false; fi
+        case "${EDGEMOBILENET_R2R:-}" in 0) r2r=false ;; 1) r2r=true ;; esac
         dir="$work/$name"
         log="$work/$name.log"
         started=$(date +%s)
