@@ -64,9 +64,10 @@ for variant in full managed; do
         fail "$name: contains ONNX Runtime"
     fi
 
-    engines=(managed)
-    # Without ONNX Runtime in the folder, auto must fall back to the managed engine without trying anything else.
-    [ "$variant" = managed ] && engines+=(auto)
+    # managed never loads ONNX Runtime. auto must end up on the managed engine in both releases: without the library
+    # in the managed-only one, and in the full one because ONNX Runtime is never loaded under emulation (its CPU
+    # detection kills the process there).
+    engines=(managed auto)
     for engine in "${engines[@]}"; do
         t=$(now_ms)
         top=$(classify "$dir" "$engine")
@@ -74,6 +75,16 @@ for variant in full managed; do
         [ "$top" = "$expected" ] || fail "$name --engine $engine: top-1 is '$top', expected $expected ($(cat "$out/$name-$engine.json"))"
         report+=("$(printf '%-40s --engine %-8s class %-4s start→exit %6d ms (emulated)' "$name" "$engine" "$top" "$ms")")
     done
+    if [ "$variant" = full ]; then
+        # Explicitly asking for ONNX Runtime under emulation is a clean one-line error, not a crash.
+        set +e
+        err=$("${qemu[@]}" "$dir/edgemobilenet" classify --engine ort --model "$model" "$image" 2>&1 >/dev/null)
+        code=$?
+        set -e
+        [ "$code" = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q 'ONNX Runtime is not available' \
+            || fail "$name --engine ort under emulation: exit $code, expected 2 and one line: $err"
+        report+=("$(printf '%-40s --engine ort      exit 2: %s' "$name" "$err")")
+    fi
     report+=("$(printf '%-40s unpacked %s MB' "$name" "$(du -sb --exclude=deploy "$dir" | awk '{ printf "%.1f", $1 / 1048576 }')")")
 done
 

@@ -37,6 +37,11 @@ internal static class OrtRuntime
 
     public static OrtRuntimeInfo Probe()
     {
+        if (UserModeEmulation.IsDetected)
+        {
+            return new OrtRuntimeInfo(false, null, [], "not loaded under user-mode CPU emulation (its CPU detection crashes the process there)");
+        }
+
         try
         {
             var env = Env;
