@@ -16,7 +16,6 @@ internal class ModelLoader
         try
         {
             var labels = LoadLabels(model, classifier.Output.Classes);
-            Warmup(classifier);
             return new FrameClassifier(classifier, labels, new PreprocessOptions { ResizeRatio = model.ResizeRatio });
         }
         catch
@@ -24,14 +23,6 @@ internal class ModelLoader
             classifier.Dispose();
             throw;
         }
-    }
-
-    /// <summary>One untimed run on a blank input before the station reports ready: the first run pays for code
-    /// generation and the engine's lazy set-up, and that should not be the first part's latency.</summary>
-    internal static void Warmup(IClassifier classifier)
-    {
-        classifier.InputBuffer.Clear();
-        _ = classifier.Run();
     }
 
     internal static IReadOnlyList<string> LoadLabels(ModelSection model, int classes)
