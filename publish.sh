@@ -44,6 +44,25 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# SkiaSharp's native library ships with its full symbol table (2.5 MB on arm64); the runtime's are already stripped.
+# Only .symtab goes: the dynamic symbols that P/Invoke binds to stay.
+strip_native() {
+    local rid=$1 dir=$2 tool=
+    case "$rid" in
+        linux-arm64) for t in llvm-strip aarch64-linux-gnu-strip; do command -v "$t" >/dev/null 2>&1 && { tool=$t; break; }; done ;;
+        linux-x64) for t in llvm-strip x86_64-linux-gnu-strip strip; do command -v "$t" >/dev/null 2>&1 && { tool=$t; break; }; done ;;
+    esac
+    if [ -z "$tool" ]; then
+        echo "publish.sh: warning: no strip tool for $rid (apt-get install llvm or binutils-aarch64-linux-gnu); native libraries keep their symbols" >&2
+        return 0
+    fi
+    for so in "$dir"/*.so; do
+        if readelf -S "$so" 2>/dev/null | grep -q '\.symtab'; then
+            "$tool" --strip-unneeded "$so"
+        fi
+    done
+}
+
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
 summary=()
@@ -84,6 +103,7 @@ for rid in "${rids[@]}"; do
             exit 1
         fi
         rm -f "$dir"/*.pdb "$dir"/*.dbg
+        strip_native "$rid" "$dir"
         app_bytes=$(du -sb "$dir" | cut -f1)
 
         mkdir -p "$dir/deploy/examples"
@@ -96,12 +116,12 @@ for rid in "${rids[@]}"; do
             | gzip -n -9 >"$archive"
         (cd "$out" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
         archive_bytes=$(stat -c %s "$archive")
-        summary+=("$(printf '%-50s %8s MB %8s MB %5d s' "$name" \
+        summary+=("$(printf '%-50s %8s MiB %8s MiB %5d s' "$name" \
             "$(mb "$app_bytes")" "$(mb "$archive_bytes")" "$(( $(date +%s) - started ))")")
     done
 done
 
 echo
-printf '%-50s %11s %11s %7s\n' release unpacked archive time
+printf '%-50s %12s %12s %7s\n' release unpacked archive time
 for line in "${summary[@]}"; do echo "$line"; done
 echo "archives in $out"
