@@ -14,17 +14,17 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
 {
     private readonly ExecutionPlan _plan;
 
-    private ManagedClassifier(ExecutionPlan plan, ModelInputInfo input, ModelOutputInfo output, int threads)
+    private ManagedClassifier(ExecutionPlan plan, ModelInputInfo input, ModelOutputInfo output)
     {
         _plan = plan;
         Input = input;
         Output = output;
-        Threads = threads;
     }
 
     public string Engine => "managed";
 
-    public int Threads { get; }
+    /// <summary>Always 1: the managed engine runs on the calling thread (intra-op threading is future work).</summary>
+    public int Threads => 1;
 
     public ModelInputInfo Input { get; }
 
@@ -65,10 +65,10 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
             throw new ModelLoadException(modelPath, $"cannot read the file ({ex.Message})", ex);
         }
 
-        return Load(modelPath, bytes, kernels, options.Threads);
+        return Load(modelPath, bytes, kernels);
     }
 
-    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, int threads = 1)
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels)
     {
         try
         {
@@ -76,7 +76,7 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
             var graph = OnnxGraphImporter.Import(path, model);
             ShapeInference.Run(graph);
             var plan = PlanBuilder.Build(graph, kernels);
-            return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph), threads);
+            return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph));
         }
         catch (ModelLoadException)
         {

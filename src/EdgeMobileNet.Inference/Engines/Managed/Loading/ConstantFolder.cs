@@ -53,7 +53,7 @@ internal static class ConstantFolder
         return true;
     }
 
-    private static bool AllConstant(GraphNode node) => node.Inputs.All(i => i is null || i.IsConstant);
+    private static bool AllConstant(GraphNode node) => node.Input(0) is not null && node.Inputs.All(i => i is null || i.IsConstant);
 
     private static ConstantTensor ConstantNode(ModelGraph g, GraphNode node)
     {
@@ -91,7 +91,7 @@ internal static class ConstantFolder
     private static ConstantTensor Gather(ModelGraph g, GraphNode node)
     {
         var data = node.Input(0)!.Constant!;
-        var indices = node.Input(1)!.Constant!;
+        var indices = node.Input(1)?.Constant ?? throw g.Error(node, "indices (input 1) are missing");
         if (data.Shape.Length != 1 || node.Source.GetInt("axis", 0) != 0)
         {
             throw g.Error(node, "constant Gather is supported on 1-D data along axis 0 only");

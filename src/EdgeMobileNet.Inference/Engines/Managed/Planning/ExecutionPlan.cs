@@ -5,9 +5,12 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Planning;
 /// <summary>A loaded model ready to run: operators in order, the arena they share and the caller-visible buffers.</summary>
 internal sealed class ExecutionPlan
 {
+    private readonly Operator[] _operators;
+
     public ExecutionPlan(IReadOnlyList<Operator> operators, Arena arena, float[] input, float[] output, string kernels)
     {
-        Operators = operators;
+        _operators = operators.ToArray();
+        Operators = _operators;
         Arena = arena;
         Input = input;
         Output = output;
@@ -32,7 +35,7 @@ internal sealed class ExecutionPlan
     /// before the arena reuses them).</summary>
     public void Run(Action<Operator> after)
     {
-        foreach (var op in Operators)
+        foreach (var op in _operators)
         {
             op.Run(Arena);
             after(op);
@@ -41,7 +44,8 @@ internal sealed class ExecutionPlan
 
     public void Run()
     {
-        foreach (var op in Operators)
+        // An array, not the interface: enumerating an IReadOnlyList would allocate an enumerator per run.
+        foreach (var op in _operators)
         {
             op.Run(Arena);
         }

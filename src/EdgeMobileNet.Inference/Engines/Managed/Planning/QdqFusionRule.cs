@@ -8,7 +8,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Planning;
 /// <para>
 /// Measured on the torchvision s8s8 QDQ MobileNetV2 (optimised graph saved with SessionOptions.OptimizedModelFilePath):
 /// ORT first rewrites int8 activation Q/DQ pairs to uint8 (zero point + 128), but only where a QuantizeLinear feeds
-/// exactly one DequantizeLinear that itself has exactly one consumer. A quantised tensor read twice (the input of a
+/// exactly one DequantizeLinear that itself has exactly one consumer (a graph output counts as one). A quantised tensor read twice (the input of a
 /// residual block: the next conv and the Add) stays int8, and int8-activation convolutions are not fused on x86, so
 /// every conv that reads or writes such a tensor stays DQ -> float Conv -> Q (15 of 52 there), as do the Adds whose
 /// operands differ in type after the rewrite (all 10). Groups whose types all agree are fused: Conv (uint8 only),
@@ -40,6 +40,5 @@ internal static class QdqFusionRule
         !qOutput.IsGraphOutput
         && qOutput.Consumers.Count == 1
         && qOutput.Consumers[0] is { OpType: "DequantizeLinear" } dq
-        && dq.Output.Consumers.Count == 1
-        && !dq.Output.IsGraphOutput;
+        && dq.Output.Consumers.Count + (dq.Output.IsGraphOutput ? 1 : 0) == 1;
 }

@@ -1,0 +1,56 @@
+using EdgeMobileNet.Inference.Engines.Managed.Kernels;
+using Xunit;
+
+namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
+
+/// <summary>Hand-worked cases of the quantisation arithmetic (values chosen so each float step is exact).</summary>
+public sealed class RequantizationTests
+{
+    [Theory]
+    [InlineData(5, 0.5f, 0, 2)] // 2.5 rounds to even 2
+    [InlineData(7, 0.5f, 0, 4)] // 3.5 rounds to even 4
+    [InlineData(-5, 0.5f, 10, 8)] // -2.5 -> -2, + 10
+    [InlineData(-3, 0.5f, 10, 8)] // -1.5 -> -2, + 10
+    [InlineData(1000, 1f, 0, 255)] // saturates high
+    [InlineData(-1000, 1f, 128, 0)] // saturates low
+    [InlineData(100, 0.25f, 200, 225)]
+    public void RequantizeRoundsHalfToEvenThenAddsZeroPoint(int acc, float scale, int zp, int expected) =>
+        Assert.Equal(expected, Requantization.Requantize(acc, scale, zp, 0, 255));
+
+    [Fact]
+    public void RequantizeClampsToFoldedActivationRange() =>
+        Assert.Equal(150, Requantization.Requantize(1000, 1f, 100, 100, 150));
+
+    [Theory]
+    [InlineData(0.75f, 0.5f, 0, 2)] // 1.5 -> 2
+    [InlineData(1.25f, 0.5f, 0, 2)] // 2.5 -> 2
+    [InlineData(-0.25f, 0.5f, 3, 3)] // -0.5 -> -0 -> 3
+    [InlineData(float.NaN, 0.5f, 7, 7)]
+    [InlineData(float.PositiveInfinity, 0.5f, 7, 255)]
+    public void QuantizeDividesAndRoundsHalfToEven(float x, float scale, int zp, int expected) =>
+        Assert.Equal(expected, Requantization.Quantize(x, scale, zp, 0, 255));
+
+    [Fact]
+    public void CombinedScaleIsProductThenQuotientInFloat()
+    {
+        float xs = 0.0123f, ws = 0.00457f, ys = 0.0311f;
+        var expected = (float)((float)(xs * ws) / ys);
+        Assert.Equal(expected, Requantization.CombinedScale(xs, ws, ys));
+    }
+
+    [Fact]
+    public void QLinearAddDequantisesAddsThenDividesByOutputScale()
+    {
+        // a: (140 - 128) * 0.5 = 6, b: (10 - 0) * 0.25 = 2.5, sum 8.5 / 0.5 = 17 (+ zp 100)
+        Assert.Equal(117, Requantization.AddQuantized(140, 0.5f, 128, 10, 0.25f, 0, 0.5f, 100, 0, 255));
+        // 8.75 / 0.5 = 17.5 rounds to even 18
+        Assert.Equal(118, Requantization.AddQuantized(140, 0.5f, 128, 11, 0.25f, 0, 0.5f, 100, 0, 255));
+    }
+
+    [Fact]
+    public void QLinearMulUsesTheIntegerProductTimesTheScaleRatio()
+    {
+        // (3 - 1) * (5 - 2) = 6, ratio 0.25 -> 1.5 -> 2, + zp 10
+        Assert.Equal(12, Requantization.MulQuantized(3, 1, 5, 2, 0.25f, 10, 0, 255));
+    }
+}
