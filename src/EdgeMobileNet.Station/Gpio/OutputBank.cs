@@ -13,6 +13,7 @@ namespace EdgeMobileNet.Station.Gpio;
 /// </summary>
 internal sealed class OutputBank : IDisposable
 {
+    private static readonly TimeSpan SpinLimit = TimeSpan.FromMilliseconds(2);
     private readonly Lock _gate = new();
     private readonly GpioController _controller;
     private readonly TimeProvider _time;
@@ -72,8 +73,8 @@ internal sealed class OutputBank : IDisposable
                     continue;
                 }
 
-                var due = TimeSpan.FromMilliseconds(output.DelayMs) - _time.GetElapsedTime(triggerTimestamp);
-                if (due <= TimeSpan.Zero)
+                var due = triggerTimestamp + Ticks(output.DelayMs);
+                if (_time.GetTimestamp() >= due)
                 {
                     StartPulse(output, triggerTimestamp);
                 }
@@ -119,7 +120,7 @@ internal sealed class OutputBank : IDisposable
             _latency.AddOutput(_time.GetElapsedTime(triggerTimestamp).TotalMilliseconds - output.DelayMs);
             output.ActivePulses++;
             Drive(output, active: true);
-            Schedule(TimeSpan.FromMilliseconds(output.PulseMs), () => EndPulse(output));
+            Schedule(_time.GetTimestamp() + Ticks(output.PulseMs), () => EndPulse(output));
         }
     }
 
@@ -139,20 +140,37 @@ internal sealed class OutputBank : IDisposable
         }
     }
 
-    private void Schedule(TimeSpan due, Action action)
+    /// <summary>Runs <paramref name="action"/> at the <see cref="TimeProvider"/> timestamp <paramref name="due"/>.
+    /// System timers have millisecond granularity and may fire a little early; a gate pulse must not, so an early
+    /// timer re-arms, and the last sub-2 ms are spun out on the real clock.</summary>
+    private void Schedule(long due, Action action)
     {
         ITimer? timer = null;
         timer = _time.CreateTimer(
             _ =>
             {
+                var remaining = -_time.GetElapsedTime(due);
                 lock (_gate)
                 {
-                    if (timer is null || !_timers.Remove(timer))
+                    if (timer is null || !_timers.Contains(timer))
                     {
                         return;
                     }
 
+                    if (remaining > TimeSpan.Zero && (remaining >= SpinLimit || !ReferenceEquals(_time, TimeProvider.System)))
+                    {
+                        timer.Change(remaining, Timeout.InfiniteTimeSpan);
+                        return;
+                    }
+
+                    _timers.Remove(timer);
                     timer.Dispose();
+                }
+
+                var spin = new SpinWait();
+                while (_time.GetTimestamp() < due)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
                 }
 
                 action();
@@ -161,8 +179,11 @@ internal sealed class OutputBank : IDisposable
             Timeout.InfiniteTimeSpan,
             Timeout.InfiniteTimeSpan);
         _timers.Add(timer);
-        timer.Change(due, Timeout.InfiniteTimeSpan);
+        var delay = -_time.GetElapsedTime(due);
+        timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
+
+    private long Ticks(int milliseconds) => milliseconds * _time.TimestampFrequency / 1000;
 
     private void Drive(Output output, bool active)
     {

@@ -79,15 +79,18 @@ public sealed class SimulatedGpioDriver : GpioDriver
         for (var i = 0; i < bounces; i++)
         {
             SetInput(pin, final);
-            await Task.Delay(bounceInterval, _time, cancellationToken).ConfigureAwait(false);
+            await PauseAsync(bounceInterval, cancellationToken).ConfigureAwait(false);
             SetInput(pin, other);
-            await Task.Delay(bounceInterval, _time, cancellationToken).ConfigureAwait(false);
+            await PauseAsync(bounceInterval, cancellationToken).ConfigureAwait(false);
         }
 
         SetInput(pin, final);
     }
 
     protected override int PinCount => _pinCount;
+
+    private Task PauseAsync(TimeSpan interval, CancellationToken cancellationToken) =>
+        interval > TimeSpan.Zero ? Task.Delay(interval, _time, cancellationToken) : Task.CompletedTask;
 
     protected override void OpenPin(int pinNumber) => CheckPin(pinNumber);
 

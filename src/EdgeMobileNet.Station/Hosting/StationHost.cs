@@ -23,6 +23,9 @@ public sealed record StationLaunch
 
     /// <summary>Settings from dedicated command-line flags; they win over everything else.</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Where the one-line start-up error goes (stderr by default).</summary>
+    public TextWriter? Error { get; init; }
 }
 
 /// <summary>Builds and runs the station's Generic Host.</summary>
@@ -51,7 +54,7 @@ public static class StationHost
         }
         catch (Exception ex) when (UserError(ex) is { } message)
         {
-            await Console.Error.WriteLineAsync("edgemobilenet: " + message).ConfigureAwait(false);
+            await (launch.Error ?? Console.Error).WriteLineAsync("edgemobilenet: " + message).ConfigureAwait(false);
             return 2;
         }
         finally

@@ -80,6 +80,10 @@ internal sealed partial class InspectionService : BackgroundService
         _smoother = Continuous && _options.Decision.Smoothing > 1 ? new VerdictSmoother(_options.Decision.Smoothing) : null;
         _json = new EventJson(_options.Station.Id, _state.RunId, _classifier.Labels);
         _slot.CountsDrops = Continuous;
+
+        // The first run of an engine is slow (lazy allocation, kernel selection); pay it now, not on the first part.
+        _classifier.Classifier.InputBuffer.Clear();
+        _classifier.Classifier.Run();
         var input = _classifier.Classifier.Input;
         LogModel(_logger, _options.Model.Path, _classifier.Classifier.Engine, input.Width, input.Height, _classifier.Labels.Count, _options.Trigger.Kind);
         return base.StartAsync(cancellationToken);

@@ -4,9 +4,10 @@ using EdgeMobileNet.Station.Configuration;
 namespace EdgeMobileNet.Station.Triggers;
 
 /// <summary>
-/// A sensor or switch on an input pin. Debounce waits until the level has been stable for <c>DebounceMs</c> and
-/// then compares it with the last stable level, so contact bounce on both closing and opening gives exactly one
-/// trigger per real edge; the trigger is stamped with the first transition of the burst.
+/// A sensor or switch on an input pin. A burst of transitions ends when the level has held for <c>DebounceMs</c>;
+/// that level is then compared with the last stable one, so contact bounce on both closing and opening gives exactly
+/// one trigger per real edge. The trigger is stamped with the first transition of the burst. Timing comes from the
+/// transition timestamps, not from when the timer runs, so a late timer never merges a release into the next press.
 /// </summary>
 internal sealed class GpioEdgeTrigger : IDisposable
 {
@@ -20,8 +21,10 @@ internal sealed class GpioEdgeTrigger : IDisposable
     private readonly PinMode _mode;
     private ITimer? _timer;
     private PinValue _stable;
+    private PinValue _level;
     private bool _inBurst;
     private long _burstStart;
+    private long _lastChange;
 
     public GpioEdgeTrigger(GpioController controller, TriggerSection options, TriggerQueue queue, TimeProvider time)
     {
@@ -42,8 +45,8 @@ internal sealed class GpioEdgeTrigger : IDisposable
     public void Start()
     {
         _controller.OpenPin(_pin, _mode);
-        _stable = _controller.Read(_pin);
-        _timer = _time.CreateTimer(_ => Settled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _stable = _level = _controller.Read(_pin);
+        _timer = _time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _controller.RegisterCallbackForPinValueChangedEvent(_pin, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
     }
 
@@ -70,55 +73,78 @@ internal sealed class GpioEdgeTrigger : IDisposable
     private void OnEdge(object sender, PinValueChangedEventArgs e)
     {
         var now = _time.GetTimestamp();
-        if (_debounce == TimeSpan.Zero)
+        var level = e.ChangeType == PinEventTypes.Rising ? PinValue.High : PinValue.Low;
+        long? fire = null;
+        lock (_gate)
         {
-            var level = e.ChangeType == PinEventTypes.Rising ? PinValue.High : PinValue.Low;
-            bool fire;
-            lock (_gate)
+            if (_debounce == TimeSpan.Zero)
             {
-                fire = level != _stable && level == _target;
+                fire = level != _stable && level == _target ? now : null;
                 _stable = level;
             }
-
-            if (fire)
+            else
             {
-                _queue.Fire("gpio", now);
-            }
+                // A level that held for the debounce time counts even if the timer ran late (a busy machine):
+                // settle it now, before this transition starts the next burst.
+                if (_inBurst && _time.GetElapsedTime(_lastChange, now) >= _debounce)
+                {
+                    fire = Settle();
+                }
 
-            return;
+                if (!_inBurst)
+                {
+                    _inBurst = true;
+                    _burstStart = now;
+                }
+
+                _level = level;
+                _lastChange = now;
+                _timer?.Change(_debounce, Timeout.InfiniteTimeSpan);
+            }
         }
 
+        if (fire is { } stamp)
+        {
+            _queue.Fire("gpio", stamp);
+        }
+    }
+
+    private void OnTimer()
+    {
+        long? fire = null;
         lock (_gate)
         {
             if (!_inBurst)
             {
-                _inBurst = true;
-                _burstStart = now;
-            }
-
-            _timer?.Change(_debounce, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private void Settled()
-    {
-        var level = _controller.Read(_pin);
-        long start;
-        lock (_gate)
-        {
-            _inBurst = false;
-            if (level == _stable)
-            {
                 return;
             }
 
-            _stable = level;
-            start = _burstStart;
+            var quiet = _time.GetElapsedTime(_lastChange);
+            if (quiet < _debounce)
+            {
+                _timer?.Change(_debounce - quiet, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            fire = Settle();
         }
 
-        if (level == _target)
+        if (fire is { } stamp)
         {
-            _queue.Fire("gpio", start);
+            _queue.Fire("gpio", stamp);
         }
+    }
+
+    /// <summary>Ends the burst: the last level is now stable. Returns the burst's start when that is a trigger edge.</summary>
+    private long? Settle()
+    {
+        _inBurst = false;
+        if (_level == _stable)
+        {
+            return null; // a glitch that came back
+        }
+
+        _stable = _level;
+        return _stable == _target ? _burstStart : null;
     }
 }

@@ -28,7 +28,9 @@ internal static class RunCommand
 
         // Any `--Section:Key value` is passed through to configuration.
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (parse, cancellationToken) =>
+        // Synchronous on purpose: the Generic Host owns SIGTERM/SIGINT (outputs safe, `stopped` published, exit 0);
+        // an asynchronous action would let the command-line parser claim the signal and exit with 143.
+        command.SetAction(parse =>
         {
             var overrides = new Dictionary<string, string?>();
             Set(overrides, "Model:Path", parse.GetValue(model));
@@ -42,11 +44,9 @@ internal static class RunCommand
                 ConfigFile = parse.GetValue(config),
                 ConfigArgs = [.. parse.UnmatchedTokens],
                 Overrides = overrides,
+                Error = parse.InvocationConfiguration.Error,
             };
-
-            // The host handles SIGTERM/SIGINT itself (outputs safe, `stopped` published); the token is not needed.
-            _ = cancellationToken;
-            return await StationHost.RunAsync(launch).ConfigureAwait(false);
+            return StationHost.RunAsync(launch).GetAwaiter().GetResult();
         });
         return command;
     }

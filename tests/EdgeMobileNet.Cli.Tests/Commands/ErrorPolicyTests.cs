@@ -105,6 +105,18 @@ public sealed class ErrorPolicyTests
         AssertOneLineError(CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--threads", "1,0"), "--threads must be at least 1, got '0'");
 
     [Fact]
+    public void NoInputAtAll() =>
+        AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8), "no INPUT given");
+
+    [Fact]
+    public void TopZero() =>
+        AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--top", "0", DogTensor), "--top must be at least 1, got 0");
+
+    [Fact]
+    public void NonNumericThreadsIsAParseError() =>
+        AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--threads", "two", DogTensor), "two");
+
+    [Fact]
     public void MissingModelOption() => AssertOneLineError(CliRun.InProcess("classify", DogTensor), "--model");
 
     [Fact]

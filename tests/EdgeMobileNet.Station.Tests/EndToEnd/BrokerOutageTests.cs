@@ -14,7 +14,7 @@ public sealed class BrokerOutageTests
         // A persistent session: the broker keeps the subscription and queues QoS 1 messages across its restart.
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/out1/#", persistentSession: true);
         using var station = StationProcess.Start([
-            "run", .. TestModels.DemoArgs,
+            "run", .. TestModels.ZooArgs,
             "--station-id", "out1",
             "--mqtt-host", "127.0.0.1", "--mqtt-port", broker.Port.ToString(CultureInfo.InvariantCulture),
             "--max-frames", total.ToString(CultureInfo.InvariantCulture),
@@ -39,7 +39,7 @@ public sealed class BrokerOutageTests
         Assert.True(code == 0, $"exit {code}\n{station.Stderr}");
         Assert.True(
             await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/out1/event").Select(p => StationEvent.Parse(p).Number).Distinct().Count() >= total, TimeSpan.FromSeconds(20)),
-            $"events missing: got {recorder.Payloads("edgemobilenet/out1/event").Count}\n{station.Stderr}");
+            $"events missing: {Missing(recorder, total)}\n{station.Stderr}");
 
         // QoS 1 may redeliver the message in flight when the broker went away; first arrivals must be 1..N in order.
         var firsts = new List<StationEvent>();
@@ -56,5 +56,11 @@ public sealed class BrokerOutageTests
         Assert.True(firsts.Zip(firsts.Skip(1)).All(p => p.First.FrameSeq < p.Second.FrameSeq));
         var duringOutage = firsts.Count(e => e.Ts > down && e.Ts < up);
         Assert.True(duringOutage >= 50, $"only {duringOutage} events were produced during the 5 s outage");
+    }
+
+    private static string Missing(MqttRecorder recorder, int total)
+    {
+        var got = recorder.Payloads("edgemobilenet/out1/event").Select(p => StationEvent.Parse(p).Number).ToHashSet();
+        return string.Join(", ", Enumerable.Range(1, total).Where(i => !got.Contains(i)));
     }
 }

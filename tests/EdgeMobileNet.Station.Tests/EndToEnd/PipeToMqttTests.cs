@@ -16,7 +16,7 @@ public sealed class PipeToMqttTests
         const string ffmpeg = "ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc2=size=160x120:rate=100 -frames:v 500 -pix_fmt yuv420p -f rawvideo -";
 
         using var station = StationProcess.Start([
-            "run", .. TestModels.DemoArgs,
+            "run", .. TestModels.ZooArgs,
             "--station-id", "pipe1",
             "--mqtt-host", "127.0.0.1", "--mqtt-port", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--max-frames", "500",
@@ -24,7 +24,7 @@ public sealed class PipeToMqttTests
             "--Source:Width", "160", "--Source:Height", "120",
             "--Source:Lossless", "true", // a recording: every frame, none dropped
             "--Trigger:Kind", "continuous", "--Trigger:Rate", "0",
-            "--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "reject", "--Decision:Default", "pass",
+            "--Decision:Rules:0:Class", "0", "--Decision:Rules:0:Verdict", "reject", "--Decision:Default", "pass",
             "--Gpio:Driver", "simulated",
         ]);
         var code = await station.WaitForExitAsync(TimeSpan.FromSeconds(120));

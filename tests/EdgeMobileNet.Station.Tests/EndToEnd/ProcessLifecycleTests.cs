@@ -10,12 +10,12 @@ public sealed class ProcessLifecycleTests
 {
     private static string[] Args(int port, string id) =>
     [
-        "run", .. TestModels.DemoArgs,
+        "run", .. TestModels.ZooArgs,
         "--station-id", id,
         "--mqtt-host", "127.0.0.1", "--mqtt-port", port.ToString(CultureInfo.InvariantCulture),
         "--Source:Kind", "synthetic", "--Source:Rate", "30",
         "--Trigger:Kind", "continuous", "--Trigger:Rate", "10",
-        "--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "reject", "--Decision:Default", "pass",
+        "--Decision:Rules:0:Class", "0", "--Decision:Rules:0:Verdict", "reject", "--Decision:Default", "pass",
         "--Outputs:0:Pin", "17", "--Outputs:0:Verdict", "reject",
         "--Gpio:Driver", "simulated",
     ];

@@ -15,6 +15,15 @@ internal static class TestModels
     /// <summary>The colour demo model, written once per test run.</summary>
     public static string Demo => DemoPath.Value;
 
+    /// <summary>The shared ONNX Model Zoo int8 MobileNetV2 with ImageNet labels, as `--Key value` pairs: for tests
+    /// about delivery rather than what the picture shows.</summary>
+    public static string[] ZooArgs =>
+    [
+        "--Model:Path", TestAssets.ZooInt8,
+        "--Model:Labels", TestAssets.Synset,
+        "--Model:Engine", "ort",
+    ];
+
     /// <summary>Settings for the demo model with its labels, as `--Key value` pairs.</summary>
     public static string[] DemoArgs =>
     [
