@@ -11,7 +11,9 @@ namespace EdgeMobileNet.Inference.Engines.OnnxRuntime;
 /// </summary>
 internal static class UserModeEmulation
 {
-    private static readonly Lazy<bool> Detected = new(() => Detect(RuntimeInformation.ProcessArchitecture, TryRead("/proc/cpuinfo")));
+    private static readonly Lazy<bool> Detected = new(() =>
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
+        && Detect(RuntimeInformation.ProcessArchitecture, TryRead("/proc/cpuinfo")));
 
     public static bool IsDetected => Detected.Value;
 
