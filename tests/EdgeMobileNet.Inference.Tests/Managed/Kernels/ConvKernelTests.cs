@@ -100,7 +100,7 @@ public sealed class ConvKernelTests
             var wt = RandomFloats(rng, m * k);
             var b = RandomFloats(rng, m);
             var output = new float[m * h * w];
-            Kernels.PointwiseFloatMlasOrder(Shape(cc), strideK, ToNhwc(x, k, h, w), Pack(wt, cc), b, -1f, 1.5f, new float[m], output);
+            Kernels.PointwiseFloatMlasOrder(Shape(cc), strideK, false, ToNhwc(x, k, h, w), Pack(wt, cc), b, -1f, 1.5f, new float[m], output);
             var actual = FromNhwc(output, m, h, w);
             for (var o = 0; o < m; o++)
             {
