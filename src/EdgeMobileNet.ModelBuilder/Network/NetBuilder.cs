@@ -49,8 +49,8 @@ internal sealed class NetBuilder(Net net, SplitMix64 random)
         var sum = bump.Sum();
         for (var i = 0; i < op.Weights.Length; i++)
         {
-            // He-initialised weights have std sqrt(2/k²); keep the random part at RandomShare of the bump's scale.
-            op.Weights[i] = (float)((bump[i % bump.Length] / sum) + (RandomShare / kernel * op.Weights[i] * kernel / Math.Sqrt(2)));
+            // The He draw has std √2/k; rescaled, the random part has std RandomShare/k against bump taps of about 1/k².
+            op.Weights[i] = (float)((bump[i % bump.Length] / sum) + (RandomShare * op.Weights[i] / Math.Sqrt(2)));
         }
 
         return value;
@@ -83,7 +83,8 @@ internal sealed class NetBuilder(Net net, SplitMix64 random)
                     sum += mix[o * inC + i] * expand.Weights[e * inC + i];
                 }
 
-                w[o * expC + e] = (float)(sum + (ProjectionRandomShare * w[o * expC + e] / scale * Math.Sqrt(2.0 / inC)));
+                // w[...] is the He draw (std `scale`): rescale it to the std of the R·W_eᵀ term, 2/√inC.
+                w[o * expC + e] = (float)(sum + (ProjectionRandomShare * (w[o * expC + e] / scale) * 2 / Math.Sqrt(inC)));
             }
         }
     }

@@ -132,7 +132,7 @@ internal static class ReferenceExecutor
                     case GemmOp m:
                         if (m.Normalize)
                         {
-                            Normalize(outputs, m.OutFeatures, 1, m.Weights, m.Bias, m.LogitScale, Int8Step(ranges[m.Input]));
+                            Normalize(outputs, m.OutFeatures, 1, m.Weights, m.Bias, m.LogitScale, Int8Step(ranges[m.Input]), ClassSpread(m.OutFeatures));
                         }
 
                         pre[op.Output] = ValueRange.Of(outputs.Select(y => y.Select((v, k) => v - m.Bias[k]).ToArray()));
@@ -191,6 +191,20 @@ internal static class ReferenceExecutor
         }
     }
 
+    /// <summary>
+    /// Log-normal per-class logit scales. With 1000 classes of equal spread the best and second-best logits of an
+    /// input are only about a quarter of a standard deviation apart, so any rounding noise reorders them; with
+    /// unequal spreads a few classes compete for each input and the winner stands clear, as in a trained classifier.
+    /// </summary>
+    private static double[] ClassSpread(int classes)
+    {
+        var random = new Network.SplitMix64(0xC1A55E5);
+        return [.. Enumerable.Range(0, classes).Select(_ => Math.Exp(ClassSpreadSigma * random.NextGaussian()))];
+    }
+
+    /// <summary>Standard deviation of the log of the per-class logit scales.</summary>
+    public static double ClassSpreadSigma { get; set; } = 1.25;
+
     /// <summary>Principal directions the classifier may use (at most one fewer than the calibration images).</summary>
     public const int MaxClassifierDirections = 16;
 
@@ -205,7 +219,7 @@ internal static class ReferenceExecutor
     /// layer; so std is floored at <see cref="NoiseMargin"/> times the output noise that input rounding causes,
     /// step·‖w‖/√12 (uniform rounding error through the filter).
     /// </summary>
-    private static void Normalize(float[][] outputs, int channels, int plane, float[] weights, float[] bias, float scale, double inputStep)
+    private static void Normalize(float[][] outputs, int channels, int plane, float[] weights, float[] bias, float scale, double inputStep, double[]? channelScale = null)
     {
         var perChannel = weights.Length / channels;
         var means = new double[channels];
@@ -239,7 +253,7 @@ internal static class ReferenceExecutor
         {
             var noise = inputStep * norms[c] / Math.Sqrt(12);
             var floor = Math.Max(NoiseMargin * noise, 1e-6);
-            var gain = scale / Math.Max(stds[c], floor);
+            var gain = scale * (channelScale?[c] ?? 1) / Math.Max(stds[c], floor);
             for (var j = c * perChannel; j < (c + 1) * perChannel; j++)
             {
                 weights[j] = (float)(weights[j] * gain);

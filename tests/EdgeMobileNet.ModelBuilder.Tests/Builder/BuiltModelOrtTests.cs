@@ -47,10 +47,12 @@ public sealed class BuiltModelOrtTests(BuiltModels models) : IClassFixture<Built
             Assert.All(outputs, o => Assert.Equal(1000, o.Length));
             Assert.All(outputs, o => Assert.All(o, x => Assert.True(float.IsFinite(x), $"{name}: non-finite logit")));
 
-            // Not degenerate: logits spread within an input, and different inputs win different classes.
+            // Not degenerate: logits spread within an input, and different inputs win different classes. A degenerate
+            // model has one winner; by design (log-normal class spreads) a few dozen classes compete, so 24 inputs
+            // measure 4-12 distinct winners.
             Assert.All(outputs, o => Assert.True(Logits.Std(o) > 0.25, $"{name}: logit std {Logits.Std(o):F3}"));
             var winners = outputs.Select(o => Logits.ArgMax(o)).Distinct().Count();
-            Assert.True(winners >= BuiltModels.HeldOutImages / 4, $"{name}: only {winners} distinct top-1 classes over {BuiltModels.HeldOutImages} inputs");
+            Assert.True(winners >= 4, $"{name}: only {winners} distinct top-1 classes over {BuiltModels.HeldOutImages} inputs");
         }
     }
 
@@ -79,10 +81,12 @@ public sealed class BuiltModelOrtTests(BuiltModels models) : IClassFixture<Built
 
             report += $" {name} top-1 {top1}/{n}, float top-1 in int8 top-5 {top5}/{n}, logit correlation {correlation:F2};";
 
-            // Random-weight nets are chaotic: rounding noise grows layer by layer, and 1000 random logits have small
-            // gaps at the top, so top-1 agreement is measured and reported, not bounded (25-70% for V1/V2 at 96,
-            // lower for V3 and at 224). What must hold is that the int8 model computes the same function: a wrong
-            // scale, zero point, axis or bias scale gives correlations near 0; these models measure 0.73-0.99.
+            // Measured (seed 42, 24 held-out inputs): top-1 79-96% for V1, V2 and V3-Large@224, 58-83% for V3-Small
+            // and V3-Large@96, whose SE gates and hard-swish add the most rounding noise; the float winner is in the
+            // int8 top-5 for 83-100%. The bounds leave room for other CPUs' int8 kernels while still failing any
+            // real quantization mistake (a wrong scale, zero point, axis or bias scale gives ~0% and correlation ~0).
+            Assert.True(top1 * 2 >= n, $"{name}: top-1 agreement {top1}/{n}");
+            Assert.True(top5 * 4 >= n * 3, $"{name}: float top-1 in int8 top-5 {top5}/{n}");
             Assert.True(correlation >= 0.6, $"{name}: mean logit correlation with float {correlation:F2}");
         }
 

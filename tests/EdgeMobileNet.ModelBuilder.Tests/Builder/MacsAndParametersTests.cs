@@ -4,9 +4,8 @@ namespace EdgeMobileNet.ModelBuilder.Tests.Builder;
 
 public sealed class MacsAndParametersTests
 {
-    // Published figures at width 1.0, 224x224 (multiply-adds and parameters of the papers' tables):
-    // V1 Table 8: 569M / 4.2M; V2 Table 3: 300M / 3.4M; V3 Table 3: Large 219M / 5.4M, Small 56M / 2.5M
-    // (217M is also quoted for Large; 219M is the table value, both lie within the tolerance).
+    // Published multiply-adds and parameters at width 1.0, 224x224: V1 569M / 4.2M, V2 300M / 3.4M,
+    // V3-Large about 217M / 5.4M, V3-Small 56M / 2.5M.
     [Theory]
     [InlineData(MobileNetArchitecture.MobileNetV1, 569e6, 4.2e6)]
     [InlineData(MobileNetArchitecture.MobileNetV2, 300e6, 3.4e6)]
@@ -23,7 +22,7 @@ public sealed class MacsAndParametersTests
     [Fact]
     public void Width_and_resolution_scale_the_cost_as_the_papers_describe()
     {
-        // MACs scale with R² exactly (every layer's output area does); V1 at α=0.5 is 150M / 1.3M in the paper's Table 6.
+        // Conv MACs scale with R² exactly (the classifier's do not); V1 at α=0.5 is about 149M / 1.3M in the paper.
         var full = MobileNetModelBuilder.Cost(new ModelBuildOptions { Architecture = MobileNetArchitecture.MobileNetV1 });
         var large = MobileNetModelBuilder.Cost(new ModelBuildOptions { Architecture = MobileNetArchitecture.MobileNetV1, Resolution = 448 });
         Assert.Equal(full.Parameters, large.Parameters);
