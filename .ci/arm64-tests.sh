@@ -67,7 +67,7 @@ run_one() { # $1: label (qemu CPU model or "native"), $2: extra runner option or
     # The tests print "cpu: <model>, <arch>, features: ..." and "isa: <kernels chosen>".
     grep -m1 -oE '\[OUTPUT\] cpu: .*' "$log" | sed "s/^\[OUTPUT\] /arm64: [$label] /" || true
     grep -m1 -oE '\[OUTPUT\] isa: .*' "$log" | sed "s/^\[OUTPUT\] /arm64: [$label] /" || true
-    grep -A8 -E '\[FAIL\]' "$log" | grep -v '\[OUTPUT\]' | sed "s/^/arm64: [$label] /" || true
+    grep -A4 -E '\[FAIL\]' "$log" | grep -v '\[OUTPUT\]' | sed "s/^/arm64: [$label] /" || true
     local total=0 p=0 f=0 e=0
     if [ -s "$xml" ]; then
         attr() { grep -m1 -oE "<assembly [^>]*" "$xml" | grep -oE " $1=\"[0-9]+\"" | grep -oE '[0-9]+' || echo 0; }
@@ -79,7 +79,7 @@ run_one() { # $1: label (qemu CPU model or "native"), $2: extra runner option or
         echo "arm64: [$label] runner exited with $rc"
         f=$((f + 1))
     fi
-    if [ "$total" -eq 0 ]; then
+    if [ "$rc" -eq 0 ] && [ "$total" -eq 0 ]; then
         echo "arm64: [$label] no tests selected"
         f=$((f + 1))
     fi

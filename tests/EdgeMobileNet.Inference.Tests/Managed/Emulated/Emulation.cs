@@ -10,12 +10,9 @@ internal static class Emulation
     /// whose arm64 native library does not survive its CPU probe under qemu.</summary>
     public const string Trait = "arm";
 
-    /// <summary>True when EDGEMOBILENET_EMULATED=1: use reduced inputs and sweeps.</summary>
+    /// <summary>True when EDGEMOBILENET_EMULATED=1: tests with large sweeps or many inputs should use a reduced set.</summary>
     public static bool IsActive => Environment.GetEnvironmentVariable("EDGEMOBILENET_EMULATED") == "1";
 
     /// <summary>The emulated CPU model the script asked qemu for (e.g. "cortex-a72"), or null outside emulation.</summary>
     public static string? CpuModel => Environment.GetEnvironmentVariable("EDGEMOBILENET_EMULATED_CPU") is { Length: > 0 } c ? c : null;
-
-    /// <summary>Scales a sweep's case count down under emulation, never below one case.</summary>
-    public static int Cases(int native, int divisor = 4) => IsActive ? Math.Max(1, native / divisor) : native;
 }
