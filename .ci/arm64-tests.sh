@@ -52,7 +52,7 @@ echo "arm64: published in $(( $(date +%s) - started )) s"
 export EDGEMOBILENET_REPO=$repo EDGEMOBILENET_SHARED=$shared CI=true
 # qemu user mode does not see the runtime's writes to code through its second (writable) mapping of JIT'd code and
 # keeps running stale translations: reflection stubs then fail at random. One mapping, written in place, avoids it.
-export DOTNET_EnableWriteXorExecute=0
+$native || export DOTNET_EnableWriteXorExecute=0
 
 passed=0
 failed=0
