@@ -2,8 +2,9 @@ namespace EdgeMobileNet.Inference;
 
 /// <summary>
 /// One loaded image classifier. Buffers are allocated once at load: callers write the model input into
-/// <see cref="InputBuffer"/> and call <see cref="Run"/>, which returns the raw output vector. Nothing is allocated
-/// per run, so a station can classify at frame rate without feeding the garbage collector.
+/// <see cref="InputBuffer"/> and call <see cref="Run"/>, which returns the raw output vector. No tensor is allocated
+/// per run (an engine may allocate a few hundred bytes of bookkeeping, which `bench` reports), so a station can
+/// classify at frame rate without feeding the garbage collector.
 /// Implementations are not thread-safe: one caller at a time.
 /// </summary>
 public interface IClassifier : IDisposable

@@ -18,9 +18,7 @@ internal static class DemoSetup
         Directory.CreateDirectory(dir);
         var model = Path.Combine(dir, ModelFileName);
         // Always regenerated (it is deterministic and quick), so a newer build never runs a stale demo model.
-        var temp = model + $".{Environment.ProcessId}.tmp";
-        ColourDemoModel.Write(temp);
-        File.Move(temp, model, overwrite: true);
+        ColourDemoModel.Write(model);
 
         var settings = new Dictionary<string, string?>
         {

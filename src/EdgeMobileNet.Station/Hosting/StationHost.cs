@@ -50,6 +50,7 @@ public static class StationHost
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            started = false; // WaitForShutdownAsync has stopped it
             return host.Services.GetRequiredService<StationState>().ExitCode;
         }
         catch (Exception ex) when (UserError(ex) is { } message)

@@ -15,7 +15,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeMobileNet.Station.Hosting;
 
 /// <summary>The station's object graph. Hosted services start in the order registered (broker, pins, publisher,
-/// capture, classifier) and stop in reverse, so the classifier stops first and the pins go safe last.</summary>
+/// classifier, capture) and stop in reverse: frames stop first, events are flushed, the pins go safe, the embedded
+/// broker closes last.</summary>
 internal static class StationServices
 {
     public static IServiceCollection AddStation(this IServiceCollection services, IConfiguration configuration)
@@ -47,8 +48,8 @@ internal static class StationServices
         services.AddHostedService<EmbeddedBrokerService>();
         services.AddHostedService<GpioService>();
         services.AddHostedService<MqttPublisherService>();
+        services.AddHostedService<InspectionService>(); // loads the model before the camera starts
         services.AddHostedService<CaptureService>();
-        services.AddHostedService<InspectionService>();
         return services;
     }
 

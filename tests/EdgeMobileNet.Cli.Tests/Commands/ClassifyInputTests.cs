@@ -6,8 +6,10 @@ using Xunit;
 namespace EdgeMobileNet.Cli.Tests.Commands;
 
 /// <summary>How classify feeds the model: normalisation options, ready-made tensors in other layouts, folders.</summary>
-public sealed class ClassifyInputTests
+public sealed class ClassifyInputTests : IDisposable
 {
+    private readonly TempDir temp = new();
+
     private static float[] Logits(CliOutcome outcome, int result = 0)
     {
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
@@ -30,7 +32,7 @@ public sealed class ClassifyInputTests
     [Fact]
     public void NpyTensorFeedsAnNhwcUint8ModelAsIs()
     {
-        var dir = TestAssets.NewTempDir();
+        var dir = temp.Path;
         var model = TinyOnnx.Write(
             Path.Combine(dir, "nhwc.onnx"),
             new TinyTensor("pixels", TinyOnnx.UInt8, 1, 2, 2, 3),
@@ -46,11 +48,13 @@ public sealed class ClassifyInputTests
     [Fact]
     public void FolderWithoutImagesIsReported()
     {
-        var empty = TestAssets.NewTempDir();
+        var empty = temp.Path;
         File.WriteAllText(Path.Combine(empty, "notes.txt"), "no images here");
         var outcome = CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--json", empty);
         Assert.Equal(2, outcome.ExitCode);
         Assert.StartsWith($"edgemobilenet: {empty}: folder has no images", Assert.Single(outcome.StderrLines), StringComparison.Ordinal);
         Assert.Empty(JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results").EnumerateArray());
     }
+
+    public void Dispose() => temp.Dispose();
 }

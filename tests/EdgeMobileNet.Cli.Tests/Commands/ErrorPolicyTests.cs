@@ -6,8 +6,10 @@ using Xunit;
 namespace EdgeMobileNet.Cli.Tests.Commands;
 
 /// <summary>Every user error is one line `edgemobilenet: ...` on stderr naming the culprit, and exit code 2.</summary>
-public sealed class ErrorPolicyTests
+public sealed class ErrorPolicyTests : IDisposable
 {
+    private readonly TempDir temp = new();
+
     private static string DogTensor => Models.ReferenceInputs().First(r => r.OutputStem == "dog").Input;
 
     private static void AssertOneLineError(CliOutcome outcome, params string[] fragments)
@@ -24,7 +26,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void MissingModelFile()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "missing.onnx");
+        var model = temp.File("missing.onnx");
         var outcome = CliRun.InProcess("classify", "--model", model, DogTensor);
         AssertOneLineError(outcome, $"{model}: model file not found");
         Assert.Empty(outcome.Stdout);
@@ -33,7 +35,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void TruncatedModel()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "truncated.onnx");
+        var model = temp.File("truncated.onnx");
         File.WriteAllBytes(model, File.ReadAllBytes(TestAssets.ZooInt8)[..1000]);
         AssertOneLineError(CliRun.InProcess("classify", "--model", model, "--engine", "ort", DogTensor), model, "not a loadable ONNX model");
     }
@@ -41,7 +43,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void TextFileAsModel()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "readme.onnx");
+        var model = temp.File("readme.onnx");
         File.WriteAllText(model, "# not a model\n");
         AssertOneLineError(CliRun.InProcess("classify", "--model", model, "--engine", "ort", DogTensor), model, "not a loadable ONNX model");
     }
@@ -50,7 +52,7 @@ public sealed class ErrorPolicyTests
     public void ModelWhoseInputIsNotAnImage()
     {
         var model = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "vector.onnx"),
+            temp.File("vector.onnx"),
             new TinyTensor("features", TinyOnnx.Float, 1, 10),
             new TinyTensor("same", TinyOnnx.Float, 1, 10),
             new TinyNode("Identity", ["features"], ["same"]));
@@ -61,7 +63,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void UnreadableImageAmongGoodOnesIsReportedAndTheOthersStillRun()
     {
-        var bad = Path.Combine(TestAssets.NewTempDir(), "broken.jpg");
+        var bad = temp.File("broken.jpg");
         File.WriteAllText(bad, "not a jpeg");
         var finch = Path.Combine(TestAssets.Images, "imagenet_finch.jpeg");
         var dog = Path.Combine(TestAssets.Images, "dog.jpg");
@@ -75,7 +77,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void NpyOfTheWrongShapeIsReportedAndTheOthersStillRun()
     {
-        var wrong = Path.Combine(TestAssets.NewTempDir(), "small.npy");
+        var wrong = temp.File("small.npy");
         NpyFile.WriteFloat32(wrong, [1, 3, 32, 32], new float[3 * 32 * 32]);
         var outcome = CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--json", wrong, DogTensor);
         AssertOneLineError(outcome, $"{wrong}: tensor shape [1,3,32,32] does not match model input 'input' [1,3,224,224]");
@@ -86,7 +88,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void NonExistingInputIsReportedAndTheOthersStillRun()
     {
-        var absent = Path.Combine(TestAssets.NewTempDir(), "absent.jpg");
+        var absent = temp.File("absent.jpg");
         var outcome = CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--json", absent, DogTensor);
         AssertOneLineError(outcome, $"{absent}: input not found");
         Assert.Single(JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results").EnumerateArray());
@@ -126,7 +128,7 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void LabelsFileWithTheWrongNumberOfLines()
     {
-        var labels = Path.Combine(TestAssets.NewTempDir(), "labels.txt");
+        var labels = temp.File("labels.txt");
         File.WriteAllLines(labels, ["cat", "dog"]);
         AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--labels", labels, DogTensor),
             $"{labels}: labels file has 2 lines but the model has 1000 classes");
@@ -140,10 +142,12 @@ public sealed class ErrorPolicyTests
     [Fact]
     public void VerboseAddsTheStackTrace()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "missing.onnx");
+        var model = temp.File("missing.onnx");
         var outcome = CliRun.InProcess("classify", "--verbose", "--model", model, DogTensor);
         Assert.Equal(2, outcome.ExitCode);
         Assert.Equal($"edgemobilenet: {model}: model file not found", outcome.StderrLines[0]);
         Assert.Contains(outcome.StderrLines, l => l.StartsWith("at ", StringComparison.Ordinal));
     }
+
+    public void Dispose() => temp.Dispose();
 }

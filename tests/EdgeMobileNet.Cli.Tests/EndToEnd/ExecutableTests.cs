@@ -7,8 +7,10 @@ using Xunit;
 namespace EdgeMobileNet.Cli.Tests.EndToEnd;
 
 /// <summary>The real executable in its own process: exit codes and stderr as a shell script sees them.</summary>
-public sealed class ExecutableTests
+public sealed class ExecutableTests : IDisposable
 {
+    private readonly TempDir temp = new();
+
     private static CliOutcome Exec(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "edgemobilenet.dll");
@@ -31,7 +33,7 @@ public sealed class ExecutableTests
     [Fact]
     public void MissingModelExitsWithTwoAndOneLine()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "missing.onnx");
+        var model = temp.File("missing.onnx");
         var outcome = Exec("classify", "--model", model, "x.jpg");
         Assert.Equal(2, outcome.ExitCode);
         Assert.Equal([$"edgemobilenet: {model}: model file not found"], outcome.StderrLines);
@@ -40,7 +42,7 @@ public sealed class ExecutableTests
     [Fact]
     public void NonOnnxModelIsOneLineEvenWithTheNativeRuntimeLoaded()
     {
-        var model = Path.Combine(TestAssets.NewTempDir(), "text.onnx");
+        var model = temp.File("text.onnx");
         File.WriteAllText(model, "hello\n");
         var outcome = Exec("classify", "--model", model, "--engine", "ort", "x.jpg");
         Assert.Equal(2, outcome.ExitCode);
@@ -63,4 +65,6 @@ public sealed class ExecutableTests
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
         Assert.Equal("ort", JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results")[0].GetProperty("engine").GetString());
     }
+
+    public void Dispose() => temp.Dispose();
 }

@@ -6,8 +6,10 @@ using Xunit;
 
 namespace EdgeMobileNet.Cli.Tests.Engine;
 
-public sealed class OrtClassifierTests
+public sealed class OrtClassifierTests : IDisposable
 {
+    private readonly TempDir temp = new();
+
     private static readonly ClassifierOptions Ort = new() { Engine = "ort", Threads = 1 };
 
     [Fact]
@@ -84,7 +86,7 @@ public sealed class OrtClassifierTests
     public void SoftmaxHeadIsReportedAsAProbabilityOutput()
     {
         var path = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "softmax.onnx"),
+            temp.File("softmax.onnx"),
             new TinyTensor("image", TinyOnnx.Float, 1, 3, 1, 1),
             new TinyTensor("prob", TinyOnnx.Float, 1, 3),
             new TinyNode("Flatten", ["image"], ["flat"]),
@@ -106,7 +108,7 @@ public sealed class OrtClassifierTests
     public void NhwcUint8InputWithSymbolicBatchIsConvertedFromTheFloatBuffer()
     {
         var path = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "nhwc.onnx"),
+            temp.File("nhwc.onnx"),
             new TinyTensor("pixels", TinyOnnx.UInt8, "batch", 2, 2, 3),
             new TinyTensor("out", TinyOnnx.Float, "batch", 12),
             new TinyNode("Cast", ["pixels"], ["asfloat"], ("to", 1)),
@@ -124,7 +126,7 @@ public sealed class OrtClassifierTests
     [Fact]
     public void MissingFileIsAModelLoadError()
     {
-        var path = Path.Combine(TestAssets.NewTempDir(), "absent.onnx");
+        var path = temp.File("absent.onnx");
         var e = Assert.Throws<ModelLoadException>(() => OrtClassifier.Load(path, Ort));
         Assert.Equal($"{path}: model file not found", e.Message);
     }
@@ -132,7 +134,7 @@ public sealed class OrtClassifierTests
     [Fact]
     public void TruncatedModelIsAModelLoadError()
     {
-        var path = Path.Combine(TestAssets.NewTempDir(), "truncated.onnx");
+        var path = temp.File("truncated.onnx");
         File.WriteAllBytes(path, File.ReadAllBytes(TestAssets.ZooInt8)[..1000]);
         var e = Assert.Throws<ModelLoadException>(() => OrtClassifier.Load(path, Ort));
         Assert.StartsWith($"{path}: not a loadable ONNX model (", e.Message, StringComparison.Ordinal);
@@ -142,7 +144,7 @@ public sealed class OrtClassifierTests
     [Fact]
     public void TextFileIsAModelLoadError()
     {
-        var path = Path.Combine(TestAssets.NewTempDir(), "notes.onnx");
+        var path = temp.File("notes.onnx");
         File.WriteAllText(path, "this is not a model\nsecond line\n");
         var e = Assert.Throws<ModelLoadException>(() => OrtClassifier.Load(path, Ort));
         Assert.StartsWith($"{path}: not a loadable ONNX model (", e.Message, StringComparison.Ordinal);
@@ -153,7 +155,7 @@ public sealed class OrtClassifierTests
     public void NonImageInputIsRejectedNamingTheInputAndItsShape()
     {
         var path = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "vector.onnx"),
+            temp.File("vector.onnx"),
             new TinyTensor("features", TinyOnnx.Float, 1, 10),
             new TinyTensor("same", TinyOnnx.Float, 1, 10),
             new TinyNode("Identity", ["features"], ["same"]));
@@ -165,7 +167,7 @@ public sealed class OrtClassifierTests
     public void ChannelCountOtherThanOneOrThreeIsRejected()
     {
         var path = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "five.onnx"),
+            temp.File("five.onnx"),
             new TinyTensor("x", TinyOnnx.Float, 1, 5, 7, 7),
             new TinyTensor("y", TinyOnnx.Float, 1, 245),
             new TinyNode("Flatten", ["x"], ["y"]));
@@ -177,7 +179,7 @@ public sealed class OrtClassifierTests
     public void OutputThatIsNotAClassVectorIsRejected()
     {
         var path = TinyOnnx.Write(
-            Path.Combine(TestAssets.NewTempDir(), "map.onnx"),
+            temp.File("map.onnx"),
             new TinyTensor("x", TinyOnnx.Float, 1, 3, 2, 2),
             new TinyTensor("y", TinyOnnx.Float, 1, 3, 2, 2),
             new TinyNode("Identity", ["x"], ["y"]));
@@ -191,4 +193,6 @@ public sealed class OrtClassifierTests
         var e = Assert.Throws<EdgeMobileNetException>(() => OrtClassifier.Load(TestAssets.ZooInt8, Ort with { Threads = 0 }));
         Assert.Equal("--threads must be at least 1, got 0", e.Message);
     }
+
+    public void Dispose() => temp.Dispose();
 }

@@ -1,3 +1,4 @@
+using EdgeMobileNet.Cli.Tests.Support;
 using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Tests.Common;
@@ -5,8 +6,10 @@ using Xunit;
 
 namespace EdgeMobileNet.Cli.Tests.Plumbing;
 
-public sealed class LabelSetTests
+public sealed class LabelSetTests : IDisposable
 {
+    private readonly TempDir temp = new();
+
     [Fact]
     public void SynsetLinesLoseTheirWordNetId()
     {
@@ -18,7 +21,7 @@ public sealed class LabelSetTests
     [Fact]
     public void PlainLinesAreTakenAsTheyAreAndATrailingNewlineIsNotAClass()
     {
-        var path = Path.Combine(TestAssets.NewTempDir(), "labels.txt");
+        var path = temp.File("labels.txt");
         File.WriteAllText(path, "red\nn123 not a synset\nblue\n\n");
         var labels = LabelSet.Load(path, 3);
         Assert.Equal(["red", "n123 not a synset", "blue"], [labels[0], labels[1], labels[2]]);
@@ -30,7 +33,9 @@ public sealed class LabelSetTests
     [Fact]
     public void MissingFileNamesIt()
     {
-        var path = Path.Combine(TestAssets.NewTempDir(), "nope.txt");
+        var path = temp.File("nope.txt");
         Assert.Equal($"{path}: labels file not found", Assert.Throws<EdgeMobileNetException>(() => LabelSet.Load(path, 3)).Message);
     }
+
+    public void Dispose() => temp.Dispose();
 }

@@ -45,40 +45,4 @@ public sealed class DemoTests
         Assert.Contains(events, e => e.Verdict == "reject");
         Assert.Equal(ColourDemoPalette.Labels.Order(), events.Select(e => e.Label).Distinct().Order());
     }
-
-    /// <summary>Keeps every event payload, and forwards to the normal bounded outbox so MQTT still works.</summary>
-    private sealed class RecordingOutbox : IEventOutbox
-    {
-        private readonly MemoryOutbox _inner = new(100_000);
-        private readonly List<string> _events = [];
-
-        public IReadOnlyList<string> Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public int Count => _inner.Count;
-
-        public bool Enqueue(OutboxMessage message)
-        {
-            lock (_events)
-            {
-                _events.Add(System.Text.Encoding.UTF8.GetString(message.Payload));
-            }
-
-            return _inner.Enqueue(message);
-        }
-
-        public bool TryPeek(out OutboxMessage message) => _inner.TryPeek(out message);
-
-        public void RemoveHead() => _inner.RemoveHead();
-
-        public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _inner.WaitAsync(timeout, cancellationToken);
-    }
 }

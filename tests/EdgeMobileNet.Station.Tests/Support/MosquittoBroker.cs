@@ -15,7 +15,10 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         _binary = binary;
         _dir = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();
         Port = FreePort.Next();
+        // `user`: started as root, mosquitto would switch to its own account and could not write its persistence
+        // file into our temp folder, losing sessions across the restart.
         File.WriteAllText(ConfigPath, $"""
+            user {Environment.UserName}
             listener {Port} 127.0.0.1
             allow_anonymous true
             persistence true

@@ -22,6 +22,9 @@ internal sealed class MqttRecorder : IAsyncDisposable
         _options = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
             .WithClientId("recorder-" + Guid.NewGuid().ToString("N")[..8])
+            // MQTT 3.1.1: clean-session false keeps the session (and its queued QoS 1 messages, in flight ones
+            // included) across disconnects and, with persistence, broker restarts.
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
             .WithCleanSession(!persistentSession)
             .Build();
         _client.ApplicationMessageReceivedAsync += e =>

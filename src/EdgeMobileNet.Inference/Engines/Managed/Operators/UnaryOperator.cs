@@ -55,10 +55,11 @@ internal sealed class UnaryOperator : Operator
 
                 break;
             default:
+                // HardSigmoid(alpha = 1/6, beta = 0.5) times x, with alpha as a float multiplier as ONNX defines it.
                 for (var i = 0; i < y.Length; i++)
                 {
                     var v = x[i];
-                    y[i] = v * Math.Clamp((v / 6f) + 0.5f, 0f, 1f);
+                    y[i] = v * Math.Clamp((v * (1f / 6f)) + 0.5f, 0f, 1f);
                 }
 
                 break;
