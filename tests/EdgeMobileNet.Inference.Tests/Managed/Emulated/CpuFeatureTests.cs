@@ -33,6 +33,23 @@ public sealed class CpuFeatureTests(ITestOutputHelper output)
         Assert.True(supported, $"kernels '{engine.Kernels}' chosen on a CPU without that ISA ({Features()})");
     }
 
+    /// <summary>The kernels the engine should pick on this CPU model, as the CI stage states them
+    /// (EDGEMOBILENET_EXPECT_ISA): a kernel set that silently stops being chosen must fail, not just run slower.</summary>
+    [Fact]
+    public void EngineChoosesTheExpectedKernels()
+    {
+        if (Environment.GetEnvironmentVariable("EDGEMOBILENET_EXPECT_ISA") is not { Length: > 0 } expected)
+        {
+            Assert.Skip("no expectation given (EDGEMOBILENET_EXPECT_ISA unset)");
+            return;
+        }
+
+        using var engine = ManagedClassifier.LoadManaged(TestAssets.ZooInt8, new ClassifierOptions { Engine = "managed" });
+        Assert.True(
+            expected == engine.Kernels,
+            $"EDGEMOBILENET_EXPECT_ISA={expected}, but the engine chose '{engine.Kernels}' on {Emulation.CpuModel ?? "this CPU"} ({Features()})");
+    }
+
     /// <summary>What qemu's CPU models expose (checked with the .NET runtime under qemu 7.2): cortex-a53 and cortex-a72
     /// are ARMv8.0 with AdvSimd and no dot product; max has every extension qemu implements, SDOT included.</summary>
     [Fact]
@@ -51,7 +68,7 @@ public sealed class CpuFeatureTests(ITestOutputHelper output)
             case "cortex-a53" or "cortex-a72":
                 Assert.False(Dp.IsSupported, $"{cpu}: dot product reported, but this core has none");
                 break;
-            case "max":
+            case "max" or "cortex-a76":
                 Assert.True(Dp.IsSupported, $"{cpu}: dot product missing");
                 break;
             default:
