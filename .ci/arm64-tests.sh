@@ -7,14 +7,13 @@
 #
 # Environment: ARM64_CPUS (default "cortex-a53 cortex-a72 max"), EDGEMOBILENET_SHARED (default <repo>/../shared),
 # ARM64_RUN_TIMEOUT seconds per CPU model (default 300).
-#
-# The kernels the engine must pick on each CPU model (checked by CpuFeatureTests.EngineChoosesTheExpectedKernels).
-# Update this line when ARM kernels land: neon on cortex-a53 and cortex-a72, sdot on max.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteractive
 started=$(date +%s)
+# The kernels the engine must pick on each CPU model (checked by CpuFeatureTests.EngineChoosesTheExpectedKernels).
+# Update this line when ARM kernels land: neon on cortex-a53 and cortex-a72, sdot on max.
 expected_isa="cortex-a53=scalar cortex-a72=scalar max=scalar"
 cpus=${ARM64_CPUS:-cortex-a53 cortex-a72 max}
 run_timeout=${ARM64_RUN_TIMEOUT:-300}
