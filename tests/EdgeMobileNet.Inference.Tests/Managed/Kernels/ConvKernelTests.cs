@@ -7,6 +7,7 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
 
 /// <summary>The scalar kernels against <see cref="NaiveConv"/> over random shapes, strides, pads, dilations, groups,
 /// zero points and channel counts that leave vector remainders.</summary>
+[Trait("arm", "true")]
 public sealed class ConvKernelTests
 {
     private static readonly IConvKernels Kernels = ScalarConvKernels.Instance;

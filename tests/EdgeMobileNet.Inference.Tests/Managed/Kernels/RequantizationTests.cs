@@ -4,6 +4,7 @@ using Xunit;
 namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
 
 /// <summary>Hand-worked cases of the quantisation arithmetic (values chosen so each float step is exact).</summary>
+[Trait("arm", "true")]
 public sealed class RequantizationTests
 {
     [Theory]
