@@ -93,6 +93,7 @@ internal sealed class ScalarConvKernels : IConvKernels
     public void PointwiseFloatMlasOrder(
         in ConvShape s,
         int strideK,
+        bool biasFirst,
         ReadOnlySpan<float> input,
         ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias,
@@ -108,9 +109,15 @@ internal sealed class ScalarConvKernels : IConvKernels
         {
             var x = input.Slice(p * k, k);
             var acc = output.Slice(p * cout, cout);
+            if (biasFirst)
+            {
+                bias.CopyTo(acc);
+            }
+
             for (var k0 = 0; k0 < k; k0 += strideK)
             {
-                var chain = k0 == 0 ? acc : tmp;
+                var first = k0 == 0 && !biasFirst;
+                var chain = first ? acc : tmp;
                 chain.Clear();
                 var end = Math.Min(k, k0 + strideK);
                 for (var c = k0; c < end; c++)
@@ -118,7 +125,7 @@ internal sealed class ScalarConvKernels : IConvKernels
                     FusedScaleAdd(chain, x[c], weights.Slice(c * cout, cout));
                 }
 
-                if (k0 > 0)
+                if (!first)
                 {
                     for (var m = 0; m < cout; m++)
                     {
@@ -129,7 +136,7 @@ internal sealed class ScalarConvKernels : IConvKernels
 
             for (var m = 0; m < cout; m++)
             {
-                acc[m] = Math.Clamp(acc[m] + bias[m], lo, hi);
+                acc[m] = Math.Clamp(biasFirst ? acc[m] : acc[m] + bias[m], lo, hi);
             }
         }
     }
