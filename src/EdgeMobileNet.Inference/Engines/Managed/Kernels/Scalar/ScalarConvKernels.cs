@@ -14,6 +14,9 @@ internal sealed class ScalarConvKernels : IConvKernels
 
     public string Name => "scalar";
 
+    /// <summary>The reference needs no preparation: <see cref="ConvQuant"/> reads the reference layout.</summary>
+    public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) => null;
+
     public void ConvFloat(
         in ConvShape s,
         ReadOnlySpan<float> input,
