@@ -17,6 +17,9 @@ internal sealed class Avx512QuantGemm : IQuantConvKernel
     private const int Block = 2 * Lanes;
     private const int Rows = 6;
 
+    /// <summary>Centred input rows kept per chunk (64 KiB): small enough for L2 next to a weight panel.</summary>
+    private const int ChunkInts = 16384;
+
     private readonly ConvShape _s;
     private readonly bool _pointwise;
     private readonly int _k;
@@ -29,7 +32,9 @@ internal sealed class Avx512QuantGemm : IQuantConvKernel
     private readonly int _outputZeroPoint;
     private readonly float _lo;
     private readonly float _hi;
+    private readonly int _chunk;
     private readonly int[] _rows;
+    private readonly int[] _tile = new int[Rows * Block];
 
     public Avx512QuantGemm(QuantConvParameters p)
     {
@@ -45,7 +50,9 @@ internal sealed class Avx512QuantGemm : IQuantConvKernel
         _outputZeroPoint = p.OutputZeroPoint;
         _lo = p.Lo;
         _hi = p.Hi;
-        _rows = new int[Rows * _pairs];
+        var m = p.Shape.OutH * p.Shape.OutW;
+        _chunk = Math.Min(m, Math.Max(Rows, ChunkInts / _pairs / Rows * Rows));
+        _rows = new int[_chunk * _pairs];
     }
 
     public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _rows.Length) * 4L;
@@ -53,31 +60,39 @@ internal sealed class Avx512QuantGemm : IQuantConvKernel
     public void Run(ReadOnlySpan<byte> input, Span<byte> output)
     {
         var m = _s.OutH * _s.OutW;
-        for (var p0 = 0; p0 < m; p0 += Rows)
+        for (var c0 = 0; c0 < m; c0 += _chunk)
         {
-            var rows = Math.Min(Rows, m - p0);
+            var rows = Math.Min(_chunk, m - c0);
             for (var r = 0; r < rows; r++)
             {
                 var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
                 if (_pointwise)
                 {
-                    Centre(input.Slice((p0 + r) * _k, _k), _inputZeroPoint, row);
+                    Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
                 }
                 else
                 {
-                    QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, p0 + r, row);
+                    QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
                 }
             }
 
-            if (rows == Rows)
+            // Block-outer over the chunk: each weight panel is read once per chunk, not once per 6 pixels.
+            for (var b = 0; b < _blocks; b++)
             {
-                Tile6(p0, output);
-            }
-            else
-            {
-                for (var r = 0; r < rows; r++)
+                var r = 0;
+                for (; r + Rows <= rows; r += Rows)
                 {
-                    Tile1(p0 + r, r, output);
+                    Reduce6(b, r);
+                    for (var i = 0; i < Rows; i++)
+                    {
+                        Store(output, c0 + r + i, b * Block, Vector512.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector512.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
+                    }
+                }
+
+                for (; r < rows; r++)
+                {
+                    Reduce1(b, r);
+                    Store(output, c0 + r, b * Block, Vector512.LoadUnsafe(ref _tile[0]), Vector512.LoadUnsafe(ref _tile[0], Lanes));
                 }
             }
         }
@@ -104,80 +119,90 @@ internal sealed class Avx512QuantGemm : IQuantConvKernel
         row[x.Length..].Clear();
     }
 
-    private void Tile6(int p0, Span<byte> output)
+    /// <summary>
+    /// 6 pixels x one block of output channels. The accumulators go through <see cref="_tile"/> to the epilogue so
+    /// that no call is live across the reduction loop (the JIT would otherwise spill the registers every iteration).
+    /// </summary>
+    private void Reduce6(int b, int row)
     {
-        ref var x0 = ref _rows[0];
-        ref var x1 = ref _rows[_pairs];
-        ref var x2 = ref _rows[2 * _pairs];
-        ref var x3 = ref _rows[3 * _pairs];
-        ref var x4 = ref _rows[4 * _pairs];
-        ref var x5 = ref _rows[5 * _pairs];
-        for (var b = 0; b < _blocks; b++)
+        ref var x0 = ref _rows[row * _pairs];
+        ref var x1 = ref Unsafe.Add(ref x0, _pairs);
+        ref var x2 = ref Unsafe.Add(ref x1, _pairs);
+        ref var x3 = ref Unsafe.Add(ref x2, _pairs);
+        ref var x4 = ref Unsafe.Add(ref x3, _pairs);
+        ref var x5 = ref Unsafe.Add(ref x4, _pairs);
+        ref var w = ref _weights[b * _pairs * Block];
+        Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector512<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        var n = (nuint)_pairs;
+        for (nuint p = 0; p < n; p++)
         {
-            ref var w = ref _weights[b * _pairs * Block];
-            Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
-            Vector512<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
-            for (var p = 0; p < _pairs; p++)
-            {
-                var w0 = Vector512.LoadUnsafe(ref w, (nuint)(p * Block)).AsInt16();
-                var w1 = Vector512.LoadUnsafe(ref w, (nuint)((p * Block) + Lanes)).AsInt16();
-                var v = Vector512.Create(Unsafe.Add(ref x0, p)).AsInt16();
-                a00 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a01 += Avx512BW.MultiplyAddAdjacent(v, w1);
-                v = Vector512.Create(Unsafe.Add(ref x1, p)).AsInt16();
-                a10 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a11 += Avx512BW.MultiplyAddAdjacent(v, w1);
-                v = Vector512.Create(Unsafe.Add(ref x2, p)).AsInt16();
-                a20 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a21 += Avx512BW.MultiplyAddAdjacent(v, w1);
-                v = Vector512.Create(Unsafe.Add(ref x3, p)).AsInt16();
-                a30 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a31 += Avx512BW.MultiplyAddAdjacent(v, w1);
-                v = Vector512.Create(Unsafe.Add(ref x4, p)).AsInt16();
-                a40 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a41 += Avx512BW.MultiplyAddAdjacent(v, w1);
-                v = Vector512.Create(Unsafe.Add(ref x5, p)).AsInt16();
-                a50 += Avx512BW.MultiplyAddAdjacent(v, w0);
-                a51 += Avx512BW.MultiplyAddAdjacent(v, w1);
-            }
-
-            var c = b * Block;
-            Store(output, p0, c, a00, a01);
-            Store(output, p0 + 1, c, a10, a11);
-            Store(output, p0 + 2, c, a20, a21);
-            Store(output, p0 + 3, c, a30, a31);
-            Store(output, p0 + 4, c, a40, a41);
-            Store(output, p0 + 5, c, a50, a51);
+            var w0 = Vector512.LoadUnsafe(ref w).AsInt16();
+            var w1 = Vector512.LoadUnsafe(ref w, Lanes).AsInt16();
+            w = ref Unsafe.Add(ref w, Block);
+            var v = Vector512.Create(Unsafe.Add(ref x0, p)).AsInt16();
+            a00 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a01 += Avx512BW.MultiplyAddAdjacent(v, w1);
+            v = Vector512.Create(Unsafe.Add(ref x1, p)).AsInt16();
+            a10 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a11 += Avx512BW.MultiplyAddAdjacent(v, w1);
+            v = Vector512.Create(Unsafe.Add(ref x2, p)).AsInt16();
+            a20 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a21 += Avx512BW.MultiplyAddAdjacent(v, w1);
+            v = Vector512.Create(Unsafe.Add(ref x3, p)).AsInt16();
+            a30 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a31 += Avx512BW.MultiplyAddAdjacent(v, w1);
+            v = Vector512.Create(Unsafe.Add(ref x4, p)).AsInt16();
+            a40 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a41 += Avx512BW.MultiplyAddAdjacent(v, w1);
+            v = Vector512.Create(Unsafe.Add(ref x5, p)).AsInt16();
+            a50 += Avx512BW.MultiplyAddAdjacent(v, w0);
+            a51 += Avx512BW.MultiplyAddAdjacent(v, w1);
         }
+
+        ref var t = ref _tile[0];
+        a00.StoreUnsafe(ref t, 0 * Lanes);
+        a01.StoreUnsafe(ref t, 1 * Lanes);
+        a10.StoreUnsafe(ref t, 2 * Lanes);
+        a11.StoreUnsafe(ref t, 3 * Lanes);
+        a20.StoreUnsafe(ref t, 4 * Lanes);
+        a21.StoreUnsafe(ref t, 5 * Lanes);
+        a30.StoreUnsafe(ref t, 6 * Lanes);
+        a31.StoreUnsafe(ref t, 7 * Lanes);
+        a40.StoreUnsafe(ref t, 8 * Lanes);
+        a41.StoreUnsafe(ref t, 9 * Lanes);
+        a50.StoreUnsafe(ref t, 10 * Lanes);
+        a51.StoreUnsafe(ref t, 11 * Lanes);
     }
 
-    private void Tile1(int pixel, int row, Span<byte> output)
+    /// <summary>One pixel: two independent accumulator pairs over alternate K pairs to hide the add latency.</summary>
+    private void Reduce1(int b, int row)
     {
         ref var x = ref _rows[row * _pairs];
-        for (var b = 0; b < _blocks; b++)
+        ref var w = ref _weights[b * _pairs * Block];
+        Vector512<int> a0 = default, a1 = default, c0 = default, c1 = default;
+        var n = (nuint)_pairs;
+        nuint p = 0;
+        for (; p + 2 <= n; p += 2)
         {
-            ref var w = ref _weights[b * _pairs * Block];
-            Vector512<int> a0 = default, a1 = default, c0 = default, c1 = default;
-            var p = 0;
-            for (; p + 2 <= _pairs; p += 2)
-            {
-                var v = Vector512.Create(Unsafe.Add(ref x, p)).AsInt16();
-                a0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)(p * Block)).AsInt16());
-                a1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)((p * Block) + Lanes)).AsInt16());
-                v = Vector512.Create(Unsafe.Add(ref x, p + 1)).AsInt16();
-                c0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)((p + 1) * Block)).AsInt16());
-                c1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)(((p + 1) * Block) + Lanes)).AsInt16());
-            }
-
-            if (p < _pairs)
-            {
-                var v = Vector512.Create(Unsafe.Add(ref x, p)).AsInt16();
-                a0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)(p * Block)).AsInt16());
-                a1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, (nuint)((p * Block) + Lanes)).AsInt16());
-            }
-
-            Store(output, pixel, b * Block, a0 + c0, a1 + c1);
+            var v = Vector512.Create(Unsafe.Add(ref x, p)).AsInt16();
+            a0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w).AsInt16());
+            a1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
+            v = Vector512.Create(Unsafe.Add(ref x, p + 1)).AsInt16();
+            c0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, Block).AsInt16());
+            c1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, Block + Lanes).AsInt16());
+            w = ref Unsafe.Add(ref w, 2 * Block);
         }
+
+        if (p < n)
+        {
+            var v = Vector512.Create(Unsafe.Add(ref x, p)).AsInt16();
+            a0 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w).AsInt16());
+            a1 += Avx512BW.MultiplyAddAdjacent(v, Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
+        }
+
+        (a0 + c0).StoreUnsafe(ref _tile[0]);
+        (a1 + c1).StoreUnsafe(ref _tile[0], Lanes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
