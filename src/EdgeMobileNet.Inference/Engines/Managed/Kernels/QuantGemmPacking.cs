@@ -79,6 +79,34 @@ internal static class QuantGemmPacking
     /// <summary>A group-1 convolution the GEMM kernels take: any kernel size, weights within int16.</summary>
     public static bool IsGemm(QuantConvParameters p) => p.Shape.Groups == 1 && p.WeightsFitInt16;
 
+    /// <summary>
+    /// The reduction block MLAS's SGEMM uses for an N x K problem (N output pixels, K input channels): 128 by 128
+    /// panels, widened along N when K is small and deepened along K when N is small. Float pointwise convolutions
+    /// follow this blocking in every implementation so their bits agree.
+    /// </summary>
+    public static int MlasStrideK(int n, int k)
+    {
+        int strideN = 128, strideK = 128;
+        if (n >= k)
+        {
+            while (strideK / 2 >= k)
+            {
+                strideN *= 2;
+                strideK /= 2;
+            }
+        }
+        else
+        {
+            while (strideN > 16 && strideN / 2 >= n)
+            {
+                strideK *= 2;
+                strideN /= 2;
+            }
+        }
+
+        return strideK;
+    }
+
     /// <summary>1x1, stride 1, no padding: the input rows are the GEMM rows, no gather needed.</summary>
     public static bool IsPointwise(in ConvShape s) =>
         s.KH == 1 && s.KW == 1 && s.StrideH == 1 && s.StrideW == 1 && s.PadTop == 0 && s.PadLeft == 0 && s.Groups == 1

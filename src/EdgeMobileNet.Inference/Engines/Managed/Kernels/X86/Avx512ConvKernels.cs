@@ -25,11 +25,25 @@ internal sealed class Avx512ConvKernels : IConvKernels
         return QuantGemmPacking.IsGemm(parameters) ? new Avx512QuantGemm(parameters) : null;
     }
 
-    public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>
-        ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+    public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        if (QuantGemmPacking.IsPointwise(shape))
+        {
+            var m = shape.OutH * shape.OutW;
+            Avx512FloatKernels.PointwiseMlasOrder(m, shape.InC, shape.OutC, QuantGemmPacking.MlasStrideK(m, shape.InC), input, weights, bias, lo, hi, residual, output);
+        }
+        else if (shape.IsDepthwise)
+        {
+            Avx512FloatKernels.Depthwise(shape, input, weights, bias, lo, hi, residual, output);
+        }
+        else
+        {
+            ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+        }
+    }
 
     public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output) =>
-        ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, input, weights, bias, lo, hi, block, output);
+        Avx512FloatKernels.PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
         ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);
