@@ -63,6 +63,26 @@ public sealed class FloatKernelParityTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void GroupOneConvMatchesScalar(string isa)
+    {
+        var kernels = IsaKernels.Require(isa);
+        var rng = new Random(13);
+        foreach (var (h, cin, cout, k, stride) in new[] { (16, 3, 32, 3, 2), (7, 5, 20, 3, 1), (9, 8, 16, 5, 2), (1, 4, 17, 3, 1) })
+        {
+            var pad = k / 2;
+            var outH = ((h + (2 * pad) - k) / stride) + 1;
+            var shape = new ConvShape(h, h, cin, outH, outH, cout, k, k, stride, stride, pad, pad, 1, 1, 1);
+            var (x, w, b, r) = (Floats(rng, h * h * cin), Floats(rng, k * k * cin * cout), Floats(rng, cout), Floats(rng, outH * outH * cout));
+            var expected = new float[outH * outH * cout];
+            var actual = new float[outH * outH * cout];
+            ScalarConvKernels.Instance.ConvFloat(shape, x, w, b, -1f, 6f, r, expected);
+            kernels.ConvFloat(shape, x, w, b, -1f, 6f, r, actual);
+            AssertBits(expected, actual, $"{kernels.Name} conv {shape}");
+        }
+    }
+
     private static void AssertBits(float[] expected, float[] actual, string what)
     {
         for (var i = 0; i < expected.Length; i++)

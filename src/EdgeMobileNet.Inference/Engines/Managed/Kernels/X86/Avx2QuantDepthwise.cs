@@ -9,7 +9,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX2: NHWC keeps channels
 /// innermost, so each tap is an 8-channel vector: bytes widened to int32 (vpmovzxbd), centred, multiplied by the
 /// tap's weights (vpmulld) and accumulated in a register across all taps of the window; requantised in the epilogue.
-/// Channels beyond the last multiple of 8 take the scalar reference's arithmetic.
+/// Layers narrower than one vector take the scalar reference's arithmetic.
 /// </summary>
 internal sealed class Avx2QuantDepthwise : IQuantConvKernel
 {
@@ -46,7 +46,7 @@ internal sealed class Avx2QuantDepthwise : IQuantConvKernel
     {
         var s = _s;
         var c = s.OutC;
-        var full = c / Lanes * Lanes;
+        var full = c < Lanes ? 0 : c; // a ragged end is one more (overlapping) block ending at c
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var y = ref MemoryMarshal.GetReference(output);
         ref var w = ref _weights[0];
@@ -67,9 +67,9 @@ internal sealed class Avx2QuantDepthwise : IQuantConvKernel
                 var kw0 = iw0 >= 0 ? 0 : (-iw0 + s.DilationW - 1) / s.DilationW;
                 var kw1 = Math.Min(s.KW, (s.InW - iw0 + s.DilationW - 1) / s.DilationW);
                 var outAt = ((oh * s.OutW) + ow) * c;
-                var ch = 0;
-                for (; ch < full; ch += Lanes)
+                for (var c0 = 0; c0 < full; c0 += Lanes)
                 {
+                    var ch = Math.Min(c0, c - Lanes);
                     var acc = Vector256.LoadUnsafe(ref bias, (nuint)ch);
                     for (var kh = kh0; kh < kh1; kh++)
                     {
@@ -88,7 +88,7 @@ internal sealed class Avx2QuantDepthwise : IQuantConvKernel
                     Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, outAt + ch), Avx2QuantGemm.Narrow(Avx.ConvertToVector256Int32(v) + zy));
                 }
 
-                for (; ch < c; ch++)
+                for (var ch = full; ch < c; ch++)
                 {
                     var acc = _bias[ch];
                     for (var kh = kh0; kh < kh1; kh++)

@@ -36,6 +36,10 @@ internal sealed class Avx512ConvKernels : IConvKernels
         {
             Avx512FloatKernels.Depthwise(shape, input, weights, bias, lo, hi, residual, output);
         }
+        else if (shape.Groups == 1 && shape.OutC >= 16)
+        {
+            Avx512FloatKernels.Direct(shape, input, weights, bias, lo, hi, residual, output);
+        }
         else
         {
             ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);

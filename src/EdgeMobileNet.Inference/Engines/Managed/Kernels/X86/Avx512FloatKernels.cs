@@ -26,14 +26,17 @@ internal static class Avx512FloatKernels
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
         ref var y = ref MemoryMarshal.GetReference(output);
-        var full = n / Lanes * Lanes;
+        // Channel blocks of 16; a ragged end is covered by one more block ending at n (it recomputes a few channels
+        // with identical arithmetic), so only layers narrower than 16 channels take the scalar tail.
+        var full = n < Lanes ? 0 : n;
         Span<float> tile = stackalloc float[Rows * Lanes];
         ref var t = ref MemoryMarshal.GetReference(tile);
         var p = 0;
         for (; p + Rows <= m; p += Rows)
         {
-            for (var c = 0; c < full; c += Lanes)
+            for (var c0 = 0; c0 < full; c0 += Lanes)
             {
+                var c = Math.Min(c0, n - Lanes);
                 for (var k0 = 0; k0 < k; k0 += strideK)
                 {
                     Chain6(ref Unsafe.Add(ref x, p * k), k, ref Unsafe.Add(ref w, c), n, k0, Math.Min(k, k0 + strideK), ref t, k0 == 0);
@@ -48,8 +51,9 @@ internal static class Avx512FloatKernels
 
         for (; p < m; p++)
         {
-            for (var c = 0; c < full; c += Lanes)
+            for (var c0 = 0; c0 < full; c0 += Lanes)
             {
+                var c = Math.Min(c0, n - Lanes);
                 var acc = Vector512<float>.Zero;
                 for (var k0 = 0; k0 < k; k0 += strideK)
                 {
@@ -142,7 +146,7 @@ internal static class Avx512FloatKernels
     public static void Depthwise(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
         var c = s.OutC;
-        var full = c / Lanes * Lanes;
+        var full = c < Lanes ? 0 : c;
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
         ref var y = ref MemoryMarshal.GetReference(output);
@@ -157,8 +161,9 @@ internal static class Avx512FloatKernels
                 var kw0 = iw0 >= 0 ? 0 : (-iw0 + s.DilationW - 1) / s.DilationW;
                 var kw1 = Math.Min(s.KW, (s.InW - iw0 + s.DilationW - 1) / s.DilationW);
                 var outAt = ((oh * s.OutW) + ow) * c;
-                for (var ch = 0; ch < full; ch += Lanes)
+                for (var c0 = 0; c0 < full; c0 += Lanes)
                 {
+                    var ch = Math.Min(c0, c - Lanes);
                     var acc = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)ch);
                     for (var kh = kh0; kh < kh1; kh++)
                     {
@@ -194,6 +199,74 @@ internal static class Avx512FloatKernels
 
                     acc = Math.Clamp(acc, lo, hi);
                     output[outAt + ch] = residual.IsEmpty ? acc : acc + residual[outAt + ch];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Group-1 float convolution of any kernel size (the stem) in the scalar reference's exact order: acc = bias, then
+    /// per valid tap the input channels four at a time as ((x0 w0 + x1 w1) + x2 w2) + x3 w3 added to acc, the rest one
+    /// product at a time; then clamp and residual. Needs at least 16 output channels.
+    /// </summary>
+    public static void Direct(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        var n = s.OutC;
+        var cin = s.InC;
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        ref var y = ref MemoryMarshal.GetReference(output);
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            for (var ow = 0; ow < s.OutW; ow++)
+            {
+                var outAt = ((oh * s.OutW) + ow) * n;
+                for (var c0 = 0; c0 < n; c0 += Lanes)
+                {
+                    var c = Math.Min(c0, n - Lanes);
+                    var acc = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)c);
+                    for (var kh = 0; kh < s.KH; kh++)
+                    {
+                        var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
+                        if ((uint)ih >= (uint)s.InH)
+                        {
+                            continue;
+                        }
+
+                        for (var kw = 0; kw < s.KW; kw++)
+                        {
+                            var iw = (ow * s.StrideW) - s.PadLeft + (kw * s.DilationW);
+                            if ((uint)iw >= (uint)s.InW)
+                            {
+                                continue;
+                            }
+
+                            ref var xp = ref Unsafe.Add(ref x, ((ih * s.InW) + iw) * cin);
+                            ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
+                            var ci = 0;
+                            for (; ci + 4 <= cin; ci += 4)
+                            {
+                                var t = (Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n)))
+                                    + (Vector512.Create(Unsafe.Add(ref xp, ci + 1)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)));
+                                t += Vector512.Create(Unsafe.Add(ref xp, ci + 2)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 2) * n));
+                                t += Vector512.Create(Unsafe.Add(ref xp, ci + 3)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 3) * n));
+                                acc += t;
+                            }
+
+                            for (; ci < cin; ci++)
+                            {
+                                acc += Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n));
+                            }
+                        }
+                    }
+
+                    acc = Avx512F.Min(Avx512F.Max(acc, Vector512.Create(lo)), Vector512.Create(hi));
+                    if (!residual.IsEmpty)
+                    {
+                        acc += Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(residual), (nuint)(outAt + c));
+                    }
+
+                    acc.StoreUnsafe(ref y, (nuint)(outAt + c));
                 }
             }
         }
