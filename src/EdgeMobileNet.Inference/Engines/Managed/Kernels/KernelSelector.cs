@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
@@ -30,12 +31,31 @@ internal static class KernelSelector
             "scalar" => ScalarConvKernels.Instance,
             "avx512" => Avx512ConvKernels.IsSupported ? Avx512ConvKernels.Instance : throw Missing(isa, "AVX-512BW"),
             "avx2" => Avx2.IsSupported ? Avx2ConvKernels.Instance : throw Missing(isa, "AVX2"),
+            "neon" when !AdvSimd.Arm64.IsSupported => throw Missing(isa, "ARM64 AdvSimd (NEON)"),
+            "sdot" when !Dp.IsSupported => throw Missing(isa, "ARM64 Dp (SDOT)"),
             "neon" or "sdot" => throw new EdgeMobileNetException(
-                $"--isa {isa}: the managed engine has no {isa} kernels yet (available: scalar, avx2, avx512)"),
+                $"--isa {isa}: the managed engine has no {isa} kernels yet (available here: {string.Join(", ", Supported())})"),
             _ => throw new EdgeMobileNetException($"--isa {isa}: unknown ISA (expected one of: auto, {string.Join(", ", Known)})"),
         };
         Selected?.Invoke(kernels.Name);
         return kernels;
+    }
+
+    /// <summary>The names <see cref="Select"/> accepts on this CPU.</summary>
+    public static IReadOnlyList<string> Supported()
+    {
+        var names = new List<string> { "scalar" };
+        if (Avx2.IsSupported)
+        {
+            names.Add("avx2");
+        }
+
+        if (Avx512ConvKernels.IsSupported)
+        {
+            names.Add("avx512");
+        }
+
+        return names;
     }
 
     private static EdgeMobileNetException Missing(string isa, string feature) =>
