@@ -67,7 +67,36 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
                 var kw0 = iw0 >= 0 ? 0 : (-iw0 + s.DilationW - 1) / s.DilationW;
                 var kw1 = Math.Min(s.KW, (s.InW - iw0 + s.DilationW - 1) / s.DilationW);
                 var outAt = ((oh * s.OutW) + ow) * c;
-                for (var c0 = 0; c0 < full; c0 += Lanes)
+                var c0 = 0;
+
+                // 64 channels per pass: four independent accumulators share the tap loop and its address arithmetic.
+                for (; c0 + (4 * Lanes) <= full; c0 += 4 * Lanes)
+                {
+                    var a0 = Vector512.LoadUnsafe(ref bias, (nuint)c0);
+                    var a1 = Vector512.LoadUnsafe(ref bias, (nuint)(c0 + Lanes));
+                    var a2 = Vector512.LoadUnsafe(ref bias, (nuint)(c0 + (2 * Lanes)));
+                    var a3 = Vector512.LoadUnsafe(ref bias, (nuint)(c0 + (3 * Lanes)));
+                    for (var kh = kh0; kh < kh1; kh++)
+                    {
+                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + c0;
+                        for (var kw = kw0; kw < kw1; kw++)
+                        {
+                            ref var xp = ref Unsafe.Add(ref x, rowAt + ((iw0 + (kw * s.DilationW)) * c));
+                            ref var wp = ref Unsafe.Add(ref w, (((kh * s.KW) + kw) * c) + c0);
+                            a0 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp)) - zx, Vector512.LoadUnsafe(ref wp));
+                            a1 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp, Lanes)) - zx, Vector512.LoadUnsafe(ref wp, Lanes));
+                            a2 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp, 2 * Lanes)) - zx, Vector512.LoadUnsafe(ref wp, 2 * Lanes));
+                            a3 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp, 3 * Lanes)) - zx, Vector512.LoadUnsafe(ref wp, 3 * Lanes));
+                        }
+                    }
+
+                    Requantize(a0, c0, ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0));
+                    Requantize(a1, c0 + Lanes, ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + Lanes));
+                    Requantize(a2, c0 + (2 * Lanes), ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + (2 * Lanes)));
+                    Requantize(a3, c0 + (3 * Lanes), ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + (3 * Lanes)));
+                }
+
+                for (; c0 < full; c0 += Lanes)
                 {
                     var ch = Math.Min(c0, c - Lanes);
                     var acc = Vector512.LoadUnsafe(ref bias, (nuint)ch);
@@ -104,5 +133,13 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
                 }
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Requantize(Vector512<int> acc, int c, ref float scales, Vector512<float> lo, Vector512<float> hi, Vector512<int> zy)
+    {
+        var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(acc), Vector512.LoadUnsafe(ref scales, (nuint)c));
+        v = Avx512F.Min(Avx512F.Max(v, lo), hi);
+        return Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(v) + zy);
     }
 }
