@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
 /// <summary>
@@ -50,6 +53,15 @@ internal static class QuantGemmPacking
         var oh = pixel / s.OutW;
         var ow = pixel - (oh * s.OutW);
         var k = 0;
+        var kLength = s.KH * s.KW * s.InC;
+        if (row.Length < kLength || input.Length < s.InputLength)
+        {
+            throw new ArgumentException("patch row or input too short for the convolution shape");
+        }
+
+        // Bounds were checked once above; the inner copy runs on references.
+        ref var src = ref MemoryMarshal.GetReference(input);
+        ref var dst = ref MemoryMarshal.GetReference(row);
         for (var kh = 0; kh < s.KH; kh++)
         {
             var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
@@ -62,10 +74,10 @@ internal static class QuantGemmPacking
                 }
                 else
                 {
-                    var x = input.Slice(((ih * s.InW) + iw) * s.InC, s.InC);
-                    for (var c = 0; c < x.Length; c++)
+                    ref var x = ref Unsafe.Add(ref src, ((ih * s.InW) + iw) * s.InC);
+                    for (var c = 0; c < s.InC; c++)
                     {
-                        row[k + c] = (short)(x[c] - zeroPoint);
+                        Unsafe.Add(ref dst, k + c) = (short)(Unsafe.Add(ref x, c) - zeroPoint);
                     }
                 }
 
