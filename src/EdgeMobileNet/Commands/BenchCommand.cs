@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference;
+using EdgeMobileNet.Inference.Engines.Managed;
 
 namespace EdgeMobileNet.Commands;
 
@@ -18,7 +19,8 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int>("--iterations") { Description = "Timed runs", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Print one JSON document" };
-        var command = new Command("bench", "Measure inference latency and allocations") { model, engines, threads, warmup, iterations, json };
+        var isa = new Option<string?>("--isa") { Description = "Managed engine kernels: scalar | neon | sdot | avx2 | avx512 (default: best for this CPU)" };
+        var command = new Command("bench", "Measure inference latency and allocations") { model, engines, threads, warmup, iterations, json, isa };
         command.SetAction(result => Execute(
             result,
             result.GetRequiredValue(model),
@@ -26,11 +28,12 @@ internal static class BenchCommand
             OptionValues.PositiveInts("--threads", result.GetRequiredValue(threads)),
             result.GetValue(warmup),
             result.GetValue(iterations),
-            result.GetValue(json)));
+            result.GetValue(json),
+            result.GetValue(isa)));
         return command;
     }
 
-    private static int Execute(ParseResult result, string model, string[] engines, int[] threadCounts, int warmup, int iterations, bool json)
+    private static int Execute(ParseResult result, string model, string[] engines, int[] threadCounts, int warmup, int iterations, bool json, string? isa)
     {
         if (warmup < 0)
         {
@@ -48,7 +51,12 @@ internal static class BenchCommand
         {
             foreach (var threads in threadCounts)
             {
-                using var classifier = ClassifierFactory.Create(model, new ClassifierOptions { Engine = engine, Threads = threads });
+                using var classifier = ClassifierFactory.Create(model, new ClassifierOptions { Engine = engine, Threads = threads, Isa = isa });
+                if (classifier is ManagedClassifier managed && GlobalOptions.IsVerbose(result))
+                {
+                    result.Error().WriteLine($"managed kernels: {managed.Kernels}");
+                }
+
                 results.Add(Measure(classifier, warmup, iterations, progress));
             }
         }

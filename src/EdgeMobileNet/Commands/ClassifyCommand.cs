@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference;
+using EdgeMobileNet.Inference.Engines.Managed;
 using EdgeMobileNet.Vision;
 
 namespace EdgeMobileNet.Commands;
@@ -22,6 +23,7 @@ internal static class ClassifyCommand
         var logits = new Option<bool>("--logits") { Description = "With --json: include the raw output vector" };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean on [0,1] pixels, e.g. 0.485,0.456,0.406" };
         var std = new Option<string?>("--std") { Description = "Per-channel std on [0,1] pixels, e.g. 0.229,0.224,0.225" };
+        var isa = new Option<string?>("--isa") { Description = "Managed engine kernels: scalar | neon | sdot | avx2 | avx512 (default: best for this CPU)" };
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "Image files, folders of images, or .npy float32 tensors in the model's input shape",
@@ -30,7 +32,7 @@ internal static class ClassifyCommand
 
         var command = new Command("classify", "Classify images with a model")
         {
-            model, labels, engine, threads, top, json, logits, mean, std, inputs,
+            model, labels, engine, threads, top, json, logits, mean, std, isa, inputs,
         };
         command.SetAction(result => new Run(
             result,
@@ -43,13 +45,14 @@ internal static class ClassifyCommand
             result.GetValue(logits),
             result.GetValue(mean),
             result.GetValue(std),
+            result.GetValue(isa),
             result.GetValue(inputs) ?? []).Execute());
         return command;
     }
 
     private sealed record Run(
         ParseResult Result, string Model, string? Labels, string Engine, int Threads, int Top, bool Json, bool Logits,
-        string? Mean, string? Std, string[] Inputs)
+        string? Mean, string? Std, string? Isa, string[] Inputs)
     {
         public int Execute()
         {
@@ -66,7 +69,12 @@ internal static class ClassifyCommand
                 throw new EdgeMobileNetException("--std: values must not be 0");
             }
 
-            using var classifier = ClassifierFactory.Create(Model, new ClassifierOptions { Engine = Engine, Threads = Threads });
+            using var classifier = ClassifierFactory.Create(Model, new ClassifierOptions { Engine = Engine, Threads = Threads, Isa = Isa });
+            if (classifier is ManagedClassifier managed && GlobalOptions.IsVerbose(Result))
+            {
+                Result.Error().WriteLine($"managed kernels: {managed.Kernels}");
+            }
+
             var labelSet = Labels is null ? LabelSet.Indices : LabelSet.Load(Labels, classifier.Output.Classes);
             var preprocess = PreprocessOptions.ImageNet;
             if (meanValues is not null)

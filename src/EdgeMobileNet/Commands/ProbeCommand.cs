@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using EdgeMobileNet.Cli;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.OnnxRuntime;
 
 namespace EdgeMobileNet.Commands;
@@ -63,6 +64,7 @@ internal static class ProbeCommand
         stdout.WriteLine($"simd:          {string.Join(' ', r.Simd.Where(kv => kv.Value).Select(kv => kv.Key))}");
         stdout.WriteLine($"simd missing:  {string.Join(' ', r.Simd.Where(kv => !kv.Value).Select(kv => kv.Key))}");
         stdout.WriteLine($"vectors:       {string.Join(' ', r.VectorBits.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        stdout.WriteLine($"managed isa:   {ManagedKernels.Default} (--isa accepts: {string.Join(' ', ManagedKernels.Supported)})");
         stdout.WriteLine(r.OnnxRuntime.Available
             ? $"onnxruntime:   {r.OnnxRuntime.Version} ({string.Join(", ", r.OnnxRuntime.Providers)})"
             : $"onnxruntime:   unavailable: {r.OnnxRuntime.Reason}");

@@ -60,4 +60,10 @@ internal interface IConvKernels
         int outputMax,
         Span<int> accumulator,
         Span<byte> output);
+
+    /// <summary>
+    /// Prepares one quantised convolution at load (per-ISA weight packing, scratch), or returns null when this
+    /// implementation has no specialised kernel for the shape; the operator then calls <see cref="ConvQuant"/>.
+    /// </summary>
+    IQuantConvKernel? PrepareQuant(QuantConvParameters parameters);
 }

@@ -68,30 +68,6 @@ internal sealed class ConvOperator : Operator
     /// <summary>Reduction block of MLAS's SGEMM on a prepacked B (ONNX Runtime prepacks constant Gemm/MatMul weights).</summary>
     public const int MlasPackedStrideK = 256;
 
-    /// <summary>
-    /// The reduction block MLAS's SGEMM uses for an N x K problem (N output pixels, K input channels): 128 by 128
-    /// panels, widened along N when K is small and deepened along K when N is small.
-    /// </summary>
-    public static int MlasStrideK(int n, int k)
-    {
-        int strideN = 128, strideK = 128;
-        if (n >= k)
-        {
-            while (strideK / 2 >= k)
-            {
-                strideN *= 2;
-                strideK /= 2;
-            }
-        }
-        else
-        {
-            while (strideN > 16 && strideN / 2 >= n)
-            {
-                strideK *= 2;
-                strideN /= 2;
-            }
-        }
-
-        return strideK;
-    }
+    /// <summary>The reduction block MLAS's SGEMM uses for N output pixels and K input channels.</summary>
+    public static int MlasStrideK(int n, int k) => QuantGemmPacking.MlasStrideK(n, k);
 }

@@ -16,6 +16,7 @@ internal sealed class QConvOperator : Operator
     private readonly int _min;
     private readonly int _max;
     private readonly int[] _accumulator;
+    private readonly IQuantConvKernel? _prepared;
 
     public QConvOperator(
         string name,
@@ -34,19 +35,29 @@ internal sealed class QConvOperator : Operator
     {
         _kernels = kernels;
         _shape = shape;
-        _weights = packedWeights;
-        _bias = bias;
-        _scales = scales;
         _inputZeroPoint = inputZeroPoint;
         _outputZeroPoint = outputZeroPoint;
         _min = min;
         _max = max;
-        _accumulator = new int[shape.OutC];
+        _prepared = kernels.PrepareQuant(new QuantConvParameters(shape, packedWeights, bias, scales, inputZeroPoint, outputZeroPoint, min, max));
+
+        // A prepared kernel owns its packed copy; the reference-layout arrays are only kept for the fallback.
+        _weights = _prepared is null ? packedWeights : [];
+        _bias = _prepared is null ? bias : [];
+        _scales = _prepared is null ? scales : [];
+        _accumulator = _prepared is null ? new int[shape.OutC] : [];
     }
 
-    public override long WeightBytes => (_weights.Length + _bias.Length + _scales.Length) * 4L;
+    public override long WeightBytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + (_prepared?.PackedBytes ?? 0);
 
-    public override void Run(Arena arena) =>
+    public override void Run(Arena arena)
+    {
+        if (_prepared is not null)
+        {
+            _prepared.Run(arena.Bytes(Inputs[0]), arena.Bytes(Output!));
+            return;
+        }
+
         _kernels.ConvQuant(
             _shape,
             arena.Bytes(Inputs[0]),
@@ -59,4 +70,5 @@ internal sealed class QConvOperator : Operator
             _max,
             _accumulator,
             arena.Bytes(Output!));
+    }
 }

@@ -14,6 +14,9 @@ internal sealed class ScalarConvKernels : IConvKernels
 
     public string Name => "scalar";
 
+    /// <summary>The reference needs no preparation: <see cref="ConvQuant"/> reads the reference layout.</summary>
+    public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) => null;
+
     public void ConvFloat(
         in ConvShape s,
         ReadOnlySpan<float> input,
@@ -24,6 +27,15 @@ internal sealed class ScalarConvKernels : IConvKernels
         ReadOnlySpan<float> residual,
         Span<float> output)
     {
+        if (QuantGemmPacking.IsPointwise(s))
+        {
+            // Pointwise convolutions (and fully connected layers) reduce in MLAS's SGEMM order, as ONNX Runtime does,
+            // which every ISA reproduces exactly with vector fused multiply-adds.
+            Span<float> tmp = s.OutC <= 2048 ? stackalloc float[s.OutC] : new float[s.OutC];
+            PointwiseMlas(s, QuantGemmPacking.MlasStrideK(s.OutH * s.OutW, s.InC), biasFirst: false, input, weights, bias, lo, hi, residual, tmp, output);
+            return;
+        }
+
         var cout = s.OutC;
         var cipg = s.InCPerGroup;
         var copg = s.OutCPerGroup;
@@ -100,6 +112,20 @@ internal sealed class ScalarConvKernels : IConvKernels
         float lo,
         float hi,
         Span<float> block,
+        Span<float> output) =>
+        PointwiseMlas(s, strideK, biasFirst, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, block, output);
+
+    private static void PointwiseMlas(
+        in ConvShape s,
+        int strideK,
+        bool biasFirst,
+        ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias,
+        float lo,
+        float hi,
+        ReadOnlySpan<float> residual,
+        Span<float> block,
         Span<float> output)
     {
         var cout = s.OutC;
@@ -137,6 +163,11 @@ internal sealed class ScalarConvKernels : IConvKernels
             for (var m = 0; m < cout; m++)
             {
                 acc[m] = Math.Clamp(biasFirst ? acc[m] : acc[m] + bias[m], lo, hi);
+            }
+
+            if (!residual.IsEmpty)
+            {
+                Add(acc, residual.Slice(p * cout, cout));
             }
         }
     }

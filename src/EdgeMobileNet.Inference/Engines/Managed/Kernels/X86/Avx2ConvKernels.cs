@@ -1,0 +1,45 @@
+using System.Runtime.Intrinsics.X86;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
+
+/// <summary>
+/// x86-64 with AVX2: integer GEMM (1x1, stem, classifier) and depthwise kernels; shapes without a specialised
+/// kernel run the scalar reference, which is also the definition every result here must reproduce.
+/// </summary>
+internal sealed class Avx2ConvKernels : IConvKernels
+{
+    public static readonly Avx2ConvKernels Instance = new();
+
+    public static bool IsSupported => Avx2.IsSupported;
+
+    public string Name => "avx2";
+
+    public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters)
+    {
+        if (parameters.Shape.IsDepthwise)
+        {
+            return new Avx2QuantDepthwise(parameters);
+        }
+
+        return QuantGemmPacking.IsGemm(parameters) ? new Avx2QuantGemm(parameters) : null;
+    }
+
+    public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>
+        ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+
+    // A bias-first reduction (Gemm feeding a QuantizeLinear) is rare and small: the reference kernel keeps its bits.
+    public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output)
+    {
+        if (biasFirst)
+        {
+            ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
+            return;
+        }
+
+        ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
+    }
+
+    public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
+        ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);
+}
