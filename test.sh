@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# The project's test command (README): builds the solution in Release and runs every test project.
-# Prints one closing line "tests: N passed, N failed, N skipped" summed over all test projects.
+# The project's test command (README): builds the solution in Release and runs every test project, then the
+# emulated-ARM stage (the managed engine's kernel and model tests under qemu on three CPU models).
+# Set EDGEMOBILENET_SKIP_ARM=1 to run only the native tests. Closing line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet test EdgeMobileNet.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
-# VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, ...".
+if [ "${EDGEMOBILENET_SKIP_ARM:-0}" != 1 ]; then
+    .ci/arm64-tests.sh 2>&1 | tee -a "$log" || status=$?
+fi
+# VSTest prints one summary per test assembly ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, ..."); the ARM stage
+# prints "arm64: N passed, N failed".
 awk '/(Passed|Failed)! +- +Failed:/ {
         for (i = 1; i <= NF; i++) {
-            if ($i == "Failed:")  { v = $(i+1); sub(",", "", v); f += v }
-            if ($i == "Passed:")  { v = $(i+1); sub(",", "", v); p += v }
-            if ($i == "Skipped:") { v = $(i+1); sub(",", "", v); s += v }
+            v = $(i+1); sub(",", "", v)
+            if ($i == "Failed:")  { f += v }
+            if ($i == "Passed:")  { p += v }
+            if ($i == "Skipped:") { s += v }
         }
      }
+     /^arm64: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 exit "$status"

@@ -15,13 +15,17 @@ public class EdgeMobileNetException : Exception
 public sealed class ModelLoadException : EdgeMobileNetException
 {
     public ModelLoadException(string path, string reason, Exception? inner = null)
-        : base($"{path}: {reason}", inner ?? new InvalidOperationException(reason))
+        : base($"{path}: {WithoutPath(path, reason)}", inner ?? new InvalidOperationException(reason))
     {
         Path = path;
-        Reason = reason;
+        Reason = WithoutPath(path, reason);
     }
 
     public string Path { get; }
 
     public string Reason { get; }
+
+    // Reader errors already start with the file name; the message names it once.
+    private static string WithoutPath(string path, string reason) =>
+        reason.StartsWith(path + ": ", StringComparison.Ordinal) ? reason[(path.Length + 2)..] : reason;
 }

@@ -80,6 +80,16 @@ public sealed class LoadErrorTests
     }
 
     [Fact]
+    public void TruncatedModelNamesTheFileOnce()
+    {
+        var truncated = Path.Combine(TestAssets.NewTempDir(), "truncated.onnx");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(TestAssets.ZooInt8)[..1000]);
+        var message = Load(truncated).Message;
+        Assert.StartsWith(truncated + ": ", message, StringComparison.Ordinal);
+        Assert.Equal(1, message.Split(truncated).Length - 1);
+    }
+
+    [Fact]
     public void UnknownIsaIsAUserError()
     {
         var ex = Assert.Throws<EdgeMobileNetException>(() => ManagedClassifier.Load(TestAssets.ZooInt8, new ClassifierOptions { Engine = "managed", Isa = "mmx" }));

@@ -75,6 +75,7 @@ public sealed class GpioTriggerTests
         Assert.Equal(events.Count(e => e.Verdict == "pass"), pulses[PassPin].Count);
         Assert.True(pulses[RejectPin].Count > 0 && pulses[PassPin].Count > 0, "the scene should produce both verdicts");
 
+        var lateness = new List<double>();
         var next = new Dictionary<int, int> { [RejectPin] = 0, [PassPin] = 0 };
         for (var k = 0; k < 100; k++)
         {
@@ -83,9 +84,14 @@ public sealed class GpioTriggerTests
             var delay = time.GetElapsedTime(edges[k], start).TotalMilliseconds;
             var width = time.GetElapsedTime(start, end).TotalMilliseconds;
             Assert.True(delay >= DelayMs - 0.5 && delay <= DelayMs + 50, $"edge {k}: pulse {delay:0.0} ms after the edge");
+            lateness.Add(delay - DelayMs);
             Assert.True(width >= PulseMs - 0.5 && width <= PulseMs + 50, $"edge {k}: pulse {width:0.0} ms wide");
         }
 
+        lateness.Sort();
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"edge → pulse start minus the configured delay, ms: p50 {lateness[49]:0.00}, p99 {lateness[98]:0.00}, max {lateness[^1]:0.00}"));
         Assert.Equal(PinValue.Low, driver.Level(RejectPin));
         Assert.Equal(PinValue.Low, driver.Level(PassPin));
     }

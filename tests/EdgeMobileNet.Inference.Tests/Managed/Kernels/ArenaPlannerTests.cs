@@ -4,6 +4,7 @@ using Xunit;
 
 namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
 
+[Trait("arm", "true")]
 public sealed class ArenaPlannerTests
 {
     [Fact]

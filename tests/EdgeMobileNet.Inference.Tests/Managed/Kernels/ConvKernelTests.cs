@@ -7,6 +7,7 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
 
 /// <summary>The scalar kernels against <see cref="NaiveConv"/> over random shapes, strides, pads, dilations, groups,
 /// zero points and channel counts that leave vector remainders.</summary>
+[Trait("arm", "true")]
 public sealed class ConvKernelTests
 {
     private static readonly IConvKernels Kernels = ScalarConvKernels.Instance;
@@ -100,7 +101,7 @@ public sealed class ConvKernelTests
             var wt = RandomFloats(rng, m * k);
             var b = RandomFloats(rng, m);
             var output = new float[m * h * w];
-            Kernels.PointwiseFloatMlasOrder(Shape(cc), strideK, ToNhwc(x, k, h, w), Pack(wt, cc), b, -1f, 1.5f, new float[m], output);
+            Kernels.PointwiseFloatMlasOrder(Shape(cc), strideK, false, ToNhwc(x, k, h, w), Pack(wt, cc), b, -1f, 1.5f, new float[m], output);
             var actual = FromNhwc(output, m, h, w);
             for (var o = 0; o < m; o++)
             {

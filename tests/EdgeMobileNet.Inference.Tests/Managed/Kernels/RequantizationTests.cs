@@ -4,6 +4,7 @@ using Xunit;
 namespace EdgeMobileNet.Inference.Tests.Managed.Kernels;
 
 /// <summary>Hand-worked cases of the quantisation arithmetic (values chosen so each float step is exact).</summary>
+[Trait("arm", "true")]
 public sealed class RequantizationTests
 {
     [Theory]
@@ -39,12 +40,14 @@ public sealed class RequantizationTests
     }
 
     [Fact]
-    public void QLinearAddDequantisesAddsThenDividesByOutputScale()
+    public void QLinearAddIsTwoFusedMultiplyAddsOnAFixedPart()
     {
-        // a: (140 - 128) * 0.5 = 6, b: (10 - 0) * 0.25 = 2.5, sum 8.5 / 0.5 = 17 (+ zp 100)
-        Assert.Equal(117, Requantization.AddQuantized(140, 0.5f, 128, 10, 0.25f, 0, 0.5f, 100, 0, 255));
-        // 8.75 / 0.5 = 17.5 rounds to even 18
-        Assert.Equal(118, Requantization.AddQuantized(140, 0.5f, 128, 11, 0.25f, 0, 0.5f, 100, 0, 255));
+        // rA = 0.5 / 0.5 = 1, rB = 0.25 / 0.5 = 0.5, fixed = 100 - (1 * 128 + 0.5 * 0) = -28
+        var fixedPart = Requantization.AddFixedPart(1f, 128, 0.5f, 0, 100);
+        Assert.Equal(-28f, fixedPart);
+        Assert.Equal(117, Requantization.AddQuantized(140, 1f, 10, 0.5f, fixedPart)); // 140 + 5 - 28
+        Assert.Equal(118, Requantization.AddQuantized(140, 1f, 11, 0.5f, fixedPart)); // 117.5 rounds to even 118
+        Assert.Equal(118, Requantization.AddQuantized(141, 1f, 9, 0.5f, fixedPart)); // 117.5 again
     }
 
     [Fact]

@@ -27,12 +27,14 @@ internal interface IConvKernels
     /// Pointwise (1x1, stride 1, no padding, one group) float convolution computed in MLAS's SGEMM order so a
     /// DequantizeLinear -> Conv -> QuantizeLinear group that ONNX Runtime leaves in float rounds identically: the
     /// reduction is split into blocks of <paramref name="strideK"/> input channels, each block a fused multiply-add
-    /// chain from zero in channel order, blocks summed in order, then the bias added, then the clamp. Every
-    /// implementation must give exactly these bits.
+    /// chain from zero in channel order, blocks summed in order, then the bias added, then the clamp. With
+    /// <paramref name="biasFirst"/> the bias is the starting value the blocks are added to (ORT's Gemm, which
+    /// broadcasts C into the output before a beta = 1 GEMM). Every implementation must give exactly these bits.
     /// </summary>
     void PointwiseFloatMlasOrder(
         in ConvShape shape,
         int strideK,
+        bool biasFirst,
         ReadOnlySpan<float> input,
         ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias,

@@ -46,16 +46,20 @@ internal static class Requantization
     public static float Dequantize(int q, float scale, int zeroPoint) => (q - zeroPoint) * scale;
 
     /// <summary>
-    /// QLinearAdd/QLinearMul on x86: each operand dequantised as float(q - zp) * scale, combined, divided by the
-    /// output scale, rounded half to even, clamped in integers, + zp (MLAS's AVX2 binary-op kernel).
+    /// QLinearAdd as MLAS's AVX2 kernel computes it: with rA = sa / sc, rB = sb / sc and
+    /// fixed = zc - (rA * za + rB * zb), the result is round(fma(a, rA, fma(b, rB, fixed))) saturated, on the
+    /// operands' own (signed or unsigned) values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte AddQuantized(int a, float scaleA, int zeroA, int b, float scaleB, int zeroB, float scaleC, int zeroC, int min, int max)
+    public static int AddQuantized(int a, float ratioA, int b, float ratioB, float fixedPart)
     {
-        var va = (a - zeroA) * scaleA;
-        var vb = (b - zeroB) * scaleB;
-        return RoundToOutput((va + vb) / scaleC, zeroC, min, max);
+        var v = MathF.FusedMultiplyAdd(a, ratioA, MathF.FusedMultiplyAdd(b, ratioB, fixedPart));
+        return float.IsNaN(v) ? 0 : (int)MathF.Round(v, MidpointRounding.ToEven);
     }
+
+    /// <summary>The constant term of <see cref="AddQuantized"/>.</summary>
+    public static float AddFixedPart(float ratioA, int zeroA, float ratioB, int zeroB, int zeroC) =>
+        zeroC - ((ratioA * zeroA) + (ratioB * zeroB));
 
     /// <summary>QLinearMul on x86: the integer product of the centred operands, as float, times
     /// (scaleA * scaleB) / scaleC computed once; rounded half to even, saturated, + zp.</summary>

@@ -14,6 +14,7 @@ internal sealed class ConvOperator : Operator
     private readonly float _hi;
     private readonly TensorSlot? _residual;
     private readonly int _mlasStrideK;
+    private readonly bool _mlasBiasFirst;
     private readonly float[] _block;
 
     public ConvOperator(
@@ -27,10 +28,12 @@ internal sealed class ConvOperator : Operator
         TensorSlot input,
         TensorSlot? residual,
         TensorSlot output,
-        int mlasStrideK = 0)
+        int mlasStrideK = 0,
+        bool mlasBiasFirst = false)
         : base(name, residual is null ? [input] : [input, residual], output)
     {
         _mlasStrideK = mlasStrideK;
+        _mlasBiasFirst = mlasBiasFirst;
         _block = new float[mlasStrideK > 0 ? shape.OutC : 0];
         _kernels = kernels;
         _shape = shape;
@@ -47,7 +50,7 @@ internal sealed class ConvOperator : Operator
     {
         if (_mlasStrideK > 0)
         {
-            _kernels.PointwiseFloatMlasOrder(_shape, _mlasStrideK, arena.Floats(Inputs[0]), _weights, _bias, _lo, _hi, _block, arena.Floats(Output!));
+            _kernels.PointwiseFloatMlasOrder(_shape, _mlasStrideK, _mlasBiasFirst, arena.Floats(Inputs[0]), _weights, _bias, _lo, _hi, _block, arena.Floats(Output!));
             return;
         }
 
@@ -61,6 +64,9 @@ internal sealed class ConvOperator : Operator
             _residual is null ? ReadOnlySpan<float>.Empty : arena.Floats(_residual),
             arena.Floats(Output!));
     }
+
+    /// <summary>Reduction block of MLAS's SGEMM on a prepacked B (ONNX Runtime prepacks constant Gemm/MatMul weights).</summary>
+    public const int MlasPackedStrideK = 256;
 
     /// <summary>The reduction block MLAS's SGEMM uses for N output pixels and K input channels.</summary>
     public static int MlasStrideK(int n, int k) => QuantGemmPacking.MlasStrideK(n, k);

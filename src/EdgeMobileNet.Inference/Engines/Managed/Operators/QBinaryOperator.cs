@@ -18,6 +18,7 @@ internal sealed class QBinaryOperator : Operator
     private readonly QuantParams _pc;
     private readonly TensorSlot? _slotA;
     private readonly TensorSlot? _slotB;
+    private readonly int _offset;
 
     public QBinaryOperator(
         string name,
@@ -30,9 +31,11 @@ internal sealed class QBinaryOperator : Operator
         QuantParams pb,
         QuantParams pc,
         Broadcast broadcast,
-        TensorSlot output)
+        TensorSlot output,
+        bool signedValues = false)
         : base(name, new[] { a, b }.OfType<TensorSlot>().ToArray(), output)
     {
+        _offset = signedValues ? 128 : 0;
         _multiply = multiply;
         _broadcast = broadcast;
         _constA = constA;
@@ -60,7 +63,11 @@ internal sealed class QBinaryOperator : Operator
             Pb = _pb,
             Pc = _pc,
             Ratio = _pa.Scale * _pb.Scale / _pc.Scale,
+            Offset = _offset,
+            RatioA = _pa.Scale / _pc.Scale,
+            RatioB = _pb.Scale / _pc.Scale,
         };
+        op.Fixed = Requantization.AddFixedPart(op.RatioA, _pa.ZeroPoint - _offset, op.RatioB, _pb.ZeroPoint - _offset, _pc.ZeroPoint - _offset);
         _broadcast.ForEach(ref op);
     }
 
@@ -76,14 +83,24 @@ internal sealed class QBinaryOperator : Operator
         public QuantParams Pb;
         public QuantParams Pc;
         public float Ratio;
+        public int Offset;
+        public float RatioA;
+        public float RatioB;
+        public float Fixed;
 
         public void Apply(int output, int a, int b)
         {
             int x = ConstA is null ? A.Byte(a) : ConstA[a];
             int z = ConstB is null ? B.Byte(b) : ConstB[b];
-            Y.SetByte(output, Multiply
-                ? Requantization.MulQuantized(x, Pa.ZeroPoint, z, Pb.ZeroPoint, Ratio, Pc.ZeroPoint, 0, 255)
-                : Requantization.AddQuantized(x, Pa.Scale, Pa.ZeroPoint, z, Pb.Scale, Pb.ZeroPoint, Pc.Scale, Pc.ZeroPoint, 0, 255));
+            if (Multiply)
+            {
+                Y.SetByte(output, Requantization.MulQuantized(x, Pa.ZeroPoint, z, Pb.ZeroPoint, Ratio, Pc.ZeroPoint, 0, 255));
+                return;
+            }
+
+            // Computed on the stored type's own values (int8 tensors are kept shifted by +128 here).
+            var r = Requantization.AddQuantized(x - Offset, RatioA, z - Offset, RatioB, Fixed);
+            Y.SetByte(output, (byte)Math.Clamp(r + Offset, 0, 255));
         }
     }
 }

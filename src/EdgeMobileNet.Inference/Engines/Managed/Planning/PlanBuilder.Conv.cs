@@ -332,7 +332,21 @@ internal sealed partial class PlanBuilder
             throw _g.Error(node, "a 4-D input is not supported; flatten it first");
         }
 
-        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, ConvShape.FullyConnected(m, k, n), packed, bias, lo, hi, input, null, NewSlot(last, ElementType.Float32)));
+        // Rounded to integers right after (a QDQ head ORT keeps in float): follow MLAS's order on prepacked weights.
+        var toQuantize = SoleConsumer(last) is { OpType: "QuantizeLinear" } && alpha == 1f;
+        _ops.Add(new ConvOperator(
+            string.Join("+", names),
+            _kernels,
+            ConvShape.FullyConnected(m, k, n),
+            packed,
+            bias,
+            lo,
+            hi,
+            input,
+            null,
+            NewSlot(last, ElementType.Float32),
+            toQuantize ? ConvOperator.MlasPackedStrideK : 0,
+            toQuantize && isGemm && node.Input(2) is not null));
     }
 
     private void AddBias(GraphNode node, float[] bias, float[] c, float beta)

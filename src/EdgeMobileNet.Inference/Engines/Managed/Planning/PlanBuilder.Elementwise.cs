@@ -68,7 +68,7 @@ internal sealed partial class PlanBuilder
         var (b, cb, sb, stb) = QuantOperand(node, bv);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = pc;
-        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output));
+        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output, signedValues: y.Type == ElementType.Int8));
     }
 
     /// <summary>DQ(a), DQ(b) -> Add/Mul -> Q as one quantised op (ONNX Runtime's QLinearAdd/QLinearMul).</summary>
@@ -305,6 +305,7 @@ internal sealed partial class PlanBuilder
         var outShape = output.Shape;
         int[] map;
         float padValue = 0;
+        byte padByte = 0;
         switch (node.OpType)
         {
             case "Transpose":
@@ -326,10 +327,23 @@ internal sealed partial class PlanBuilder
             {
                 var rank = input.Shape.Length;
                 var pads = ShapeInference.PadAmounts(_g, node, rank);
-                padValue = node.Input(2) is { } cv ? ScalarFloat(node, cv, "constant_value") : node.Source.GetFloat("value", 0f);
-                if (input.Type != ElementType.Float32)
+                if (input.Type == ElementType.Float32)
                 {
-                    throw _g.Error(node, "Pad of a quantised tensor is not supported");
+                    padValue = node.Input(2) is { } cv ? ScalarFloat(node, cv, "constant_value") : node.Source.GetFloat("value", 0f);
+                }
+                else
+                {
+                    // Padding quantised data (Keras-style explicit Pad before a strided depthwise conv): the pad
+                    // value is an integer of the tensor's own type, normally its zero point.
+                    var c = node.Input(2)?.Constant;
+                    if (c is { Ints: { Length: 1 } pv } && c.Type == x.Type)
+                    {
+                        padByte = (byte)(pv[0] + Shift(c.Type));
+                    }
+                    else if (c is not null)
+                    {
+                        throw _g.Error(node, $"constant_value of a {x.Type} Pad must be a {x.Type} scalar");
+                    }
                 }
 
                 var inShape = input.Shape;
@@ -354,6 +368,6 @@ internal sealed partial class PlanBuilder
                 break;
         }
 
-        _ops.Add(new GatherOperator(node.Name(), input, output, map, padValue));
+        _ops.Add(new GatherOperator(node.Name(), input, output, map, padValue, padByte));
     }
 }

@@ -36,8 +36,8 @@ public sealed class FloatKernelParityTests
             {
                 var expected = new float[hw * n];
                 var actual = new float[hw * n];
-                ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, x, w, b, -1f, 1f, new float[n], expected);
-                kernels.PointwiseFloatMlasOrder(shape, strideK, x, w, b, -1f, 1f, new float[n], actual);
+                ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, false, x, w, b, -1f, 1f, new float[n], expected);
+                kernels.PointwiseFloatMlasOrder(shape, strideK, false, x, w, b, -1f, 1f, new float[n], actual);
                 AssertBits(expected, actual, $"{kernels.Name} MLAS order {hw}x{k}x{n} strideK {strideK}");
             }
         }

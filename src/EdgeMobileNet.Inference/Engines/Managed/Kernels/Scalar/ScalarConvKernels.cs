@@ -32,7 +32,7 @@ internal sealed class ScalarConvKernels : IConvKernels
             // Pointwise convolutions (and fully connected layers) reduce in MLAS's SGEMM order, as ONNX Runtime does,
             // which every ISA reproduces exactly with vector fused multiply-adds.
             Span<float> tmp = s.OutC <= 2048 ? stackalloc float[s.OutC] : new float[s.OutC];
-            PointwiseMlas(s, QuantGemmPacking.MlasStrideK(s.OutH * s.OutW, s.InC), input, weights, bias, lo, hi, residual, tmp, output);
+            PointwiseMlas(s, QuantGemmPacking.MlasStrideK(s.OutH * s.OutW, s.InC), false, input, weights, bias, lo, hi, residual, tmp, output);
             return;
         }
 
@@ -105,6 +105,7 @@ internal sealed class ScalarConvKernels : IConvKernels
     public void PointwiseFloatMlasOrder(
         in ConvShape s,
         int strideK,
+        bool biasFirst,
         ReadOnlySpan<float> input,
         ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias,
@@ -112,11 +113,12 @@ internal sealed class ScalarConvKernels : IConvKernels
         float hi,
         Span<float> block,
         Span<float> output) =>
-        PointwiseMlas(s, strideK, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, block, output);
+        PointwiseMlas(s, strideK, biasFirst, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, block, output);
 
     private static void PointwiseMlas(
         in ConvShape s,
         int strideK,
+        bool biasFirst,
         ReadOnlySpan<float> input,
         ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias,
@@ -133,9 +135,15 @@ internal sealed class ScalarConvKernels : IConvKernels
         {
             var x = input.Slice(p * k, k);
             var acc = output.Slice(p * cout, cout);
+            if (biasFirst)
+            {
+                bias.CopyTo(acc);
+            }
+
             for (var k0 = 0; k0 < k; k0 += strideK)
             {
-                var chain = k0 == 0 ? acc : tmp;
+                var first = k0 == 0 && !biasFirst;
+                var chain = first ? acc : tmp;
                 chain.Clear();
                 var end = Math.Min(k, k0 + strideK);
                 for (var c = k0; c < end; c++)
@@ -143,7 +151,7 @@ internal sealed class ScalarConvKernels : IConvKernels
                     FusedScaleAdd(chain, x[c], weights.Slice(c * cout, cout));
                 }
 
-                if (k0 > 0)
+                if (!first)
                 {
                     for (var m = 0; m < cout; m++)
                     {
@@ -154,7 +162,7 @@ internal sealed class ScalarConvKernels : IConvKernels
 
             for (var m = 0; m < cout; m++)
             {
-                acc[m] = Math.Clamp(acc[m] + bias[m], lo, hi);
+                acc[m] = Math.Clamp(biasFirst ? acc[m] : acc[m] + bias[m], lo, hi);
             }
 
             if (!residual.IsEmpty)

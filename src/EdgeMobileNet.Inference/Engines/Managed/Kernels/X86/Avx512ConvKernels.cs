@@ -46,8 +46,17 @@ internal sealed class Avx512ConvKernels : IConvKernels
         }
     }
 
-    public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output) =>
+    public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output)
+    {
+        if (biasFirst)
+        {
+            // ORT's Gemm with a C input (bias as the GEMM's starting value): only fully connected heads, kept scalar.
+            ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
+            return;
+        }
+
         Avx512FloatKernels.PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
+    }
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
         ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);
