@@ -32,7 +32,7 @@ internal sealed class ScalarConvKernels : IConvKernels
             // Pointwise convolutions (and fully connected layers) reduce in MLAS's SGEMM order, as ONNX Runtime does,
             // which every ISA reproduces exactly with vector fused multiply-adds.
             Span<float> tmp = s.OutC <= 2048 ? stackalloc float[s.OutC] : new float[s.OutC];
-            PointwiseMlas(s, QuantGemmPacking.MlasStrideK(s.OutH * s.OutW, s.InC), biasFirst: false, input, weights, bias, lo, hi, residual, tmp, output);
+            PointwiseMlas(s, QuantGemmPacking.MlasStrideK(s.OutH * s.OutW, s.InC), false, input, weights, bias, lo, hi, residual, tmp, output);
             return;
         }
 

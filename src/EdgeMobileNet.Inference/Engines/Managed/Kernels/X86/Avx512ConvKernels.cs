@@ -46,11 +46,11 @@ internal sealed class Avx512ConvKernels : IConvKernels
         }
     }
 
-    // A bias-first reduction (Gemm feeding a QuantizeLinear) is rare and small: the reference kernel keeps its bits.
     public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output)
     {
         if (biasFirst)
         {
+            // ORT's Gemm with a C input (bias as the GEMM's starting value): only fully connected heads, kept scalar.
             ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
             return;
         }

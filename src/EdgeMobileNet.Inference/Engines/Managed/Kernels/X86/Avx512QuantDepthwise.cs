@@ -69,7 +69,7 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
                 var outAt = ((oh * s.OutW) + ow) * c;
                 var c0 = 0;
 
-                // 64 channels per pass: four independent accumulators share the tap loop and its address arithmetic.
+                // 64 (then 32) channels per pass: independent accumulators share the tap loop and its address arithmetic.
                 for (; c0 + (4 * Lanes) <= full; c0 += 4 * Lanes)
                 {
                     var a0 = Vector512.LoadUnsafe(ref bias, (nuint)c0);
@@ -94,6 +94,26 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
                     Requantize(a1, c0 + Lanes, ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + Lanes));
                     Requantize(a2, c0 + (2 * Lanes), ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + (2 * Lanes)));
                     Requantize(a3, c0 + (3 * Lanes), ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + (3 * Lanes)));
+                }
+
+                for (; c0 + (2 * Lanes) <= full; c0 += 2 * Lanes)
+                {
+                    var a0 = Vector512.LoadUnsafe(ref bias, (nuint)c0);
+                    var a1 = Vector512.LoadUnsafe(ref bias, (nuint)(c0 + Lanes));
+                    for (var kh = kh0; kh < kh1; kh++)
+                    {
+                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + c0;
+                        for (var kw = kw0; kw < kw1; kw++)
+                        {
+                            ref var xp = ref Unsafe.Add(ref x, rowAt + ((iw0 + (kw * s.DilationW)) * c));
+                            ref var wp = ref Unsafe.Add(ref w, (((kh * s.KW) + kw) * c) + c0);
+                            a0 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp)) - zx, Vector512.LoadUnsafe(ref wp));
+                            a1 += Avx512F.MultiplyLow(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref xp, Lanes)) - zx, Vector512.LoadUnsafe(ref wp, Lanes));
+                        }
+                    }
+
+                    Requantize(a0, c0, ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0));
+                    Requantize(a1, c0 + Lanes, ref scales, lo, hi, zy).StoreUnsafe(ref y, (nuint)(outAt + c0 + Lanes));
                 }
 
                 for (; c0 < full; c0 += Lanes)
