@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace EdgeMobileNet.Deploy.Tests.Support;
+namespace EdgeMobileNet.Tests.Common;
 
 /// <summary>A child process with its output captured; killed (with its children) when disposed.</summary>
 internal sealed class ChildProcess : IDisposable
@@ -82,6 +82,17 @@ internal sealed class ChildProcess : IDisposable
         return (code, p.Stdout, p.Stderr);
     }
 
+    /// <summary>Sends SIGTERM (what systemd sends on stop) with the system's kill command.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to clean up (its MQTT will is published by the broker).</summary>
+    public void KillHard() => _process.Kill();
+
+    /// <summary>Waits for exit and returns the exit code; kills the process and throws on timeout.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
