@@ -78,7 +78,7 @@ internal sealed class ScalarConvKernels : IConvKernels
                             {
                                 var w = tap + (ci * cout) + (g * copg);
                                 var xg = x.Slice((g * cipg) + ci, 4);
-                                ScaleAdd4(accGroup, xg, weights.Slice(w, copg), weights.Slice(w + cout, copg), weights.Slice(w + (2 * cout), copg), weights.Slice(w + (3 * cout), copg));
+                                ScaleAdd4(accGroup, xg[0], xg[1], xg[2], xg[3], weights.Slice(w, copg), weights.Slice(w + cout, copg), weights.Slice(w + (2 * cout), copg), weights.Slice(w + (3 * cout), copg));
                             }
 
                             for (; ci < cipg; ci++)
@@ -282,28 +282,6 @@ internal sealed class ScalarConvKernels : IConvKernels
         }
     }
 
-    private static void ScaleAdd(Span<float> acc, float x, ReadOnlySpan<float> w)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
-            var vx = new Vector<float>(x);
-            for (var v = 0; v < va.Length; v++)
-            {
-                va[v] += vx * vw[v];
-            }
-
-            i = va.Length * Vector<float>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            acc[i] += x * w[i];
-        }
-    }
-
     /// <summary>acc[c] += (x[c] - zp) * w[c], widening 8-bit inputs to int32 lanes.</summary>
     private static void DepthwiseTap(Span<int> acc, ReadOnlySpan<byte> x, int zeroPoint, ReadOnlySpan<int> w)
     {
@@ -359,77 +337,54 @@ internal sealed class ScalarConvKernels : IConvKernels
         }
     }
 
-    /// <summary>Four input channels per pass over the accumulators (a quarter of the loads and stores).</summary>
-    private static void ScaleAdd4(Span<float> acc, ReadOnlySpan<float> x, ReadOnlySpan<float> w0, ReadOnlySpan<float> w1, ReadOnlySpan<float> w2, ReadOnlySpan<float> w3)
-    {
-        var (x0, x1, x2, x3) = (x[0], x[1], x[2], x[3]);
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            var v0 = MemoryMarshal.Cast<float, Vector<float>>(w0);
-            var v1 = MemoryMarshal.Cast<float, Vector<float>>(w1);
-            var v2 = MemoryMarshal.Cast<float, Vector<float>>(w2);
-            var v3 = MemoryMarshal.Cast<float, Vector<float>>(w3);
-            var (b0, b1, b2, b3) = (new Vector<float>(x0), new Vector<float>(x1), new Vector<float>(x2), new Vector<float>(x3));
-            for (var v = 0; v < va.Length; v++)
-            {
-                va[v] += (b0 * v0[v]) + (b1 * v1[v]) + (b2 * v2[v]) + (b3 * v3[v]);
-            }
-
-            i = va.Length * Vector<float>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            acc[i] += (x0 * w0[i]) + (x1 * w1[i]) + (x2 * w2[i]) + (x3 * w3[i]);
-        }
-    }
-
-    private static void ScaleAdd4(Span<int> acc, int x0, int x1, int x2, int x3, ReadOnlySpan<int> w0, ReadOnlySpan<int> w1, ReadOnlySpan<int> w2, ReadOnlySpan<int> w3)
+    /// <summary>acc += x · w over the channels (float and int32 share it: plain multiply-add, no fusion).</summary>
+    private static void ScaleAdd<T>(Span<T> acc, T x, ReadOnlySpan<T> w)
+        where T : unmanaged, INumber<T>
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var va = MemoryMarshal.Cast<int, Vector<int>>(acc);
-            var v0 = MemoryMarshal.Cast<int, Vector<int>>(w0);
-            var v1 = MemoryMarshal.Cast<int, Vector<int>>(w1);
-            var v2 = MemoryMarshal.Cast<int, Vector<int>>(w2);
-            var v3 = MemoryMarshal.Cast<int, Vector<int>>(w3);
-            var (b0, b1, b2, b3) = (new Vector<int>(x0), new Vector<int>(x1), new Vector<int>(x2), new Vector<int>(x3));
-            for (var v = 0; v < va.Length; v++)
-            {
-                va[v] += (b0 * v0[v]) + (b1 * v1[v]) + (b2 * v2[v]) + (b3 * v3[v]);
-            }
-
-            i = va.Length * Vector<int>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            acc[i] += (x0 * w0[i]) + (x1 * w1[i]) + (x2 * w2[i]) + (x3 * w3[i]);
-        }
-    }
-
-    private static void ScaleAdd(Span<int> acc, int x, ReadOnlySpan<int> w)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = MemoryMarshal.Cast<int, Vector<int>>(acc);
-            var vw = MemoryMarshal.Cast<int, Vector<int>>(w);
-            var vx = new Vector<int>(x);
+            var va = MemoryMarshal.Cast<T, Vector<T>>(acc);
+            var vw = MemoryMarshal.Cast<T, Vector<T>>(w);
+            var vx = new Vector<T>(x);
             for (var v = 0; v < va.Length; v++)
             {
                 va[v] += vx * vw[v];
             }
 
-            i = va.Length * Vector<int>.Count;
+            i = va.Length * Vector<T>.Count;
         }
 
         for (; i < acc.Length; i++)
         {
             acc[i] += x * w[i];
+        }
+    }
+
+    /// <summary>Four input channels per pass over the accumulators (a quarter of the loads and stores).</summary>
+    private static void ScaleAdd4<T>(Span<T> acc, T x0, T x1, T x2, T x3, ReadOnlySpan<T> w0, ReadOnlySpan<T> w1, ReadOnlySpan<T> w2, ReadOnlySpan<T> w3)
+        where T : unmanaged, INumber<T>
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = MemoryMarshal.Cast<T, Vector<T>>(acc);
+            var v0 = MemoryMarshal.Cast<T, Vector<T>>(w0);
+            var v1 = MemoryMarshal.Cast<T, Vector<T>>(w1);
+            var v2 = MemoryMarshal.Cast<T, Vector<T>>(w2);
+            var v3 = MemoryMarshal.Cast<T, Vector<T>>(w3);
+            var (b0, b1, b2, b3) = (new Vector<T>(x0), new Vector<T>(x1), new Vector<T>(x2), new Vector<T>(x3));
+            for (var v = 0; v < va.Length; v++)
+            {
+                va[v] += (b0 * v0[v]) + (b1 * v1[v]) + (b2 * v2[v]) + (b3 * v3[v]);
+            }
+
+            i = va.Length * Vector<T>.Count;
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            acc[i] += (x0 * w0[i]) + (x1 * w1[i]) + (x2 * w2[i]) + (x3 * w3[i]);
         }
     }
 
