@@ -33,6 +33,23 @@ internal readonly record struct ConvShape(
 
     public long WeightLength => (long)KH * KW * InCPerGroup * OutC;
 
+    /// <summary>
+    /// For output row <paramref name="oh"/>: the first input row the kernel covers (may be negative: padding) and the
+    /// kernel rows [First, End) that land inside the input, so padded taps are skipped rather than read.
+    /// </summary>
+    public (int Origin, int First, int End) RowTaps(int oh) => Taps(oh, StrideH, PadTop, DilationH, InH, KH);
+
+    /// <summary>As <see cref="RowTaps"/>, for output column <paramref name="ow"/>.</summary>
+    public (int Origin, int First, int End) ColumnTaps(int ow) => Taps(ow, StrideW, PadLeft, DilationW, InW, KW);
+
+    private static (int Origin, int First, int End) Taps(int o, int stride, int pad, int dilation, int inLength, int k)
+    {
+        var origin = (o * stride) - pad;
+        var first = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+        var end = Math.Min(k, (inLength - origin + dilation - 1) / dilation);
+        return (origin, first, end);
+    }
+
     /// <summary>A fully connected layer y[M,N] = x[M,K] w[K,N] as a 1x1 convolution over M pixels.</summary>
     public static ConvShape FullyConnected(int m, int k, int n) => new(1, m, k, 1, m, n, 1, 1, 1, 1, 0, 0, 1, 1, 1);
 }

@@ -58,14 +58,10 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         var hi = Vector512.Create(_hi);
         for (var oh = 0; oh < s.OutH; oh++)
         {
-            var ih0 = (oh * s.StrideH) - s.PadTop;
-            var kh0 = ih0 >= 0 ? 0 : (-ih0 + s.DilationH - 1) / s.DilationH;
-            var kh1 = Math.Min(s.KH, (s.InH - ih0 + s.DilationH - 1) / s.DilationH);
+            var (ih0, kh0, kh1) = s.RowTaps(oh);
             for (var ow = 0; ow < s.OutW; ow++)
             {
-                var iw0 = (ow * s.StrideW) - s.PadLeft;
-                var kw0 = iw0 >= 0 ? 0 : (-iw0 + s.DilationW - 1) / s.DilationW;
-                var kw1 = Math.Min(s.KW, (s.InW - iw0 + s.DilationW - 1) / s.DilationW);
+                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
                 var outAt = ((oh * s.OutW) + ow) * c;
                 var c0 = 0;
 
