@@ -42,6 +42,27 @@ internal readonly record struct ConvShape(
     /// <summary>As <see cref="RowTaps"/>, for output column <paramref name="ow"/>.</summary>
     public (int Origin, int First, int End) ColumnTaps(int ow) => Taps(ow, StrideW, PadLeft, DilationW, InW, KW);
 
+    /// <summary>
+    /// The convolution that produces output rows [<paramref name="firstRow"/>, firstRow + <paramref name="rows"/>) as
+    /// a whole image of its own: its input is the window of input rows starting at <c>InputRow</c> (clipped to the
+    /// image) and its top padding is whatever part of the window lies above row 0. Any kernel run on the window shape,
+    /// given the input from <c>InputRow</c> on and the output from <paramref name="firstRow"/> on, computes exactly
+    /// those rows of the full convolution; threads and row strips are built on this.
+    /// </summary>
+    public (ConvShape Shape, int InputRow) Window(int firstRow, int rows)
+    {
+        if (firstRow < 0 || rows < 1 || firstRow + rows > OutH)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), $"rows [{firstRow}, {firstRow + rows}) outside 0..{OutH}");
+        }
+
+        var origin = (firstRow * StrideH) - PadTop;
+        var last = ((firstRow + rows - 1) * StrideH) - PadTop + ((KH - 1) * DilationH);
+        var top = Math.Max(0, origin);
+        var bottom = Math.Min(InH - 1, last);
+        return (this with { InH = Math.Max(1, bottom - top + 1), OutH = rows, PadTop = top - origin }, top);
+    }
+
     private static (int Origin, int First, int End) Taps(int o, int stride, int pad, int dilation, int inLength, int k)
     {
         var origin = (o * stride) - pad;

@@ -12,7 +12,27 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 /// </summary>
 internal static class QuantGemmPacking
 {
+    // One packed copy per (reference weights, block width): the planner prepares the same convolution for several
+    // row windows (threads, strips), which must not multiply the weight memory.
+    private static readonly ConditionalWeakTable<int[], Dictionary<int, int[]>> Shared = [];
+
     public static int Pairs(int k) => (k + 1) / 2;
+
+    /// <summary><see cref="Pack"/>, returning the same array for the same weights and block width.</summary>
+    public static int[] PackShared(int[] w, int k, int n, int blockWidth)
+    {
+        var byWidth = Shared.GetValue(w, _ => []);
+        lock (byWidth)
+        {
+            if (!byWidth.TryGetValue(blockWidth, out var packed))
+            {
+                packed = Pack(w, k, n, blockWidth);
+                byWidth[blockWidth] = packed;
+            }
+
+            return packed;
+        }
+    }
 
     public static int Blocks(int n, int blockWidth) => (n + blockWidth - 1) / blockWidth;
 

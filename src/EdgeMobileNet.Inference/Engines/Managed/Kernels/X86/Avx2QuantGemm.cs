@@ -43,7 +43,7 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
         _k = p.Shape.KH * p.Shape.KW * p.Shape.InC;
         _pairs = QuantGemmPacking.Pairs(_k);
         _blocks = QuantGemmPacking.Blocks(p.Shape.OutC, Block);
-        _weights = QuantGemmPacking.Pack(p.Weights, _k, p.Shape.OutC, Block);
+        _weights = QuantGemmPacking.PackShared(p.Weights, _k, p.Shape.OutC, Block);
         _bias = p.PaddedBias(_blocks * Block);
         _scales = p.PaddedScales(_blocks * Block);
         _inputZeroPoint = p.InputZeroPoint;
