@@ -1,0 +1,532 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
+
+/// <summary>
+/// The float kernels of <see cref="Avx512FloatKernels"/> on 256-bit vectors (AVX2 with FMA3): the same loops, tiles and
+/// order of operations, so results equal <see cref="ScalarConvKernels"/> bit for bit. The 6 x 2 pointwise tile needs
+/// 12 accumulators plus two weight vectors and one broadcast, which fits the 16 ymm registers.
+/// </summary>
+internal static class Avx2FloatKernels
+{
+    private const int Lanes = 8;
+
+    /// <summary>Pixels per pointwise register tile (6 x 2 accumulators) and per depthwise/direct pixel group.</summary>
+    private const int Rows = 6;
+    private const int Group = 4;
+
+    /// <summary>Above this many weight bytes a layer walks channel panels outermost so a panel stays in L2.</summary>
+    private const long WeightCacheBytes = 256 * 1024;
+
+    /// <summary>
+    /// y = clamp(blocked FMA chains + bias, lo, hi) (+ residual) over M rows of K inputs and N outputs, in MLAS's SGEMM
+    /// order: blocks of <paramref name="strideK"/> inputs, each an FMA chain from zero, summed in order; with
+    /// <paramref name="biasFirst"/> the bias is the starting value the blocks are added to and is not added again.
+    /// </summary>
+    public static void PointwiseMlasOrder(
+        int m, int k, int n, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        if (n < Lanes)
+        {
+            NarrowPointwise(m, k, n, strideK, biasFirst, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, biasFirst, lo, hi, residual, output);
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        Span<float> tileSpan = stackalloc float[Rows * 4 * Lanes];
+        ref var t = ref MemoryMarshal.GetReference(tileSpan);
+
+        // Panels of two vectors; a ragged end is one more panel ending at n (it recomputes a few channels with
+        // identical arithmetic). Layers one to two vectors wide use one-vector panels.
+        var panel = n >= 2 * Lanes ? 2 * Lanes : Lanes;
+        var tiled = m - (m % Rows);
+        if ((long)k * n * sizeof(float) > WeightCacheBytes)
+        {
+            for (var c0 = 0; c0 < n; c0 += panel)
+            {
+                var c = Math.Min(c0, n - panel);
+                for (var p = 0; p < tiled; p += Rows)
+                {
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, panel, in e);
+                }
+            }
+        }
+        else
+        {
+            for (var p = 0; p < tiled; p += Rows)
+            {
+                for (var c0 = 0; c0 < n; c0 += panel)
+                {
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, Math.Min(c0, n - panel), panel, in e);
+                }
+            }
+        }
+
+        // Leftover rows (and fully connected layers): one row, four vectors of channels per pass, then single vectors.
+        for (var p = tiled; p < m; p++)
+        {
+            var c0 = 0;
+            for (; c0 + (4 * Lanes) <= n; c0 += 4 * Lanes)
+            {
+                Row4(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c0, biasFirst, in e);
+                for (var j = 0; j < 4; j++)
+                {
+                    e.Finish(Vector256.LoadUnsafe(ref t, (nuint)(j * Lanes)), c0 + (j * Lanes), (p * n) + c0 + (j * Lanes));
+                }
+            }
+
+            for (; c0 < n; c0 += Lanes)
+            {
+                var c = Math.Min(c0, n - Lanes);
+                Row1(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c, biasFirst, in e);
+                e.Finish(Vector256.LoadUnsafe(ref t), c, (p * n) + c);
+            }
+        }
+    }
+
+    /// <summary>Fewer channels than one vector: the same chains one output at a time.</summary>
+    private static void NarrowPointwise(
+        int m, int k, int n, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        for (var p = 0; p < m; p++)
+        {
+            for (var c = 0; c < n; c++)
+            {
+                var acc = biasFirst ? bias[c] : 0f;
+                for (var k0 = 0; k0 < k; k0 += strideK)
+                {
+                    var chain = 0f;
+                    var end = Math.Min(k, k0 + strideK);
+                    for (var i = k0; i < end; i++)
+                    {
+                        chain = MathF.FusedMultiplyAdd(input[(p * k) + i], weights[(i * n) + c], chain);
+                    }
+
+                    acc = k0 == 0 && !biasFirst ? chain : acc + chain;
+                }
+
+                var v = Math.Clamp(biasFirst ? acc : acc + bias[c], lo, hi);
+                output[(p * n) + c] = residual.IsEmpty ? v : v + residual[(p * n) + c];
+            }
+        }
+    }
+
+    /// <summary>Rows p..p+5, channels c..c+panel: every reduction block into the tile, then the epilogue.</summary>
+    private static void Tile(ref float x, ref float w, ref float t, int k, int n, int strideK, int p, int c, int panel, in Epilogue e)
+    {
+        ref var xp = ref Unsafe.Add(ref x, p * k);
+        ref var wc = ref Unsafe.Add(ref w, c);
+        var vectors = panel / Lanes;
+        if (e.BiasFirst)
+        {
+            for (var r = 0; r < Rows; r++)
+            {
+                for (var j = 0; j < vectors; j++)
+                {
+                    e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(((r * 2) + j) * Lanes));
+                }
+            }
+        }
+
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var first = k0 == 0 && !e.BiasFirst;
+            var end = Math.Min(k, k0 + strideK);
+            if (vectors == 2)
+            {
+                Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first);
+            }
+            else
+            {
+                Chain6x1(ref xp, k, ref wc, n, k0, end, ref t, first);
+            }
+        }
+
+        for (var r = 0; r < Rows; r++)
+        {
+            for (var j = 0; j < vectors; j++)
+            {
+                e.Finish(Vector256.LoadUnsafe(ref t, (nuint)(((r * 2) + j) * Lanes)), c + (j * Lanes), ((p + r) * n) + c + (j * Lanes));
+            }
+        }
+    }
+
+    /// <summary>One reduction block for 6 rows x 2 vectors; the first block stores, later ones add (MLAS order).</summary>
+    private static void Chain6x2(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first)
+    {
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, k0 * n);
+        for (var i = k0; i < end; i++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref wk);
+            var w1 = Vector256.LoadUnsafe(ref wk, Lanes);
+            var b = Vector256.Create(x0);
+            a00 = Fma.MultiplyAdd(b, w0, a00);
+            a01 = Fma.MultiplyAdd(b, w1, a01);
+            b = Vector256.Create(Unsafe.Add(ref x0, k));
+            a10 = Fma.MultiplyAdd(b, w0, a10);
+            a11 = Fma.MultiplyAdd(b, w1, a11);
+            b = Vector256.Create(Unsafe.Add(ref x0, 2 * k));
+            a20 = Fma.MultiplyAdd(b, w0, a20);
+            a21 = Fma.MultiplyAdd(b, w1, a21);
+            b = Vector256.Create(Unsafe.Add(ref x0, 3 * k));
+            a30 = Fma.MultiplyAdd(b, w0, a30);
+            a31 = Fma.MultiplyAdd(b, w1, a31);
+            b = Vector256.Create(Unsafe.Add(ref x0, 4 * k));
+            a40 = Fma.MultiplyAdd(b, w0, a40);
+            a41 = Fma.MultiplyAdd(b, w1, a41);
+            b = Vector256.Create(Unsafe.Add(ref x0, 5 * k));
+            a50 = Fma.MultiplyAdd(b, w0, a50);
+            a51 = Fma.MultiplyAdd(b, w1, a51);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, n);
+        }
+
+        Accumulate(ref t, 0, a00, first);
+        Accumulate(ref t, 1, a01, first);
+        Accumulate(ref t, 2, a10, first);
+        Accumulate(ref t, 3, a11, first);
+        Accumulate(ref t, 4, a20, first);
+        Accumulate(ref t, 5, a21, first);
+        Accumulate(ref t, 6, a30, first);
+        Accumulate(ref t, 7, a31, first);
+        Accumulate(ref t, 8, a40, first);
+        Accumulate(ref t, 9, a41, first);
+        Accumulate(ref t, 10, a50, first);
+        Accumulate(ref t, 11, a51, first);
+    }
+
+    /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide); same tile layout.</summary>
+    private static void Chain6x1(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, k0 * n);
+        for (var i = k0; i < end; i++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref wk);
+            a0 = Fma.MultiplyAdd(Vector256.Create(x0), w0, a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, k)), w0, a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, 2 * k)), w0, a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, 3 * k)), w0, a3);
+            a4 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, 4 * k)), w0, a4);
+            a5 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, 5 * k)), w0, a5);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, n);
+        }
+
+        Accumulate(ref t, 0, a0, first);
+        Accumulate(ref t, 2, a1, first);
+        Accumulate(ref t, 4, a2, first);
+        Accumulate(ref t, 6, a3, first);
+        Accumulate(ref t, 8, a4, first);
+        Accumulate(ref t, 10, a5, first);
+    }
+
+    /// <summary>One row, four vectors of channels from <paramref name="c"/>: every block into t[0..4 vectors).</summary>
+    private static void Row4(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, bool biasFirst, in Epilogue e)
+    {
+        if (biasFirst)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(j * Lanes));
+            }
+        }
+
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            var end = Math.Min(k, k0 + strideK);
+            ref var wk = ref Unsafe.Add(ref w, (k0 * n) + c);
+            for (var i = k0; i < end; i++)
+            {
+                var b = Vector256.Create(Unsafe.Add(ref x, i));
+                a0 = Fma.MultiplyAdd(b, Vector256.LoadUnsafe(ref wk), a0);
+                a1 = Fma.MultiplyAdd(b, Vector256.LoadUnsafe(ref wk, Lanes), a1);
+                a2 = Fma.MultiplyAdd(b, Vector256.LoadUnsafe(ref wk, 2 * Lanes), a2);
+                a3 = Fma.MultiplyAdd(b, Vector256.LoadUnsafe(ref wk, 3 * Lanes), a3);
+                wk = ref Unsafe.Add(ref wk, n);
+            }
+
+            var first = k0 == 0 && !biasFirst;
+            Accumulate(ref t, 0, a0, first);
+            Accumulate(ref t, 1, a1, first);
+            Accumulate(ref t, 2, a2, first);
+            Accumulate(ref t, 3, a3, first);
+        }
+    }
+
+    /// <summary>One row, one vector of channels from <paramref name="c"/>: every block into t[0].</summary>
+    private static void Row1(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, bool biasFirst, in Epilogue e)
+    {
+        if (biasFirst)
+        {
+            e.Bias(c).StoreUnsafe(ref t);
+        }
+
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var a = Vector256<float>.Zero;
+            var end = Math.Min(k, k0 + strideK);
+            ref var wk = ref Unsafe.Add(ref w, (k0 * n) + c);
+            for (var i = k0; i < end; i++)
+            {
+                a = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i)), Vector256.LoadUnsafe(ref wk), a);
+                wk = ref Unsafe.Add(ref wk, n);
+            }
+
+            Accumulate(ref t, 0, a, k0 == 0 && !biasFirst);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref float t, int slot, Vector256<float> chain, bool first)
+    {
+        var at = (nuint)(slot * Lanes);
+        (first ? chain : Vector256.LoadUnsafe(ref t, at) + chain).StoreUnsafe(ref t, at);
+    }
+
+    /// <summary>
+    /// Depthwise float: acc = bias, then per in-bounds tap acc += x * w (multiply, then add) in kernel row-major order,
+    /// then clamp and residual. Interior pixels go four at a time (four independent accumulator chains per vector).
+    /// </summary>
+    public static void Depthwise(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        var c = s.OutC;
+        if (c < Lanes)
+        {
+            ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, false, lo, hi, residual, output);
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        var (interiorFirst, interiorEnd) = InteriorColumns(s);
+        var step = s.StrideW * c;
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            var (ih0, kh0, kh1) = s.RowTaps(oh);
+            var ow = 0;
+            while (ow < s.OutW)
+            {
+                var outAt = ((oh * s.OutW) + ow) * c;
+                if (ow >= interiorFirst && ow + Group <= interiorEnd)
+                {
+                    var iw0 = (ow * s.StrideW) - s.PadLeft;
+                    for (var c0 = 0; c0 < c; c0 += Lanes)
+                    {
+                        var ch = Math.Min(c0, c - Lanes);
+                        var a0 = e.Bias(ch);
+                        var (a1, a2, a3) = (a0, a0, a0);
+                        for (var kh = kh0; kh < kh1; kh++)
+                        {
+                            ref var xr = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0) * c) + ch);
+                            ref var wr = ref Unsafe.Add(ref w, (kh * s.KW * c) + ch);
+                            for (var kw = 0; kw < s.KW; kw++)
+                            {
+                                var wv = Vector256.LoadUnsafe(ref wr, (nuint)(kw * c));
+                                ref var xp = ref Unsafe.Add(ref xr, kw * s.DilationW * c);
+                                a0 += Vector256.LoadUnsafe(ref xp) * wv;
+                                a1 += Vector256.LoadUnsafe(ref xp, (nuint)step) * wv;
+                                a2 += Vector256.LoadUnsafe(ref xp, (nuint)(2 * step)) * wv;
+                                a3 += Vector256.LoadUnsafe(ref xp, (nuint)(3 * step)) * wv;
+                            }
+                        }
+
+                        e.Finish(a0, ch, outAt + ch, addBias: false);
+                        e.Finish(a1, ch, outAt + c + ch, addBias: false);
+                        e.Finish(a2, ch, outAt + (2 * c) + ch, addBias: false);
+                        e.Finish(a3, ch, outAt + (3 * c) + ch, addBias: false);
+                    }
+
+                    ow += Group;
+                    continue;
+                }
+
+                var (iw0e, kw0, kw1) = s.ColumnTaps(ow);
+                for (var c0 = 0; c0 < c; c0 += Lanes)
+                {
+                    var ch = Math.Min(c0, c - Lanes);
+                    var acc = e.Bias(ch);
+                    for (var kh = kh0; kh < kh1; kh++)
+                    {
+                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
+                        for (var kw = kw0; kw < kw1; kw++)
+                        {
+                            var xv = Vector256.LoadUnsafe(ref x, (nuint)(rowAt + ((iw0e + (kw * s.DilationW)) * c)));
+                            acc += xv * Vector256.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
+                        }
+                    }
+
+                    e.Finish(acc, ch, outAt + ch, addBias: false);
+                }
+
+                ow++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Group-1 float convolution of any kernel size (the stem) in the scalar reference's exact order: acc = bias, then
+    /// per in-bounds tap the input channels four at a time as ((x0 w0 + x1 w1) + x2 w2) + x3 w3 added to acc, the
+    /// rest one product at a time; then clamp and residual. Interior pixels go four at a time; layers narrower than one vector run the reference.
+    /// </summary>
+    public static void Direct(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        var n = s.OutC;
+        if (n < Lanes || s.Groups != 1)
+        {
+            ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, false, lo, hi, residual, output);
+        var cin = s.InC;
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        var (interiorFirst, interiorEnd) = InteriorColumns(s);
+        var step = s.StrideW * cin;
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            var (ih0, kh0, kh1) = s.RowTaps(oh);
+            var ow = 0;
+            while (ow < s.OutW)
+            {
+                var outAt = ((oh * s.OutW) + ow) * n;
+                var group = ow >= interiorFirst && ow + Group <= interiorEnd;
+                var (iw0, kw0, kw1) = group ? ((ow * s.StrideW) - s.PadLeft, 0, s.KW) : s.ColumnTaps(ow);
+                for (var c0 = 0; c0 < n; c0 += Lanes)
+                {
+                    var c = Math.Min(c0, n - Lanes);
+                    var a0 = e.Bias(c);
+                    if (!group)
+                    {
+                        for (var kh = kh0; kh < kh1; kh++)
+                        {
+                            for (var kw = kw0; kw < kw1; kw++)
+                            {
+                                ref var xp = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin));
+                                ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
+                                a0 = DirectTap(a0, ref xp, ref wp, cin, n);
+                            }
+                        }
+
+                        e.Finish(a0, c, outAt + c, addBias: false);
+                        continue;
+                    }
+
+                    var (a1, a2, a3) = (a0, a0, a0);
+                    for (var kh = kh0; kh < kh1; kh++)
+                    {
+                        for (var kw = 0; kw < s.KW; kw++)
+                        {
+                            ref var xp = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin));
+                            ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
+                            var ci = 0;
+                            for (; ci + 4 <= cin; ci += 4)
+                            {
+                                var (w0, w1, w2, w3) = (Vector256.LoadUnsafe(ref wp, (nuint)(ci * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 2) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 3) * n)));
+                                a0 += Four(ref Unsafe.Add(ref xp, ci), w0, w1, w2, w3);
+                                a1 += Four(ref Unsafe.Add(ref xp, step + ci), w0, w1, w2, w3);
+                                a2 += Four(ref Unsafe.Add(ref xp, (2 * step) + ci), w0, w1, w2, w3);
+                                a3 += Four(ref Unsafe.Add(ref xp, (3 * step) + ci), w0, w1, w2, w3);
+                            }
+
+                            for (; ci < cin; ci++)
+                            {
+                                var wv = Vector256.LoadUnsafe(ref wp, (nuint)(ci * n));
+                                a0 += Vector256.Create(Unsafe.Add(ref xp, ci)) * wv;
+                                a1 += Vector256.Create(Unsafe.Add(ref xp, step + ci)) * wv;
+                                a2 += Vector256.Create(Unsafe.Add(ref xp, (2 * step) + ci)) * wv;
+                                a3 += Vector256.Create(Unsafe.Add(ref xp, (3 * step) + ci)) * wv;
+                            }
+                        }
+                    }
+
+                    e.Finish(a0, c, outAt + c, addBias: false);
+                    e.Finish(a1, c, outAt + n + c, addBias: false);
+                    e.Finish(a2, c, outAt + (2 * n) + c, addBias: false);
+                    e.Finish(a3, c, outAt + (3 * n) + c, addBias: false);
+                }
+
+                ow += group ? Group : 1;
+            }
+        }
+    }
+
+    /// <summary>One tap of a group-1 convolution for one pixel, in the reference's grouping.</summary>
+    private static Vector256<float> DirectTap(Vector256<float> acc, ref float xp, ref float wp, int cin, int n)
+    {
+        var ci = 0;
+        for (; ci + 4 <= cin; ci += 4)
+        {
+            acc += Four(ref Unsafe.Add(ref xp, ci), Vector256.LoadUnsafe(ref wp, (nuint)(ci * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 2) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 3) * n)));
+        }
+
+        for (; ci < cin; ci++)
+        {
+            acc += Vector256.Create(Unsafe.Add(ref xp, ci)) * Vector256.LoadUnsafe(ref wp, (nuint)(ci * n));
+        }
+
+        return acc;
+    }
+
+    /// <summary>((x0 w0 + x1 w1) + x2 w2) + x3 w3, the reference's four-channel step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Four(ref float xp, Vector256<float> w0, Vector256<float> w1, Vector256<float> w2, Vector256<float> w3)
+    {
+        var t = (Vector256.Create(xp) * w0) + (Vector256.Create(Unsafe.Add(ref xp, 1)) * w1);
+        t += Vector256.Create(Unsafe.Add(ref xp, 2)) * w2;
+        return t + (Vector256.Create(Unsafe.Add(ref xp, 3)) * w3);
+    }
+
+    /// <summary>Output columns [First, End) whose whole kernel row lies inside the input (no column padding).</summary>
+    private static (int First, int End) InteriorColumns(in ConvShape s)
+    {
+        var first = (s.PadLeft + s.StrideW - 1) / s.StrideW;
+        var last = s.InW - 1 + s.PadLeft - ((s.KW - 1) * s.DilationW);
+        return (first, last < 0 ? 0 : Math.Min(s.OutW, (last / s.StrideW) + 1));
+    }
+
+    /// <summary>Bias, clamp and residual for one output vector; Math.Clamp's order (lower bound, then upper).</summary>
+    private readonly ref struct Epilogue(ReadOnlySpan<float> bias, bool biasFirst, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        private readonly ref float _bias = ref MemoryMarshal.GetReference(bias);
+        private readonly ref float _residual = ref MemoryMarshal.GetReference(residual);
+        private readonly ref float _output = ref MemoryMarshal.GetReference(output);
+        private readonly bool _hasResidual = !residual.IsEmpty;
+        private readonly Vector256<float> _lo = Vector256.Create(lo);
+        private readonly Vector256<float> _hi = Vector256.Create(hi);
+
+        public bool BiasFirst { get; } = biasFirst;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Bias(int c) => Vector256.LoadUnsafe(ref _bias, (nuint)c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(Vector256<float> acc, int c, int at) => Finish(acc, c, at, !BiasFirst);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(Vector256<float> acc, int c, int at, bool addBias)
+        {
+            var v = addBias ? acc + Bias(c) : acc;
+            v = Avx.Min(Avx.Max(v, _lo), _hi);
+            if (_hasResidual)
+            {
+                v += Vector256.LoadUnsafe(ref _residual, (nuint)at);
+            }
+
+            v.StoreUnsafe(ref _output, (nuint)at);
+        }
+    }
+}
