@@ -76,18 +76,13 @@ internal static class Avx512FloatKernels
             var c0 = 0;
             for (; c0 + (4 * Lanes) <= n; c0 += 4 * Lanes)
             {
-                Row4(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c0, biasFirst, in e);
-                for (var j = 0; j < 4; j++)
-                {
-                    e.Finish(Vector512.LoadUnsafe(ref t, (nuint)(j * Lanes)), c0 + (j * Lanes), (p * n) + c0 + (j * Lanes));
-                }
+                Row4(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c0, in e, (p * n) + c0);
             }
 
             for (; c0 < n; c0 += Lanes)
             {
                 var c = Math.Min(c0, n - Lanes);
-                Row1(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c, biasFirst, in e);
-                e.Finish(Vector512.LoadUnsafe(ref t), c, (p * n) + c);
+                Row1(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c, in e, (p * n) + c);
             }
         }
     }
@@ -142,101 +137,98 @@ internal static class Avx512FloatKernels
             var end = Math.Min(k, k0 + strideK);
             if (vectors == 2)
             {
-                Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first);
+                Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
             }
             else
             {
-                Chain6x1(ref xp, k, ref wc, n, k0, end, ref t, first);
-            }
-        }
-
-        for (var r = 0; r < Rows; r++)
-        {
-            for (var j = 0; j < vectors; j++)
-            {
-                e.Finish(Vector512.LoadUnsafe(ref t, (nuint)(((r * 2) + j) * Lanes)), c + (j * Lanes), ((p + r) * n) + c + (j * Lanes));
+                Chain6x1(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
             }
         }
     }
 
-    /// <summary>One reduction block for 6 rows x 2 vectors; the first block stores, later ones add (MLAS order).</summary>
-    private static void Chain6x2(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first)
+    /// <summary>
+    /// One reduction block for 6 rows x 2 vectors. The first block starts the sums, later ones add to the tile (MLAS
+    /// order); the last block goes straight to the epilogue instead of the tile.
+    /// </summary>
+    private static void Chain6x2(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
     {
         Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
-        ref var wk = ref Unsafe.Add(ref w, k0 * n);
-        for (var i = k0; i < end; i++)
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
         {
             var w0 = Vector512.LoadUnsafe(ref wk);
             var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
             var b = Vector512.Create(x0);
             a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
             a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
-            b = Vector512.Create(Unsafe.Add(ref x0, k));
+            b = Vector512.Create(Unsafe.Add(ref x0, k1));
             a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
             a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
-            b = Vector512.Create(Unsafe.Add(ref x0, 2 * k));
+            b = Vector512.Create(Unsafe.Add(ref x0, k2));
             a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
             a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
-            b = Vector512.Create(Unsafe.Add(ref x0, 3 * k));
+            b = Vector512.Create(Unsafe.Add(ref x0, k3));
             a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
             a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
-            b = Vector512.Create(Unsafe.Add(ref x0, 4 * k));
+            b = Vector512.Create(Unsafe.Add(ref x0, k4));
             a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
             a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
-            b = Vector512.Create(Unsafe.Add(ref x0, 5 * k));
+            b = Vector512.Create(Unsafe.Add(ref x0, k5));
             a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
             a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
             x0 = ref Unsafe.Add(ref x0, 1);
-            wk = ref Unsafe.Add(ref wk, n);
+            wk = ref Unsafe.Add(ref wk, stride);
         }
 
-        Accumulate(ref t, 0, a00, first);
-        Accumulate(ref t, 1, a01, first);
-        Accumulate(ref t, 2, a10, first);
-        Accumulate(ref t, 3, a11, first);
-        Accumulate(ref t, 4, a20, first);
-        Accumulate(ref t, 5, a21, first);
-        Accumulate(ref t, 6, a30, first);
-        Accumulate(ref t, 7, a31, first);
-        Accumulate(ref t, 8, a40, first);
-        Accumulate(ref t, 9, a41, first);
-        Accumulate(ref t, 10, a50, first);
-        Accumulate(ref t, 11, a51, first);
+        Emit(ref t, 0, a00, first, last, in e, c, outAt);
+        Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
+        Emit(ref t, 2, a10, first, last, in e, c, outAt + n);
+        Emit(ref t, 3, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
+        Emit(ref t, 4, a20, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 5, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
+        Emit(ref t, 6, a30, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 7, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
+        Emit(ref t, 8, a40, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 9, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
+        Emit(ref t, 10, a50, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 11, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
     }
 
-    /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide); same tile layout.</summary>
-    private static void Chain6x1(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first)
+    /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide).</summary>
+    private static void Chain6x1(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
-        ref var wk = ref Unsafe.Add(ref w, k0 * n);
-        for (var i = k0; i < end; i++)
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
         {
             var w0 = Vector512.LoadUnsafe(ref wk);
             a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0), w0, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k)), w0, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, 2 * k)), w0, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, 3 * k)), w0, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, 4 * k)), w0, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, 5 * k)), w0, a5);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k1)), w0, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k2)), w0, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k3)), w0, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k4)), w0, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k5)), w0, a5);
             x0 = ref Unsafe.Add(ref x0, 1);
-            wk = ref Unsafe.Add(ref wk, n);
+            wk = ref Unsafe.Add(ref wk, stride);
         }
 
-        Accumulate(ref t, 0, a0, first);
-        Accumulate(ref t, 2, a1, first);
-        Accumulate(ref t, 4, a2, first);
-        Accumulate(ref t, 6, a3, first);
-        Accumulate(ref t, 8, a4, first);
-        Accumulate(ref t, 10, a5, first);
+        Emit(ref t, 0, a0, first, last, in e, c, outAt);
+        Emit(ref t, 2, a1, first, last, in e, c, outAt + n);
+        Emit(ref t, 4, a2, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 6, a3, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 8, a4, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 10, a5, first, last, in e, c, outAt + (5 * n));
     }
 
     /// <summary>One row, four vectors of channels from <paramref name="c"/>: every block into t[0..4 vectors).</summary>
-    private static void Row4(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, bool biasFirst, in Epilogue e)
+    private static void Row4(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, in Epilogue e, int outAt)
     {
-        if (biasFirst)
+        if (e.BiasFirst)
         {
             for (var j = 0; j < 4; j++)
             {
@@ -244,11 +236,12 @@ internal static class Avx512FloatKernels
             }
         }
 
+        nint stride = n;
         for (var k0 = 0; k0 < k; k0 += strideK)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             var end = Math.Min(k, k0 + strideK);
-            ref var wk = ref Unsafe.Add(ref w, (k0 * n) + c);
+            ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
             for (var i = k0; i < end; i++)
             {
                 var b = Vector512.Create(Unsafe.Add(ref x, i));
@@ -256,45 +249,55 @@ internal static class Avx512FloatKernels
                 a1 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, Lanes), a1);
                 a2 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 2 * Lanes), a2);
                 a3 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 3 * Lanes), a3);
-                wk = ref Unsafe.Add(ref wk, n);
+                wk = ref Unsafe.Add(ref wk, stride);
             }
 
-            var first = k0 == 0 && !biasFirst;
-            Accumulate(ref t, 0, a0, first);
-            Accumulate(ref t, 1, a1, first);
-            Accumulate(ref t, 2, a2, first);
-            Accumulate(ref t, 3, a3, first);
+            var (first, last) = (k0 == 0 && !e.BiasFirst, end == k);
+            Emit(ref t, 0, a0, first, last, in e, c, outAt);
+            Emit(ref t, 1, a1, first, last, in e, c + Lanes, outAt + Lanes);
+            Emit(ref t, 2, a2, first, last, in e, c + (2 * Lanes), outAt + (2 * Lanes));
+            Emit(ref t, 3, a3, first, last, in e, c + (3 * Lanes), outAt + (3 * Lanes));
         }
     }
 
     /// <summary>One row, one vector of channels from <paramref name="c"/>: every block into t[0].</summary>
-    private static void Row1(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, bool biasFirst, in Epilogue e)
+    private static void Row1(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, in Epilogue e, int outAt)
     {
-        if (biasFirst)
+        if (e.BiasFirst)
         {
             e.Bias(c).StoreUnsafe(ref t);
         }
 
+        nint stride = n;
         for (var k0 = 0; k0 < k; k0 += strideK)
         {
             var a = Vector512<float>.Zero;
             var end = Math.Min(k, k0 + strideK);
-            ref var wk = ref Unsafe.Add(ref w, (k0 * n) + c);
+            ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
             for (var i = k0; i < end; i++)
             {
                 a = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref wk), a);
-                wk = ref Unsafe.Add(ref wk, n);
+                wk = ref Unsafe.Add(ref wk, stride);
             }
 
-            Accumulate(ref t, 0, a, k0 == 0 && !biasFirst);
+            Emit(ref t, 0, a, k0 == 0 && !e.BiasFirst, end == k, in e, c, outAt);
         }
     }
 
+    /// <summary>Adds one block's chain to the running sum; the last block's sum goes through the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(ref float t, int slot, Vector512<float> chain, bool first)
+    private static void Emit(ref float t, int slot, Vector512<float> chain, bool first, bool last, in Epilogue e, int c, int at)
     {
-        var at = (nuint)(slot * Lanes);
-        (first ? chain : Vector512.LoadUnsafe(ref t, at) + chain).StoreUnsafe(ref t, at);
+        var tileAt = (nuint)(slot * Lanes);
+        var sum = first ? chain : Vector512.LoadUnsafe(ref t, tileAt) + chain;
+        if (last)
+        {
+            e.Finish(sum, c, at);
+        }
+        else
+        {
+            sum.StoreUnsafe(ref t, tileAt);
+        }
     }
 
     /// <summary>
