@@ -317,7 +317,6 @@ internal static class Avx512FloatKernels
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
         var (interiorFirst, interiorEnd) = InteriorColumns(s);
-        var step = s.StrideW * c;
         for (var oh = 0; oh < s.OutH; oh++)
         {
             var (ih0, kh0, kh1) = s.RowTaps(oh);
@@ -327,33 +326,7 @@ internal static class Avx512FloatKernels
                 var outAt = ((oh * s.OutW) + ow) * c;
                 if (ow >= interiorFirst && ow + Group <= interiorEnd)
                 {
-                    var iw0 = (ow * s.StrideW) - s.PadLeft;
-                    for (var c0 = 0; c0 < c; c0 += Lanes)
-                    {
-                        var ch = Math.Min(c0, c - Lanes);
-                        var a0 = e.Bias(ch);
-                        var (a1, a2, a3) = (a0, a0, a0);
-                        for (var kh = kh0; kh < kh1; kh++)
-                        {
-                            ref var xr = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0) * c) + ch);
-                            ref var wr = ref Unsafe.Add(ref w, (kh * s.KW * c) + ch);
-                            for (var kw = 0; kw < s.KW; kw++)
-                            {
-                                var wv = Vector512.LoadUnsafe(ref wr, (nuint)(kw * c));
-                                ref var xp = ref Unsafe.Add(ref xr, kw * s.DilationW * c);
-                                a0 += Vector512.LoadUnsafe(ref xp) * wv;
-                                a1 += Vector512.LoadUnsafe(ref xp, (nuint)step) * wv;
-                                a2 += Vector512.LoadUnsafe(ref xp, (nuint)(2 * step)) * wv;
-                                a3 += Vector512.LoadUnsafe(ref xp, (nuint)(3 * step)) * wv;
-                            }
-                        }
-
-                        e.Finish(a0, ch, outAt + ch, addBias: false);
-                        e.Finish(a1, ch, outAt + c + ch, addBias: false);
-                        e.Finish(a2, ch, outAt + (2 * c) + ch, addBias: false);
-                        e.Finish(a3, ch, outAt + (3 * c) + ch, addBias: false);
-                    }
-
+                    DepthwiseGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
                     ow += Group;
                     continue;
                 }
@@ -378,6 +351,73 @@ internal static class Avx512FloatKernels
 
                 ow++;
             }
+        }
+    }
+
+    /// <summary>
+    /// Four adjacent output pixels whose kernel columns are all inside the input, rows [kh0, kh1) of the kernel:
+    /// four independent accumulator chains per channel vector, each in the reference's tap order. Three-wide kernels
+    /// (all MobileNet 3x3 depthwise layers) are unrolled.
+    /// </summary>
+    private static void DepthwiseGroup(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int outAt, in Epilogue e)
+    {
+        var c = s.OutC;
+        nint cc = c, step = (nint)s.StrideW * c, tap = (nint)s.DilationW * c, rowStride = (nint)s.InW * c * s.DilationH, wRow = (nint)s.KW * c;
+        ref var xBase = ref Unsafe.Add(ref x, ((((nint)ih0 + ((nint)kh0 * s.DilationH)) * s.InW) + iw0) * cc);
+        ref var wBase = ref Unsafe.Add(ref w, kh0 * wRow);
+        var rows = kh1 - kh0;
+        var threeWide = s.KW == 3;
+        for (var c0 = 0; c0 < c; c0 += Lanes)
+        {
+            var ch = Math.Min(c0, c - Lanes);
+            var a0 = e.Bias(ch);
+            var (a1, a2, a3) = (a0, a0, a0);
+            ref var xr = ref Unsafe.Add(ref xBase, ch);
+            ref var wr = ref Unsafe.Add(ref wBase, ch);
+            for (var r = rows; r > 0; r--)
+            {
+                if (threeWide)
+                {
+                    var w0 = Vector512.LoadUnsafe(ref wr);
+                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    ref var x1 = ref Unsafe.Add(ref xr, tap);
+                    ref var x2 = ref Unsafe.Add(ref xr, 2 * tap);
+                    a0 += Vector512.LoadUnsafe(ref xr) * w0;
+                    a1 += Vector512.LoadUnsafe(ref xr, (nuint)step) * w0;
+                    a2 += Vector512.LoadUnsafe(ref xr, (nuint)(2 * step)) * w0;
+                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(3 * step)) * w0;
+                    a0 += Vector512.LoadUnsafe(ref x1) * w1;
+                    a1 += Vector512.LoadUnsafe(ref x1, (nuint)step) * w1;
+                    a2 += Vector512.LoadUnsafe(ref x1, (nuint)(2 * step)) * w1;
+                    a3 += Vector512.LoadUnsafe(ref x1, (nuint)(3 * step)) * w1;
+                    a0 += Vector512.LoadUnsafe(ref x2) * w2;
+                    a1 += Vector512.LoadUnsafe(ref x2, (nuint)step) * w2;
+                    a2 += Vector512.LoadUnsafe(ref x2, (nuint)(2 * step)) * w2;
+                    a3 += Vector512.LoadUnsafe(ref x2, (nuint)(3 * step)) * w2;
+                }
+                else
+                {
+                    ref var xp = ref xr;
+                    for (var kw = 0; kw < s.KW; kw++)
+                    {
+                        var wv = Vector512.LoadUnsafe(ref wr, (nuint)(kw * cc));
+                        a0 += Vector512.LoadUnsafe(ref xp) * wv;
+                        a1 += Vector512.LoadUnsafe(ref xp, (nuint)step) * wv;
+                        a2 += Vector512.LoadUnsafe(ref xp, (nuint)(2 * step)) * wv;
+                        a3 += Vector512.LoadUnsafe(ref xp, (nuint)(3 * step)) * wv;
+                        xp = ref Unsafe.Add(ref xp, tap);
+                    }
+                }
+
+                xr = ref Unsafe.Add(ref xr, rowStride);
+                wr = ref Unsafe.Add(ref wr, wRow);
+            }
+
+            e.Finish(a0, ch, outAt + ch, addBias: false);
+            e.Finish(a1, ch, outAt + c + ch, addBias: false);
+            e.Finish(a2, ch, outAt + (2 * c) + ch, addBias: false);
+            e.Finish(a3, ch, outAt + (3 * c) + ch, addBias: false);
         }
     }
 
