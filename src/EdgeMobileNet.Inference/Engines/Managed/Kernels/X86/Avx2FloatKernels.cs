@@ -422,7 +422,8 @@ internal static class Avx2FloatKernels
     /// <summary>
     /// Group-1 float convolution of any kernel size (the stem) in the scalar reference's exact order: acc = bias, then
     /// per in-bounds tap the input channels four at a time as ((x0 w0 + x1 w1) + x2 w2) + x3 w3 added to acc, the
-    /// rest one product at a time; then clamp and residual. Interior pixels go four at a time; layers narrower than one vector run the reference.
+    /// rest one product at a time; then clamp and residual. Interior pixels go four at a time; layers narrower than one
+    /// vector run the reference.
     /// </summary>
     public static void Direct(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
@@ -438,7 +439,6 @@ internal static class Avx2FloatKernels
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
         var (interiorFirst, interiorEnd) = InteriorColumns(s);
-        var step = s.StrideW * cin;
         for (var oh = 0; oh < s.OutH; oh++)
         {
             var (ih0, kh0, kh1) = s.RowTaps(oh);
@@ -446,66 +446,116 @@ internal static class Avx2FloatKernels
             while (ow < s.OutW)
             {
                 var outAt = ((oh * s.OutW) + ow) * n;
-                var group = ow >= interiorFirst && ow + Group <= interiorEnd;
-                var (iw0, kw0, kw1) = group ? ((ow * s.StrideW) - s.PadLeft, 0, s.KW) : s.ColumnTaps(ow);
+                if (ow >= interiorFirst && ow + Group <= interiorEnd)
+                {
+                    DirectGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    ow += Group;
+                    continue;
+                }
+
+                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
                 for (var c0 = 0; c0 < n; c0 += Lanes)
                 {
                     var c = Math.Min(c0, n - Lanes);
                     var a0 = e.Bias(c);
-                    if (!group)
-                    {
-                        for (var kh = kh0; kh < kh1; kh++)
-                        {
-                            for (var kw = kw0; kw < kw1; kw++)
-                            {
-                                ref var xp = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin));
-                                ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
-                                a0 = DirectTap(a0, ref xp, ref wp, cin, n);
-                            }
-                        }
-
-                        e.Finish(a0, c, outAt + c, addBias: false);
-                        continue;
-                    }
-
-                    var (a1, a2, a3) = (a0, a0, a0);
                     for (var kh = kh0; kh < kh1; kh++)
                     {
-                        for (var kw = 0; kw < s.KW; kw++)
+                        for (var kw = kw0; kw < kw1; kw++)
                         {
-                            ref var xp = ref Unsafe.Add(ref x, ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin));
+                            ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
                             ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
-                            var ci = 0;
-                            for (; ci + 4 <= cin; ci += 4)
-                            {
-                                var (w0, w1, w2, w3) = (Vector256.LoadUnsafe(ref wp, (nuint)(ci * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 2) * n)), Vector256.LoadUnsafe(ref wp, (nuint)((ci + 3) * n)));
-                                a0 += Four(ref Unsafe.Add(ref xp, ci), w0, w1, w2, w3);
-                                a1 += Four(ref Unsafe.Add(ref xp, step + ci), w0, w1, w2, w3);
-                                a2 += Four(ref Unsafe.Add(ref xp, (2 * step) + ci), w0, w1, w2, w3);
-                                a3 += Four(ref Unsafe.Add(ref xp, (3 * step) + ci), w0, w1, w2, w3);
-                            }
-
-                            for (; ci < cin; ci++)
-                            {
-                                var wv = Vector256.LoadUnsafe(ref wp, (nuint)(ci * n));
-                                a0 += Vector256.Create(Unsafe.Add(ref xp, ci)) * wv;
-                                a1 += Vector256.Create(Unsafe.Add(ref xp, step + ci)) * wv;
-                                a2 += Vector256.Create(Unsafe.Add(ref xp, (2 * step) + ci)) * wv;
-                                a3 += Vector256.Create(Unsafe.Add(ref xp, (3 * step) + ci)) * wv;
-                            }
+                            a0 = DirectTap(a0, ref xp, ref wp, cin, n);
                         }
                     }
 
                     e.Finish(a0, c, outAt + c, addBias: false);
-                    e.Finish(a1, c, outAt + n + c, addBias: false);
-                    e.Finish(a2, c, outAt + (2 * n) + c, addBias: false);
-                    e.Finish(a3, c, outAt + (3 * n) + c, addBias: false);
                 }
 
-                ow += group ? Group : 1;
+                ow++;
             }
         }
     }
+
+    /// <summary>
+    /// Four adjacent output pixels whose kernel columns are all inside the input: two channel vectors per pass (so each
+    /// broadcast input serves two), four pixels' independent chains, each in the reference's order.
+    /// </summary>
+    private static void DirectGroup(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int outAt, in Epilogue e)
+    {
+        var n = s.OutC;
+        var cin = s.InC;
+        nint nn = n, step = (nint)s.StrideW * cin;
+        var width = n >= 2 * Lanes ? 2 * Lanes : Lanes;
+        for (var c0 = 0; c0 < n; c0 += width)
+        {
+            var c = Math.Min(c0, n - width);
+            var a0 = e.Bias(c);
+            var (a1, a2, a3) = (a0, a0, a0);
+            var b0 = width > Lanes ? e.Bias(c + Lanes) : a0;
+            var (b1, b2, b3) = (b0, b0, b0);
+            for (var kh = kh0; kh < kh1; kh++)
+            {
+                for (var kw = 0; kw < s.KW; kw++)
+                {
+                    ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
+                    ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * nn) + c);
+                    var ci = 0;
+                    for (; ci + 4 <= cin; ci += 4)
+                    {
+                        ref var wc = ref Unsafe.Add(ref wp, ci * nn);
+                        a0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wc, nn);
+                        a1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wc, nn);
+                        a2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wc, nn);
+                        a3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wc, nn);
+                        if (width > Lanes)
+                        {
+                            ref var wd = ref Unsafe.Add(ref wc, Lanes);
+                            b0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wd, nn);
+                            b1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wd, nn);
+                            b2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wd, nn);
+                            b3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wd, nn);
+                        }
+                    }
+
+                    for (; ci < cin; ci++)
+                    {
+                        var wa = Vector256.LoadUnsafe(ref wp, (nuint)(ci * nn));
+                        var wb = Vector256.LoadUnsafe(ref wp, (nuint)((ci * nn) + (width - Lanes)));
+                        var v = Vector256.Create(Unsafe.Add(ref xp, ci));
+                        a0 += v * wa;
+                        b0 += v * wb;
+                        v = Vector256.Create(Unsafe.Add(ref xp, step + ci));
+                        a1 += v * wa;
+                        b1 += v * wb;
+                        v = Vector256.Create(Unsafe.Add(ref xp, (2 * step) + ci));
+                        a2 += v * wa;
+                        b2 += v * wb;
+                        v = Vector256.Create(Unsafe.Add(ref xp, (3 * step) + ci));
+                        a3 += v * wa;
+                        b3 += v * wb;
+                    }
+                }
+            }
+
+            e.Finish(a0, c, outAt + c, addBias: false);
+            e.Finish(a1, c, outAt + n + c, addBias: false);
+            e.Finish(a2, c, outAt + (2 * n) + c, addBias: false);
+            e.Finish(a3, c, outAt + (3 * n) + c, addBias: false);
+            if (width > Lanes)
+            {
+                var d = c + Lanes;
+                e.Finish(b0, d, outAt + d, addBias: false);
+                e.Finish(b1, d, outAt + n + d, addBias: false);
+                e.Finish(b2, d, outAt + (2 * n) + d, addBias: false);
+                e.Finish(b3, d, outAt + (3 * n) + d, addBias: false);
+            }
+        }
+    }
+
+    /// <summary>The reference's four-channel step with the four weight rows read from <paramref name="wp"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> FourAt(ref float xp, ref float wp, nint n) =>
+        Four(ref xp, Vector256.LoadUnsafe(ref wp), Vector256.LoadUnsafe(ref wp, (nuint)n), Vector256.LoadUnsafe(ref wp, (nuint)(2 * n)), Vector256.LoadUnsafe(ref wp, (nuint)(3 * n)));
 
     /// <summary>One tap of a group-1 convolution for one pixel, in the reference's grouping.</summary>
     private static Vector256<float> DirectTap(Vector256<float> acc, ref float xp, ref float wp, int cin, int n)
