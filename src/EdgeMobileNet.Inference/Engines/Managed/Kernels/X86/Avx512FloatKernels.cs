@@ -24,6 +24,9 @@ internal static class Avx512FloatKernels
     /// <summary>Above this many weight bytes a layer walks channel panels outermost so a panel stays in L2.</summary>
     private const long WeightCacheBytes = 256 * 1024;
 
+    /// <summary>Four-vector pointwise panels need 29 vector registers (AVX-512 has 32).</summary>
+    private const bool WidePanels = true;
+
     /// <summary>
     /// y = clamp(blocked FMA chains + bias, lo, hi) (+ residual) over M rows of K inputs and N outputs, in MLAS's SGEMM
     /// order: blocks of <paramref name="strideK"/> inputs, each an FMA chain from zero, summed in order; with
@@ -44,18 +47,18 @@ internal static class Avx512FloatKernels
         Span<float> tileSpan = stackalloc float[Rows * 4 * Lanes];
         ref var t = ref MemoryMarshal.GetReference(tileSpan);
 
-        // Panels of two vectors; a ragged end is one more panel ending at n (it recomputes a few channels with
-        // identical arithmetic). Layers one to two vectors wide use one-vector panels.
-        var panel = n >= 2 * Lanes ? 2 * Lanes : Lanes;
+        // Panels of four vectors (where the registers allow), then two; a ragged end is one more two-vector panel
+        // ending at n (it recomputes a few channels with identical arithmetic). Layers one to two vectors wide use
+        // one-vector panels.
         var tiled = m - (m % Rows);
         if ((long)k * n * sizeof(float) > WeightCacheBytes)
         {
-            for (var c0 = 0; c0 < n; c0 += panel)
+            for (var c0 = 0; c0 < n;)
             {
-                var c = Math.Min(c0, n - panel);
+                var (c, vectors) = NextPanel(ref c0, n);
                 for (var p = 0; p < tiled; p += Rows)
                 {
-                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, panel, in e);
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, vectors, in e);
                 }
             }
         }
@@ -63,9 +66,10 @@ internal static class Avx512FloatKernels
         {
             for (var p = 0; p < tiled; p += Rows)
             {
-                for (var c0 = 0; c0 < n; c0 += panel)
+                for (var c0 = 0; c0 < n;)
                 {
-                    Tile(ref x, ref w, ref t, k, n, strideK, p, Math.Min(c0, n - panel), panel, in e);
+                    var (c, vectors) = NextPanel(ref c0, n);
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, vectors, in e);
                 }
             }
         }
@@ -114,19 +118,33 @@ internal static class Avx512FloatKernels
         }
     }
 
-    /// <summary>Rows p..p+5, channels c..c+panel: every reduction block into the tile, then the epilogue.</summary>
-    private static void Tile(ref float x, ref float w, ref float t, int k, int n, int strideK, int p, int c, int panel, in Epilogue e)
+    /// <summary>The next channel panel from <paramref name="c0"/>: its first channel and width in vectors.</summary>
+    private static (int C, int Vectors) NextPanel(ref int c0, int n)
+    {
+        var rest = n - c0;
+        var c = c0;
+        var vectors = WidePanels && rest >= 4 * Lanes ? 4 : rest >= 2 * Lanes ? 2 : n >= 2 * Lanes ? 2 : 1;
+        if (vectors * Lanes > rest)
+        {
+            c = n - (vectors * Lanes);
+        }
+
+        c0 = c + (vectors * Lanes);
+        return (c, vectors);
+    }
+
+    /// <summary>Rows p..p+5, channels c..c+vectors: every reduction block, the last one through the epilogue.</summary>
+    private static void Tile(ref float x, ref float w, ref float t, int k, int n, int strideK, int p, int c, int vectors, in Epilogue e)
     {
         ref var xp = ref Unsafe.Add(ref x, p * k);
         ref var wc = ref Unsafe.Add(ref w, c);
-        var vectors = panel / Lanes;
         if (e.BiasFirst)
         {
             for (var r = 0; r < Rows; r++)
             {
                 for (var j = 0; j < vectors; j++)
                 {
-                    e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(((r * 2) + j) * Lanes));
+                    e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(((r * 4) + j) * Lanes));
                 }
             }
         }
@@ -135,7 +153,11 @@ internal static class Avx512FloatKernels
         {
             var first = k0 == 0 && !e.BiasFirst;
             var end = Math.Min(k, k0 + strideK);
-            if (vectors == 2)
+            if (vectors == 4)
+            {
+                Chain6x4(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
+            }
+            else if (vectors == 2)
             {
                 Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
             }
@@ -185,16 +207,16 @@ internal static class Avx512FloatKernels
 
         Emit(ref t, 0, a00, first, last, in e, c, outAt);
         Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
-        Emit(ref t, 2, a10, first, last, in e, c, outAt + n);
-        Emit(ref t, 3, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
-        Emit(ref t, 4, a20, first, last, in e, c, outAt + (2 * n));
-        Emit(ref t, 5, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
-        Emit(ref t, 6, a30, first, last, in e, c, outAt + (3 * n));
-        Emit(ref t, 7, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
-        Emit(ref t, 8, a40, first, last, in e, c, outAt + (4 * n));
-        Emit(ref t, 9, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
-        Emit(ref t, 10, a50, first, last, in e, c, outAt + (5 * n));
-        Emit(ref t, 11, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
+        Emit(ref t, 4, a10, first, last, in e, c, outAt + n);
+        Emit(ref t, 5, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
+        Emit(ref t, 8, a20, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 9, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
+        Emit(ref t, 12, a30, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 13, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
+        Emit(ref t, 16, a40, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 17, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
+        Emit(ref t, 20, a50, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
     }
 
     /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide).</summary>
@@ -218,11 +240,89 @@ internal static class Avx512FloatKernels
         }
 
         Emit(ref t, 0, a0, first, last, in e, c, outAt);
-        Emit(ref t, 2, a1, first, last, in e, c, outAt + n);
-        Emit(ref t, 4, a2, first, last, in e, c, outAt + (2 * n));
-        Emit(ref t, 6, a3, first, last, in e, c, outAt + (3 * n));
-        Emit(ref t, 8, a4, first, last, in e, c, outAt + (4 * n));
-        Emit(ref t, 10, a5, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 4, a1, first, last, in e, c, outAt + n);
+        Emit(ref t, 8, a2, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 12, a3, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 16, a4, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 20, a5, first, last, in e, c, outAt + (5 * n));
+    }
+
+    /// <summary>
+    /// As <see cref="Chain6x2"/> for four vectors: 24 accumulators, four weight vectors and a broadcast fill the 32
+    /// AVX-512 registers, so each loaded weight serves six rows and each broadcast four vectors.
+    /// </summary>
+    private static void Chain6x4(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
+        {
+            var w0 = Vector512.LoadUnsafe(ref wk);
+            var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
+            var w2 = Vector512.LoadUnsafe(ref wk, 2 * Lanes);
+            var w3 = Vector512.LoadUnsafe(ref wk, 3 * Lanes);
+            var b = Vector512.Create(x0);
+            a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
+            a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
+            a02 = Avx512F.FusedMultiplyAdd(b, w2, a02);
+            a03 = Avx512F.FusedMultiplyAdd(b, w3, a03);
+            b = Vector512.Create(Unsafe.Add(ref x0, k1));
+            a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
+            a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
+            a12 = Avx512F.FusedMultiplyAdd(b, w2, a12);
+            a13 = Avx512F.FusedMultiplyAdd(b, w3, a13);
+            b = Vector512.Create(Unsafe.Add(ref x0, k2));
+            a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
+            a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
+            a22 = Avx512F.FusedMultiplyAdd(b, w2, a22);
+            a23 = Avx512F.FusedMultiplyAdd(b, w3, a23);
+            b = Vector512.Create(Unsafe.Add(ref x0, k3));
+            a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
+            a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
+            a32 = Avx512F.FusedMultiplyAdd(b, w2, a32);
+            a33 = Avx512F.FusedMultiplyAdd(b, w3, a33);
+            b = Vector512.Create(Unsafe.Add(ref x0, k4));
+            a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
+            a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
+            a42 = Avx512F.FusedMultiplyAdd(b, w2, a42);
+            a43 = Avx512F.FusedMultiplyAdd(b, w3, a43);
+            b = Vector512.Create(Unsafe.Add(ref x0, k5));
+            a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
+            a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
+            a52 = Avx512F.FusedMultiplyAdd(b, w2, a52);
+            a53 = Avx512F.FusedMultiplyAdd(b, w3, a53);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, stride);
+        }
+
+        Emit(ref t, 0, a00, first, last, in e, c, outAt);
+        Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
+        Emit(ref t, 2, a02, first, last, in e, c + (2 * Lanes), outAt + (2 * Lanes));
+        Emit(ref t, 3, a03, first, last, in e, c + (3 * Lanes), outAt + (3 * Lanes));
+        Emit(ref t, 4, a10, first, last, in e, c, outAt + n);
+        Emit(ref t, 5, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
+        Emit(ref t, 6, a12, first, last, in e, c + (2 * Lanes), outAt + n + (2 * Lanes));
+        Emit(ref t, 7, a13, first, last, in e, c + (3 * Lanes), outAt + n + (3 * Lanes));
+        Emit(ref t, 8, a20, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 9, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
+        Emit(ref t, 10, a22, first, last, in e, c + (2 * Lanes), outAt + (2 * n) + (2 * Lanes));
+        Emit(ref t, 11, a23, first, last, in e, c + (3 * Lanes), outAt + (2 * n) + (3 * Lanes));
+        Emit(ref t, 12, a30, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 13, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
+        Emit(ref t, 14, a32, first, last, in e, c + (2 * Lanes), outAt + (3 * n) + (2 * Lanes));
+        Emit(ref t, 15, a33, first, last, in e, c + (3 * Lanes), outAt + (3 * n) + (3 * Lanes));
+        Emit(ref t, 16, a40, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 17, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
+        Emit(ref t, 18, a42, first, last, in e, c + (2 * Lanes), outAt + (4 * n) + (2 * Lanes));
+        Emit(ref t, 19, a43, first, last, in e, c + (3 * Lanes), outAt + (4 * n) + (3 * Lanes));
+        Emit(ref t, 20, a50, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
+        Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
+        Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
     }
 
     /// <summary>One row, four vectors of channels from <paramref name="c"/>: every block into t[0..4 vectors).</summary>
