@@ -6,9 +6,9 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Kernels.Isa;
 
 /// <summary>
 /// Per-ISA float convolutions against the scalar reference, bit for bit: pointwise and fully connected layers in MLAS's
-/// blocked FMA order (several reduction blocks included, bias first or last), depthwise and group-1 convolutions over
-/// sweeps of sizes, channel counts off the vector widths, kernel sizes, strides, padding and dilation, with clamps and
-/// fused residuals.
+/// blocked FMA order (several reduction blocks, bias first or last, rows wider than the streamed-row scratch),
+/// depthwise and group-1 convolutions over sweeps of sizes, channel counts off the vector widths, kernel sizes,
+/// strides, padding and dilation, with clamps and fused residuals.
 /// </summary>
 public sealed class FloatKernelParityTests
 {
@@ -20,7 +20,7 @@ public sealed class FloatKernelParityTests
     {
         var kernels = IsaKernels.Require(isa);
         var rng = new Random(11);
-        foreach (var (hw, k, n) in new[] { (1, 1, 1), (7, 16, 96), (5, 33, 17), (13, 300, 40), (2, 1280, 1000), (12, 96, 24), (3, 7, 160) })
+        foreach (var (hw, k, n) in new[] { (1, 1, 1), (7, 16, 96), (5, 33, 17), (13, 300, 40), (2, 1280, 1000), (12, 96, 24), (3, 7, 160), (1, 9, 2053), (7, 130, 2100) })
         {
             var shape = new ConvShape(1, hw, k, 1, hw, n, 1, 1, 1, 1, 0, 0, 1, 1, 1);
             var (x, w, b, r) = (Floats(rng, hw * k), Floats(rng, k * n), Floats(rng, n), Floats(rng, hw * n));

@@ -22,6 +22,9 @@ internal static class Avx2FloatKernels
     /// <summary>Above this many weight bytes a layer walks channel panels outermost so a panel stays in L2.</summary>
     private const long WeightCacheBytes = 256 * 1024;
 
+    /// <summary>Widest single row whose running chains and sums go to the stack (2 x 8 KiB).</summary>
+    private const int MaxStreamedChannels = 2048;
+
     /// <summary>Four-vector pointwise panels need 29 vector registers; AVX2 has 16, so panels stop at two vectors.</summary>
     private const bool WidePanels = false;
 
@@ -45,9 +48,8 @@ internal static class Avx2FloatKernels
         Span<float> tileSpan = stackalloc float[Rows * 4 * Lanes];
         ref var t = ref MemoryMarshal.GetReference(tileSpan);
 
-        // Panels of four vectors (where the registers allow), then two; a ragged end is one more two-vector panel
-        // ending at n (it recomputes a few channels with identical arithmetic). Layers one to two vectors wide use
-        // one-vector panels.
+        // Panels of four vectors (where the registers allow), then two, then one; a ragged end is one more vector
+        // ending at n (it recomputes a few channels with identical arithmetic).
         var tiled = m - (m % Rows);
         if ((long)k * n * sizeof(float) > WeightCacheBytes)
         {
@@ -72,9 +74,17 @@ internal static class Avx2FloatKernels
             }
         }
 
-        // Leftover rows (and fully connected layers): one row, four vectors of channels per pass, then single vectors.
+        // Leftover rows (and fully connected layers): one row at a time, streaming the weights row by row when the
+        // row's chains fit in a stack scratch, else four vectors of channels per pass, then single vectors.
+        Span<float> rowScratch = tiled < m && n <= MaxStreamedChannels ? stackalloc float[2 * n] : default;
         for (var p = tiled; p < m; p++)
         {
+            if (!rowScratch.IsEmpty)
+            {
+                RowStream(ref Unsafe.Add(ref x, p * k), ref w, k, n, strideK, in e, p * n, rowScratch);
+                continue;
+            }
+
             var c0 = 0;
             for (; c0 + (4 * Lanes) <= n; c0 += 4 * Lanes)
             {
@@ -121,7 +131,7 @@ internal static class Avx2FloatKernels
     {
         var rest = n - c0;
         var c = c0;
-        var vectors = WidePanels && rest >= 4 * Lanes ? 4 : rest >= 2 * Lanes ? 2 : n >= 2 * Lanes ? 2 : 1;
+        var vectors = WidePanels && rest >= 4 * Lanes ? 4 : rest >= 2 * Lanes ? 2 : 1;
         if (vectors * Lanes > rest)
         {
             c = n - (vectors * Lanes);
@@ -321,6 +331,72 @@ internal static class Avx2FloatKernels
         Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
         Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
         Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
+    }
+
+    /// <summary>
+    /// One row over all n channels with the weights read row by row, their contiguous direction, which suits fully
+    /// connected layers whose weights stream from memory once per run. Each block's chains and the running sums live
+    /// in <paramref name="scratch"/> (2 n floats); channels past the last whole vector take the same fused
+    /// multiply-adds one at a time, since an overlapping read-modify-write vector would apply them twice.
+    /// </summary>
+    private static void RowStream(ref float x, ref float w, int k, int n, int strideK, in Epilogue e, int outAt, Span<float> scratch)
+    {
+        var chains = scratch[..n];
+        ref var chain = ref MemoryMarshal.GetReference(scratch);
+        ref var sum = ref Unsafe.Add(ref chain, n);
+        var whole = n - (n % Lanes);
+        if (e.BiasFirst)
+        {
+            e.CopyBias(scratch.Slice(n, n));
+        }
+
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var end = Math.Min(k, k0 + strideK);
+            chains.Clear();
+            ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+            for (var i = k0; i < end; i++)
+            {
+                var xs = Unsafe.Add(ref x, i);
+                var b = Vector256.Create(xs);
+                var c = 0;
+                for (; c < whole; c += Lanes)
+                {
+                    Fma.MultiplyAdd(b, Vector256.LoadUnsafe(ref wk, (nuint)c), Vector256.LoadUnsafe(ref chain, (nuint)c)).StoreUnsafe(ref chain, (nuint)c);
+                }
+
+                for (; c < n; c++)
+                {
+                    Unsafe.Add(ref chain, c) = MathF.FusedMultiplyAdd(xs, Unsafe.Add(ref wk, c), Unsafe.Add(ref chain, c));
+                }
+
+                wk = ref Unsafe.Add(ref wk, (nint)n);
+            }
+
+            if (k0 == 0 && !e.BiasFirst)
+            {
+                chains.CopyTo(scratch.Slice(n, n));
+                continue;
+            }
+
+            var j = 0;
+            for (; j < whole; j += Lanes)
+            {
+                (Vector256.LoadUnsafe(ref sum, (nuint)j) + Vector256.LoadUnsafe(ref chain, (nuint)j)).StoreUnsafe(ref sum, (nuint)j);
+            }
+
+            for (; j < n; j++)
+            {
+                Unsafe.Add(ref sum, j) += Unsafe.Add(ref chain, j);
+            }
+        }
+
+        // The epilogue reads the sums and writes the output, so an overlapping last vector is harmless here.
+        for (var c0 = 0; c0 < n; c0 += Lanes)
+        {
+            var c = Math.Min(c0, n - Lanes);
+            e.Finish(Vector256.LoadUnsafe(ref sum, (nuint)c), c, outAt + c);
+        }
     }
 
     /// <summary>One row, four vectors of channels from <paramref name="c"/>: every block into t[0..4 vectors).</summary>
@@ -694,6 +770,7 @@ internal static class Avx2FloatKernels
     /// <summary>Bias, clamp and residual for one output vector; Math.Clamp's order (lower bound, then upper).</summary>
     private readonly ref struct Epilogue(ReadOnlySpan<float> bias, bool biasFirst, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
+        private readonly ReadOnlySpan<float> _biasSpan = bias;
         private readonly ref float _bias = ref MemoryMarshal.GetReference(bias);
         private readonly ref float _residual = ref MemoryMarshal.GetReference(residual);
         private readonly ref float _output = ref MemoryMarshal.GetReference(output);
@@ -705,6 +782,8 @@ internal static class Avx2FloatKernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Bias(int c) => Vector256.LoadUnsafe(ref _bias, (nuint)c);
+
+        public void CopyBias(Span<float> destination) => _biasSpan.CopyTo(destination);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Finish(Vector256<float> acc, int c, int at) => Finish(acc, c, at, !BiasFirst);
