@@ -9,7 +9,9 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// <summary>
 /// The float kernels of <see cref="Avx512FloatKernels"/> on 256-bit vectors (AVX2 with FMA3): the same loops, tiles and
 /// order of operations, so results equal <see cref="ScalarConvKernels"/> bit for bit. The 6 x 2 pointwise tile needs
-/// 12 accumulators plus two weight vectors and one broadcast, which fits the 16 ymm registers.
+/// 12 accumulators plus two weight vectors and one broadcast, which fits the 16 ymm registers. Keep the two files in
+/// step: this one is the AVX-512 file with Vector512 -> Vector256, the Avx512F fused multiply-add/min/max -> Fma/Avx,
+/// 8 lanes and four-vector panels off.
 /// </summary>
 internal static class Avx2FloatKernels
 {
