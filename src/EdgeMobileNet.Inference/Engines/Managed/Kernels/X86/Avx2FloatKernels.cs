@@ -543,6 +543,8 @@ internal static class Avx2FloatKernels
         ref var wBase = ref Unsafe.Add(ref w, kh0 * wRow);
         var rows = kh1 - kh0;
         var threeWide = s.KW == 3;
+        var shared = s.StrideW == s.DilationW;
+        var halved = s.StrideW == 2 * s.DilationW;
         for (var c0 = 0; c0 < c; c0 += Lanes)
         {
             var ch = Math.Min(c0, c - Lanes);
@@ -552,7 +554,54 @@ internal static class Avx2FloatKernels
             ref var wr = ref Unsafe.Add(ref wBase, ch);
             for (var r = rows; r > 0; r--)
             {
-                if (threeWide)
+                if (threeWide && shared)
+                {
+                    // Stride equals dilation: pixel j's tap kw is input column j + kw, so six loads serve twelve taps.
+                    var w0 = Vector256.LoadUnsafe(ref wr);
+                    var w1 = Vector256.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector256.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    var x0 = Vector256.LoadUnsafe(ref xr);
+                    var x1 = Vector256.LoadUnsafe(ref xr, (nuint)step);
+                    var x2 = Vector256.LoadUnsafe(ref xr, (nuint)(2 * step));
+                    var x3 = Vector256.LoadUnsafe(ref xr, (nuint)(3 * step));
+                    a0 += x0 * w0;
+                    a1 += x1 * w0;
+                    a2 += x2 * w0;
+                    a3 += x3 * w0;
+                    var x4 = Vector256.LoadUnsafe(ref xr, (nuint)(4 * step));
+                    a0 += x1 * w1;
+                    a1 += x2 * w1;
+                    a2 += x3 * w1;
+                    a3 += x4 * w1;
+                    var x5 = Vector256.LoadUnsafe(ref xr, (nuint)(5 * step));
+                    a0 += x2 * w2;
+                    a1 += x3 * w2;
+                    a2 += x4 * w2;
+                    a3 += x5 * w2;
+                }
+                else if (threeWide && halved)
+                {
+                    // Stride twice the dilation: pixel j's tap kw is input column 2j + kw, so nine loads serve twelve.
+                    var w0 = Vector256.LoadUnsafe(ref wr);
+                    var w1 = Vector256.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector256.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    var x2 = Vector256.LoadUnsafe(ref xr, (nuint)(2 * tap));
+                    var x4 = Vector256.LoadUnsafe(ref xr, (nuint)(4 * tap));
+                    var x6 = Vector256.LoadUnsafe(ref xr, (nuint)(6 * tap));
+                    a0 += Vector256.LoadUnsafe(ref xr) * w0;
+                    a1 += x2 * w0;
+                    a2 += x4 * w0;
+                    a3 += x6 * w0;
+                    a0 += Vector256.LoadUnsafe(ref xr, (nuint)tap) * w1;
+                    a1 += Vector256.LoadUnsafe(ref xr, (nuint)(3 * tap)) * w1;
+                    a2 += Vector256.LoadUnsafe(ref xr, (nuint)(5 * tap)) * w1;
+                    a3 += Vector256.LoadUnsafe(ref xr, (nuint)(7 * tap)) * w1;
+                    a0 += x2 * w2;
+                    a1 += x4 * w2;
+                    a2 += x6 * w2;
+                    a3 += Vector256.LoadUnsafe(ref xr, (nuint)(8 * tap)) * w2;
+                }
+                else if (threeWide)
                 {
                     var w0 = Vector256.LoadUnsafe(ref wr);
                     var w1 = Vector256.LoadUnsafe(ref wr, (nuint)cc);
