@@ -11,7 +11,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// order of operations, so results equal <see cref="ScalarConvKernels"/> bit for bit. The 6 x 2 pointwise tile needs
 /// 12 accumulators plus two weight vectors and one broadcast, which fits the 16 ymm registers. Keep the two files in
 /// step: this one is the AVX-512 file with Vector512 -> Vector256, the Avx512F fused multiply-add/min/max -> Fma/Avx,
-/// 8 lanes and four-vector panels off.
+/// 8 lanes, and without the four-vector panel (its 24 accumulators need AVX-512's 32 registers).
 /// </summary>
 internal static class Avx2FloatKernels
 {
@@ -26,9 +26,6 @@ internal static class Avx2FloatKernels
 
     /// <summary>Widest single row whose running chains and sums go to the stack (2 x 8 KiB).</summary>
     private const int MaxStreamedChannels = 2048;
-
-    /// <summary>Four-vector pointwise panels need 29 vector registers; AVX2 has 16, so panels stop at two vectors.</summary>
-    private const bool WidePanels = false;
 
     /// <summary>
     /// y = clamp(blocked FMA chains + bias, lo, hi) (+ residual) over M rows of K inputs and N outputs, in MLAS's SGEMM
@@ -50,8 +47,8 @@ internal static class Avx2FloatKernels
         Span<float> tileSpan = stackalloc float[Rows * 4 * Lanes];
         ref var t = ref MemoryMarshal.GetReference(tileSpan);
 
-        // Panels of four vectors (where the registers allow), then two, then one; a ragged end is one more vector
-        // ending at n (it recomputes a few channels with identical arithmetic).
+        // Panels of two vectors, then one; a ragged end is one more vector ending at n (it recomputes a few channels
+        // with identical arithmetic).
         var tiled = m - (m % Rows);
         if ((long)k * n * sizeof(float) > WeightCacheBytes)
         {
@@ -133,7 +130,7 @@ internal static class Avx2FloatKernels
     {
         var rest = n - c0;
         var c = c0;
-        var vectors = WidePanels && rest >= 4 * Lanes ? 4 : rest >= 2 * Lanes ? 2 : 1;
+        var vectors = rest >= 2 * Lanes ? 2 : 1;
         if (vectors * Lanes > rest)
         {
             c = n - (vectors * Lanes);
@@ -163,11 +160,7 @@ internal static class Avx2FloatKernels
         {
             var first = k0 == 0 && !e.BiasFirst;
             var end = Math.Min(k, k0 + strideK);
-            if (vectors == 4)
-            {
-                Chain6x4(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
-            }
-            else if (vectors == 2)
+            if (vectors == 2)
             {
                 Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
             }
@@ -255,84 +248,6 @@ internal static class Avx2FloatKernels
         Emit(ref t, 12, a3, first, last, in e, c, outAt + (3 * n));
         Emit(ref t, 16, a4, first, last, in e, c, outAt + (4 * n));
         Emit(ref t, 20, a5, first, last, in e, c, outAt + (5 * n));
-    }
-
-    /// <summary>
-    /// As <see cref="Chain6x2"/> for four vectors: 24 accumulators, four weight vectors and a broadcast fill the 32
-    /// AVX-512 registers, so each loaded weight serves six rows and each broadcast four vectors.
-    /// </summary>
-    private static void Chain6x4(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
-    {
-        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
-        Vector256<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
-        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
-        ref var x0 = ref Unsafe.Add(ref x, k0);
-        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
-        for (var i = end - k0; i > 0; i--)
-        {
-            var w0 = Vector256.LoadUnsafe(ref wk);
-            var w1 = Vector256.LoadUnsafe(ref wk, Lanes);
-            var w2 = Vector256.LoadUnsafe(ref wk, 2 * Lanes);
-            var w3 = Vector256.LoadUnsafe(ref wk, 3 * Lanes);
-            var b = Vector256.Create(x0);
-            a00 = Fma.MultiplyAdd(b, w0, a00);
-            a01 = Fma.MultiplyAdd(b, w1, a01);
-            a02 = Fma.MultiplyAdd(b, w2, a02);
-            a03 = Fma.MultiplyAdd(b, w3, a03);
-            b = Vector256.Create(Unsafe.Add(ref x0, k1));
-            a10 = Fma.MultiplyAdd(b, w0, a10);
-            a11 = Fma.MultiplyAdd(b, w1, a11);
-            a12 = Fma.MultiplyAdd(b, w2, a12);
-            a13 = Fma.MultiplyAdd(b, w3, a13);
-            b = Vector256.Create(Unsafe.Add(ref x0, k2));
-            a20 = Fma.MultiplyAdd(b, w0, a20);
-            a21 = Fma.MultiplyAdd(b, w1, a21);
-            a22 = Fma.MultiplyAdd(b, w2, a22);
-            a23 = Fma.MultiplyAdd(b, w3, a23);
-            b = Vector256.Create(Unsafe.Add(ref x0, k3));
-            a30 = Fma.MultiplyAdd(b, w0, a30);
-            a31 = Fma.MultiplyAdd(b, w1, a31);
-            a32 = Fma.MultiplyAdd(b, w2, a32);
-            a33 = Fma.MultiplyAdd(b, w3, a33);
-            b = Vector256.Create(Unsafe.Add(ref x0, k4));
-            a40 = Fma.MultiplyAdd(b, w0, a40);
-            a41 = Fma.MultiplyAdd(b, w1, a41);
-            a42 = Fma.MultiplyAdd(b, w2, a42);
-            a43 = Fma.MultiplyAdd(b, w3, a43);
-            b = Vector256.Create(Unsafe.Add(ref x0, k5));
-            a50 = Fma.MultiplyAdd(b, w0, a50);
-            a51 = Fma.MultiplyAdd(b, w1, a51);
-            a52 = Fma.MultiplyAdd(b, w2, a52);
-            a53 = Fma.MultiplyAdd(b, w3, a53);
-            x0 = ref Unsafe.Add(ref x0, 1);
-            wk = ref Unsafe.Add(ref wk, stride);
-        }
-
-        Emit(ref t, 0, a00, first, last, in e, c, outAt);
-        Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
-        Emit(ref t, 2, a02, first, last, in e, c + (2 * Lanes), outAt + (2 * Lanes));
-        Emit(ref t, 3, a03, first, last, in e, c + (3 * Lanes), outAt + (3 * Lanes));
-        Emit(ref t, 4, a10, first, last, in e, c, outAt + n);
-        Emit(ref t, 5, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
-        Emit(ref t, 6, a12, first, last, in e, c + (2 * Lanes), outAt + n + (2 * Lanes));
-        Emit(ref t, 7, a13, first, last, in e, c + (3 * Lanes), outAt + n + (3 * Lanes));
-        Emit(ref t, 8, a20, first, last, in e, c, outAt + (2 * n));
-        Emit(ref t, 9, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
-        Emit(ref t, 10, a22, first, last, in e, c + (2 * Lanes), outAt + (2 * n) + (2 * Lanes));
-        Emit(ref t, 11, a23, first, last, in e, c + (3 * Lanes), outAt + (2 * n) + (3 * Lanes));
-        Emit(ref t, 12, a30, first, last, in e, c, outAt + (3 * n));
-        Emit(ref t, 13, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
-        Emit(ref t, 14, a32, first, last, in e, c + (2 * Lanes), outAt + (3 * n) + (2 * Lanes));
-        Emit(ref t, 15, a33, first, last, in e, c + (3 * Lanes), outAt + (3 * n) + (3 * Lanes));
-        Emit(ref t, 16, a40, first, last, in e, c, outAt + (4 * n));
-        Emit(ref t, 17, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
-        Emit(ref t, 18, a42, first, last, in e, c + (2 * Lanes), outAt + (4 * n) + (2 * Lanes));
-        Emit(ref t, 19, a43, first, last, in e, c + (3 * Lanes), outAt + (4 * n) + (3 * Lanes));
-        Emit(ref t, 20, a50, first, last, in e, c, outAt + (5 * n));
-        Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
-        Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
-        Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
     }
 
     /// <summary>
