@@ -33,12 +33,19 @@ public sealed class InvertedResidualOperatorTests
             var (h, w) = (rng.Next(1, 14), rng.Next(1, 10));
             var inC = rng.Next(1, 24);
             var expC = hasExpand ? rng.Next(1, 70) : inC;
+            var outC = rng.Next(1, 30);
+            if (i % 9 == 0)
+            {
+                // Expansion and projection windows of the same shape: distinct layers must keep distinct steps.
+                (stride, expC, outC) = (1, inC, inC);
+            }
+
             var pad = k / 2;
             var outH = ((h + (2 * pad) - k) / stride) + 1;
             var outW = ((w + (2 * pad) - k) / stride) + 1;
             var expand = hasExpand ? Random(rng, new ConvShape(h, w, inC, h, w, expC, 1, 1, 1, 1, 0, 0, 1, 1, 1)) : null;
             var dw = Random(rng, new ConvShape(h, w, expC, outH, outW, expC, k, k, stride, stride, pad, pad, 1, 1, expC));
-            var project = hasProject ? Random(rng, new ConvShape(outH, outW, expC, outH, outW, rng.Next(1, 30), 1, 1, 1, 1, 0, 0, 1, 1, 1)) : null;
+            var project = hasProject ? Random(rng, new ConvShape(outH, outW, expC, outH, outW, outC, 1, 1, 1, 1, 0, 0, 1, 1, 1)) : null;
 
             // Each step reads the previous step's output, so zero points must chain.
             dw = dw with { InputZeroPoint = expand?.OutputZeroPoint ?? dw.InputZeroPoint };

@@ -51,9 +51,9 @@ internal sealed class InvertedResidualOperator : Operator
             throw new ArgumentException($"{name}: depthwise convolution does not feed the projection");
         }
 
-        Expand = expand;
-        Depthwise = depthwise;
-        Project = project;
+        Expand = expand?.Shape;
+        Depthwise = depthwise.Shape;
+        Project = project?.Shape;
         StripRows = stripRows;
         lanes = Math.Min(lanes, d.OutH);
         _lanes = new Lane[lanes];
@@ -64,15 +64,15 @@ internal sealed class InvertedResidualOperator : Operator
         }
 
         Scratch = _lanes.SelectMany(l => l.Buffers).ToArray();
-        _weightBytes = ((expand?.Weights.Length ?? 0) + depthwise.Weights.Length + (project?.Weights.Length ?? 0)) * 4L
-            + _lanes.Sum(l => l.PackedBytes);
+        _weightBytes = _lanes.Sum(l => l.PackedBytes);
     }
 
-    public QuantConvParameters? Expand { get; }
+    /// <summary>The shapes of the fused layers (the parameters themselves live in the prepared steps).</summary>
+    public ConvShape? Expand { get; }
 
-    public QuantConvParameters Depthwise { get; }
+    public ConvShape Depthwise { get; }
 
-    public QuantConvParameters? Project { get; }
+    public ConvShape? Project { get; }
 
     public int StripRows { get; }
 
@@ -157,13 +157,15 @@ internal sealed class InvertedResidualOperator : Operator
         public Lane(string name, IConvKernels kernels, QuantConvParameters? expand, QuantConvParameters depthwise, QuantConvParameters? project, int firstRow, int rowCount, int stripRows)
         {
             var d = depthwise.Shape;
-            var steps = new Dictionary<ConvShape, QuantConvStep>();
+            // One step per (layer, window shape): first, middle and last strips differ, the middle ones repeat. Keyed by
+            // layer too, as an expansion and a projection window can have the same shape.
+            var steps = new Dictionary<(QuantConvParameters Layer, ConvShape Shape), QuantConvStep>();
             QuantConvStep Step(QuantConvParameters p, ConvShape shape)
             {
-                if (!steps.TryGetValue(shape, out var step))
+                if (!steps.TryGetValue((p, shape), out var step))
                 {
                     step = new QuantConvStep(kernels, p with { Shape = shape });
-                    steps[shape] = step;
+                    steps[(p, shape)] = step;
                 }
 
                 return step;
@@ -220,7 +222,10 @@ internal sealed class InvertedResidualOperator : Operator
             }
 
             Strips = strips.ToArray();
-            PackedBytes = steps.Values.Sum(s => s.PackedBytes);
+            // Reference arrays are shared by a layer's windows; they stay referenced only where a step runs the
+            // reference kernel (no prepared kernel for the ISA).
+            PackedBytes = steps.Values.Sum(s => s.PackedBytes)
+                + steps.Where(s => !s.Value.Prepared).Select(s => s.Key.Layer).Distinct().Sum(l => (l.Weights.Length + l.Bias.Length + l.Scales.Length) * 4L);
             if (expand is not null)
             {
                 Expanded = new TensorSlot($"{name}.expanded", ElementType.UInt8, [1, d.InC, maxWindowRows, d.InW], true);

@@ -10,19 +10,24 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 internal sealed class QuantConvStep
 {
     private readonly IConvKernels _kernels;
-    private readonly QuantConvParameters _p;
+    private readonly QuantConvParameters? _p;
     private readonly IQuantConvKernel? _prepared;
     private readonly int[] _accumulator;
 
     public QuantConvStep(IConvKernels kernels, QuantConvParameters parameters)
     {
         _kernels = kernels;
-        _p = parameters;
         _prepared = kernels.PrepareQuant(parameters);
+
+        // A prepared kernel owns its packed copy: the reference arrays are only kept for the fallback.
+        _p = _prepared is null ? parameters : null;
         _accumulator = _prepared is null ? new int[parameters.Shape.OutC] : [];
+        Shape = parameters.Shape;
     }
 
-    public ConvShape Shape => _p.Shape;
+    public ConvShape Shape { get; }
+
+    public bool Prepared => _prepared is not null;
 
     /// <summary>Bytes this step adds to the model's weights: the prepared kernel's packing and scratch (reference
     /// arrays are shared by every window of a layer and counted once by the owner).</summary>
@@ -36,6 +41,7 @@ internal sealed class QuantConvStep
             return;
         }
 
-        _kernels.ConvQuant(_p.Shape, input, _p.InputZeroPoint, _p.Weights, _p.Bias, _p.Scales, _p.OutputZeroPoint, _p.Min, _p.Max, _accumulator, output);
+        var p = _p!;
+        _kernels.ConvQuant(p.Shape, input, p.InputZeroPoint, p.Weights, p.Bias, p.Scales, p.OutputZeroPoint, p.Min, p.Max, _accumulator, output);
     }
 }
