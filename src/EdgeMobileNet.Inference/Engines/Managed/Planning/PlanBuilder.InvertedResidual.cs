@@ -12,19 +12,15 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Planning;
 /// </summary>
 internal sealed partial class PlanBuilder
 {
-    /// <summary>Strip buffers aimed at about this many bytes of expanded rows: measured on MobileNetV2 1.0@224, larger
-    /// strips gain no speed and smaller ones lose some to per-call overheads.</summary>
-    private const int StripTargetBytes = 48 << 10;
-
     // The reference-layout parameters of each integer convolution emitted, for fusion passes.
     private readonly Dictionary<QConvOperator, QuantConvParameters> _quantConvs = [];
 
     /// <summary>Rows per strip for a block whose depthwise convolution is <paramref name="d"/>: as many as keep the
-    /// expanded window near <see cref="StripTargetBytes"/>, at least one.</summary>
-    internal static int StripRowsFor(in ConvShape d)
+    /// expanded rows of one strip near <paramref name="targetBytes"/>, at least one.</summary>
+    internal static int StripRowsFor(in ConvShape d, int targetBytes)
     {
-        var windowRowBytes = (long)d.InW * d.InC * d.StrideH;
-        return (int)Math.Clamp(StripTargetBytes / Math.Max(1, windowRowBytes), 1, d.OutH);
+        var expandedRowsPerOutputRow = (long)d.InW * d.InC * d.StrideH;
+        return (int)Math.Clamp(targetBytes / Math.Max(1, expandedRowsPerOutputRow), 1, d.OutH);
     }
 
     /// <summary>Replaces every fusable chain in <see cref="_ops"/>; returns how many blocks were fused.</summary>
@@ -60,7 +56,7 @@ internal sealed partial class PlanBuilder
                 expand,
                 dw,
                 project,
-                _options.StripRows ?? StripRowsFor(dw.Shape),
+                _options.StripRows ?? StripRowsFor(dw.Shape, _options.StripTargetBytes),
                 _options.Lanes,
                 chain[0].Inputs[0],
                 chain[^1].Output!);
