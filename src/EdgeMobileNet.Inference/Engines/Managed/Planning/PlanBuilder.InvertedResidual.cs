@@ -15,10 +15,20 @@ internal sealed partial class PlanBuilder
     // The reference-layout parameters of each integer convolution emitted, for fusion passes.
     private readonly Dictionary<QConvOperator, QuantConvParameters> _quantConvs = [];
 
-    /// <summary>Rows per strip for a block whose depthwise convolution is <paramref name="d"/>: as many as keep the
-    /// expanded rows of one strip near <paramref name="targetBytes"/>, at least one.</summary>
+    /// <summary>
+    /// Rows per strip for a block whose depthwise convolution is <paramref name="d"/>: as many as keep the expanded
+    /// rows of one strip near <paramref name="targetBytes"/>, at least one. A block whose whole expanded tensor is
+    /// within four targets runs as one strip: each distinct strip shape is one more prepared kernel with its own
+    /// scratch, which on the small late blocks costs more than the activation bytes it would save, and those blocks
+    /// are far below the peak anyway. Speed does not depend on the choice measurably (docs/BENCHMARKS.md).
+    /// </summary>
     internal static int StripRowsFor(in ConvShape d, int targetBytes)
     {
+        if ((long)d.InH * d.InW * d.InC <= 4L * targetBytes)
+        {
+            return d.OutH;
+        }
+
         var expandedRowsPerOutputRow = (long)d.InW * d.InC * d.StrideH;
         return (int)Math.Clamp(targetBytes / Math.Max(1, expandedRowsPerOutputRow), 1, d.OutH);
     }
