@@ -107,6 +107,11 @@ public sealed class RowStripPlanTests(ITestOutputHelper output)
             Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
         }
 
+        // Strips, halos and window kernels are all set up at load: a run allocates nothing.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        strips.Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
         output.WriteLine($"{Path.GetFileName(path)}: {blocks.Count} fused blocks ({blocks.Count(b => b.Project is null)} without projection), arena {strips.PeakActivationBytes:N0} B, whole plan {whole.PeakActivationBytes:N0} B");
         return blocks;
     }
