@@ -134,8 +134,6 @@ internal sealed class InvertedResidualOperator : Operator
 
     /// <summary>One strip's steps and byte ranges, all fixed at load.</summary>
     private sealed record Strip(
-        int OutRow,
-        int Rows,
         int HaloFrom,
         int HaloBytes,
         QuantConvStep? Expand,
@@ -203,8 +201,6 @@ internal sealed class InvertedResidualOperator : Operator
                 }
 
                 strips.Add(new Strip(
-                    r0,
-                    n,
                     haloFrom,
                     haloBytes,
                     expandStep,
