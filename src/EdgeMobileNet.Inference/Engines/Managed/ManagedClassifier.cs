@@ -35,6 +35,10 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     /// <summary>Bytes of the activation arena planned at load (every intermediate tensor lives in it).</summary>
     public long PeakActivationBytes => _plan.ArenaBytes;
 
+    /// <summary>The arena the same model would need with every tensor whole (no row strips): the figure
+    /// <see cref="PeakActivationBytes"/> is measured against.</summary>
+    public long NaiveActivationBytes => _plan.NaiveArenaBytes;
+
     /// <summary>Bytes of constant data held by the operators (packed weights, biases, scales, tables, index maps).</summary>
     public long WeightsBytes => _plan.WeightBytes;
 
@@ -46,7 +50,11 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     public static IClassifier Load(string modelPath, ClassifierOptions options) => LoadManaged(modelPath, options);
 
     /// <summary>Loads a model; every problem with the file is a <see cref="ModelLoadException"/> naming the cause.</summary>
-    public static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options)
+    public static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options) =>
+        LoadManaged(modelPath, options, PlanOptionsFromEnvironment());
+
+    /// <summary>As <see cref="LoadManaged(string, ClassifierOptions)"/> with explicit planner choices (tests compare plans).</summary>
+    internal static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options, PlanOptions plan)
     {
         ArgumentNullException.ThrowIfNull(options);
         var kernels = KernelSelector.Select(options.Isa);
@@ -65,17 +73,19 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
             throw new ModelLoadException(modelPath, $"cannot read the file ({ex.Message})", ex);
         }
 
-        return Load(modelPath, bytes, kernels);
+        return Load(modelPath, bytes, kernels, plan);
     }
 
-    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels)
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels) => Load(path, bytes, kernels, PlanOptions.Default);
+
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions)
     {
         try
         {
             var model = OnnxReader.Read(bytes, path);
             var graph = OnnxGraphImporter.Import(path, model);
             ShapeInference.Run(graph);
-            var plan = PlanBuilder.Build(graph, kernels);
+            var plan = PlanBuilder.Build(graph, kernels, planOptions);
             return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph));
         }
         catch (ModelLoadException)
@@ -99,6 +109,18 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     {
         // Managed memory only.
     }
+
+    /// <summary>
+    /// EDGEMOBILENET_STRIPS: "off" plans every tensor whole, a number forces that many rows per strip (comparing
+    /// latency and memory from the command line); unset or anything else keeps the defaults.
+    /// </summary>
+    private static PlanOptions PlanOptionsFromEnvironment() =>
+        Environment.GetEnvironmentVariable("EDGEMOBILENET_STRIPS") switch
+        {
+            "off" => PlanOptions.Default with { Strips = false },
+            { } v when int.TryParse(v, out var rows) && rows > 0 => PlanOptions.Default with { StripRows = rows },
+            _ => PlanOptions.Default,
+        };
 
     private static ModelInputInfo InputInfo(ModelGraph g)
     {
