@@ -15,9 +15,12 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 /// </summary>
 internal sealed class NeonQuantDepthwise : IQuantConvKernel
 {
+    // One int16 copy per reference weight array: the planner prepares a layer once per row window (strips, threads).
+    private static readonly ConditionalWeakTable<int[], short[]> Narrowed = [];
+
     private readonly ConvShape _s;
     private readonly short[] _weights;
-    private readonly int[] _referenceWeights;
+    private readonly int[]? _referenceWeights;
     private readonly int[] _bias;
     private readonly float[] _scales;
     private readonly int _inputZeroPoint;
@@ -34,8 +37,9 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
         }
 
         _s = p.Shape;
-        _referenceWeights = p.Weights;
-        _weights = Array.ConvertAll(p.Weights, w => (short)w);
+        // Layers under 8 channels run the reference arithmetic on the reference weights; wider ones only need int16.
+        _referenceWeights = p.Shape.OutC < 8 ? p.Weights : null;
+        _weights = Narrowed.GetValue(p.Weights, w => Array.ConvertAll(w, v => (short)v));
         _bias = p.PaddedBias(p.Shape.OutC);
         _scales = p.PaddedScales(p.Shape.OutC);
         _inputZeroPoint = p.InputZeroPoint;
@@ -45,7 +49,7 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
         _requantize = new NeonRequantization(p);
     }
 
-    public long PackedBytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length) * 4L);
+    public long PackedBytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length + (_referenceWeights?.Length ?? 0)) * 4L);
 
     /// <summary>Depthwise with centred weights within int16 (8-bit weights minus a zero point always are).</summary>
     public static bool CanRun(QuantConvParameters p) => p.Shape.IsDepthwise && p.WeightsFitInt16;
@@ -146,6 +150,7 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
     {
         var s = _s;
         var c = s.OutC;
+        var weights = _referenceWeights!;
         for (var ch = 0; ch < c; ch++)
         {
             var acc = _bias[ch];
@@ -154,7 +159,7 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
                 for (var kw = columns.First; kw < columns.End; kw++)
                 {
                     var at = ((((rows.Origin + (kh * s.DilationH)) * s.InW) + columns.Origin + (kw * s.DilationW)) * c) + ch;
-                    acc += (input[at] - _inputZeroPoint) * _referenceWeights[(((kh * s.KW) + kw) * c) + ch];
+                    acc += (input[at] - _inputZeroPoint) * weights[(((kh * s.KW) + kw) * c) + ch];
                 }
             }
 
