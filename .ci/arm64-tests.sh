@@ -13,8 +13,8 @@ repo=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteractive
 started=$(date +%s)
 # The kernels the engine must pick on each CPU model (checked by CpuFeatureTests.EngineChoosesTheExpectedKernels).
-# Update this line when ARM kernels land: neon on cortex-a53 and cortex-a72, sdot on max.
-expected_isa="cortex-a53=scalar cortex-a72=scalar max=scalar"
+# NEON without the dot product on the ARMv8.0 cores (Pi 3, Zero 2, Pi 4), SDOT on max (ARMv8.2 and newer).
+expected_isa="cortex-a53=neon cortex-a72=neon max=sdot"
 cpus=${ARM64_CPUS:-cortex-a53 cortex-a72 max}
 run_timeout=${ARM64_RUN_TIMEOUT:-300}
 shared=${EDGEMOBILENET_SHARED:-$repo/../shared}

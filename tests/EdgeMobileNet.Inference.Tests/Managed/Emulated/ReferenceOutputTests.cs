@@ -9,7 +9,7 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Emulated;
 /// Model conformance without ONNX Runtime at run time, so it also runs where ORT cannot (linux-arm64 under qemu): the
 /// managed engine with the kernels it picks for this CPU against the logits ORT saved in the shared reference outputs
 /// (same bounds as <see cref="ModelParityTests"/>), and against the scalar kernels when it picked others (integer models
-/// bit-identical, float within summation-order error).
+/// bit-identical, float within summation-order error; under emulation on the cat input only).
 /// </summary>
 [Trait(Emulation.Trait, "true")]
 public sealed class ReferenceOutputTests(ITestOutputHelper output)
@@ -98,7 +98,9 @@ public sealed class ReferenceOutputTests(ITestOutputHelper output)
             isa = engine.Kernels;
         }
 
-        if (isa == "scalar")
+        // Under emulation one input per model is compared with the scalar kernels (a scalar inference there takes
+        // tens of seconds); every input is still checked against the reference logits.
+        if (isa == "scalar" || (Emulation.IsActive && !input.Contains("/cat_", StringComparison.Ordinal)))
         {
             return (best, isa, null);
         }

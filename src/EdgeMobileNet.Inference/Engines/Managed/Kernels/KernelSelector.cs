@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
@@ -21,6 +21,8 @@ internal static class KernelSelector
     public static IConvKernels Best =>
         Avx512ConvKernels.IsSupported ? Avx512ConvKernels.Instance
         : Avx2.IsSupported ? Avx2ConvKernels.Instance
+        : SdotConvKernels.IsSupported ? SdotConvKernels.Instance
+        : NeonConvKernels.IsSupported ? NeonConvKernels.Instance
         : ScalarConvKernels.Instance;
 
     public static IConvKernels Select(string? isa)
@@ -31,10 +33,8 @@ internal static class KernelSelector
             "scalar" => ScalarConvKernels.Instance,
             "avx512" => Avx512ConvKernels.IsSupported ? Avx512ConvKernels.Instance : throw Missing(isa, "AVX-512BW"),
             "avx2" => Avx2.IsSupported ? Avx2ConvKernels.Instance : throw Missing(isa, "AVX2"),
-            "neon" when !AdvSimd.Arm64.IsSupported => throw Missing(isa, "ARM64 AdvSimd (NEON)"),
-            "sdot" when !Dp.IsSupported => throw Missing(isa, "ARM64 Dp (SDOT)"),
-            "neon" or "sdot" => throw new EdgeMobileNetException(
-                $"--isa {isa}: the managed engine has no {isa} kernels yet (available here: {string.Join(", ", Supported())})"),
+            "neon" => NeonConvKernels.IsSupported ? NeonConvKernels.Instance : throw Missing(isa, "ARM64 AdvSimd (NEON)"),
+            "sdot" => SdotConvKernels.IsSupported ? SdotConvKernels.Instance : throw Missing(isa, "ARM64 AdvSimd with Dp (SDOT)"),
             _ => throw new EdgeMobileNetException($"--isa {isa}: unknown ISA (expected one of: auto, {string.Join(", ", Known)})"),
         };
         Selected?.Invoke(kernels.Name);
@@ -53,6 +53,16 @@ internal static class KernelSelector
         if (Avx512ConvKernels.IsSupported)
         {
             names.Add("avx512");
+        }
+
+        if (NeonConvKernels.IsSupported)
+        {
+            names.Add("neon");
+        }
+
+        if (SdotConvKernels.IsSupported)
+        {
+            names.Add("sdot");
         }
 
         return names;

@@ -7,8 +7,10 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Kernels.Isa;
 /// <summary>
 /// Every prepared per-ISA quantised kernel against the scalar reference, byte for byte: pointwise GEMMs with row and
 /// channel remainders, the stem-like 3x3 stride-2 conv, fully connected rows, depthwise 3x3/5x5 at strides 1 and 2
-/// with padding, zero points 0/128/other, clamped outputs, half-way ties and the -128 x -128 extreme.
+/// with padding, zero points 0/128/other, clamped outputs, half-way ties and the -128 x -128 extreme. The ARM rows run
+/// on the emulated linux-arm64 stage (no ONNX Runtime here).
 /// </summary>
+[Trait(Emulated.Emulation.Trait, "true")]
 public sealed class QuantKernelParityTests
 {
     public static TheoryData<string> Isas() => IsaKernels.Accelerated();
