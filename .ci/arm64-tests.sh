@@ -6,7 +6,7 @@
 # Closing line: "arm64: N passed, N failed"; exits non-zero on any failure.
 #
 # Environment: ARM64_CPUS (default "cortex-a53 cortex-a72 max"), EDGEMOBILENET_SHARED (default <repo>/../shared),
-# ARM64_RUN_TIMEOUT seconds per CPU model (default 300).
+# ARM64_RUN_TIMEOUT seconds per CPU model (default 600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -16,7 +16,7 @@ started=$(date +%s)
 # NEON without the dot product on the ARMv8.0 cores (Pi 3, Zero 2, Pi 4), SDOT on max (ARMv8.2 and newer).
 expected_isa="cortex-a53=neon cortex-a72=neon max=sdot"
 cpus=${ARM64_CPUS:-cortex-a53 cortex-a72 max}
-run_timeout=${ARM64_RUN_TIMEOUT:-300}
+run_timeout=${ARM64_RUN_TIMEOUT:-600}
 shared=${EDGEMOBILENET_SHARED:-$repo/../shared}
 out=$repo/artifacts/arm64-tests
 bundle=$out/publish
