@@ -45,6 +45,29 @@ internal readonly struct Broadcast
         return new Broadcast(dims, sa, sb);
     }
 
+    /// <summary>
+    /// True when both operands are laid out exactly as the output (no broadcast, same storage order), so the
+    /// operation is a plain element-by-element pass over three contiguous buffers.
+    /// </summary>
+    public bool IsElementwise
+    {
+        get
+        {
+            var stride = 1;
+            for (var k = 3; k >= 0; k--)
+            {
+                if (_dims[k] != 1 && (_strideA[k] != stride || _strideB[k] != stride))
+                {
+                    return false;
+                }
+
+                stride *= _dims[k];
+            }
+
+            return true;
+        }
+    }
+
     private static int StrideFor(int logical, int rank, int[] shape, int[] strides)
     {
         var d = logical - (rank - shape.Length);

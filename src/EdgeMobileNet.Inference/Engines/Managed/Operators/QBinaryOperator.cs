@@ -19,6 +19,8 @@ internal sealed class QBinaryOperator : Operator
     private readonly TensorSlot? _slotA;
     private readonly TensorSlot? _slotB;
     private readonly int _offset;
+    private readonly IQuantElementwiseKernels? _elementwise;
+    private readonly QuantAddParameters _add;
 
     public QBinaryOperator(
         string name,
@@ -32,7 +34,8 @@ internal sealed class QBinaryOperator : Operator
         QuantParams pc,
         Broadcast broadcast,
         TensorSlot output,
-        bool signedValues = false)
+        bool signedValues = false,
+        IQuantElementwiseKernels? kernels = null)
         : base(name, new[] { a, b }.OfType<TensorSlot>().ToArray(), output)
     {
         _offset = signedValues ? 128 : 0;
@@ -45,12 +48,22 @@ internal sealed class QBinaryOperator : Operator
         _pc = pc;
         _slotA = a;
         _slotB = b;
+        _add = QuantAddParameters.Create(pa.Scale, pa.ZeroPoint, pb.Scale, pb.ZeroPoint, pc.Scale, pc.ZeroPoint, _offset);
+
+        // The residual adds of MobileNets: two activations of the output's shape and layout take the SIMD kernel.
+        _elementwise = !multiply && a is not null && b is not null && broadcast.IsElementwise ? kernels : null;
     }
 
     public override long WeightBytes => (_constA?.Length ?? 0) + (_constB?.Length ?? 0);
 
     public override void Run(Arena arena)
     {
+        if (_elementwise is not null)
+        {
+            _elementwise.Add(arena.Bytes(_slotA!), arena.Bytes(_slotB!), _add, arena.Bytes(Output!));
+            return;
+        }
+
         var op = new Element
         {
             Multiply = _multiply,
@@ -64,10 +77,10 @@ internal sealed class QBinaryOperator : Operator
             Pc = _pc,
             Ratio = _pa.Scale * _pb.Scale / _pc.Scale,
             Offset = _offset,
-            RatioA = _pa.Scale / _pc.Scale,
-            RatioB = _pb.Scale / _pc.Scale,
+            RatioA = _add.RatioA,
+            RatioB = _add.RatioB,
+            Fixed = _add.Fixed,
         };
-        op.Fixed = Requantization.AddFixedPart(op.RatioA, _pa.ZeroPoint - _offset, op.RatioB, _pb.ZeroPoint - _offset, _pc.ZeroPoint - _offset);
         _broadcast.ForEach(ref op);
     }
 

@@ -38,19 +38,27 @@ internal sealed class QuantizeOperator : Operator
     private readonly AxisParams _p;
     private readonly int _min;
     private readonly int _max;
+    private readonly IQuantElementwiseKernels? _kernels;
 
-    public QuantizeOperator(string name, AxisParams p, int min, int max, TensorSlot input, TensorSlot output)
+    public QuantizeOperator(string name, AxisParams p, int min, int max, TensorSlot input, TensorSlot output, IQuantElementwiseKernels? kernels = null)
         : base(name, [input], output)
     {
         _p = p;
         _min = min;
         _max = max;
+        _kernels = p.Count == 1 ? kernels : null;
     }
 
     public override void Run(Arena arena)
     {
         var x = arena.Floats(Inputs[0]);
         var y = arena.Bytes(Output!);
+        if (_kernels is not null)
+        {
+            _kernels.Quantize(x, _p.Scales[0], _p.ZeroPoints[0], _min, _max, y);
+            return;
+        }
+
         for (var i = 0; i < y.Length; i++)
         {
             var k = _p.Index(i);
