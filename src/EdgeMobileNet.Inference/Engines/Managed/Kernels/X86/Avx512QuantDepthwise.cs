@@ -6,14 +6,21 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX-512: NHWC keeps channels
-/// innermost, so each tap is a 16-channel vector: bytes widened to int32 (vpmovzxbd), centred, multiplied by the
-/// tap's weights (vpmulld) and accumulated in a register across all taps of the window; requantised in the epilogue.
+/// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX-512. NHWC keeps channels
+/// innermost, so a tap is a vector of channels.
+/// Interior pixels (every tap inside the image), 32 channels at a time: the taps are taken in pairs, both widened to
+/// int16 (vpmovzxbw) and interleaved word by word (vpunpcklwd/hwd), so one vpmaddwd against weights packed in the same
+/// pair order gives x[t]w[t] + x[t+1]w[t+1] for 16 channels, exactly. The input zero point is folded into the bias
+/// (bias - zx * sum of the taps' weights; int32 wraps alike either way), so no centring is needed. The interleave
+/// leaves channels in the order 0-3, 8-11, .. in one accumulator and 4-7, 12-15, .. in the other; bias and scales are
+/// stored in that order and vpackssdw restores channel order before vpmovwb narrows to bytes.
+/// Border pixels skip their padded taps: channel vectors widened to int32 (vpmovzxbd), centred, vpmulld.
 /// Layers narrower than one vector take the scalar reference's arithmetic.
 /// </summary>
 internal sealed class Avx512QuantDepthwise : IQuantConvKernel
 {
     private const int Lanes = 16;
+    private const int Block = 2 * Lanes;
 
     private readonly ConvShape _s;
     private readonly int[] _weights;
@@ -25,6 +32,21 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
     private readonly int _max;
     private readonly float _lo;
     private readonly float _hi;
+
+    // Interior fast path: output rows/columns whose taps are all inside the image, tap offsets from the window's
+    // origin, and per 32-channel group (the last one may overlap the previous) the packed tap pairs, folded bias and
+    // scales in the interleaved channel order.
+    private readonly bool _paired;
+    private readonly int _rowFirst;
+    private readonly int _rowEnd;
+    private readonly int _colFirst;
+    private readonly int _colEnd;
+    private readonly int _tapPairs;
+    private readonly int[] _tapOffsets = [];
+    private readonly int[] _groupStarts = [];
+    private readonly int[] _pairWeights = [];
+    private readonly int[] _foldedBias = [];
+    private readonly float[] _pairScales = [];
 
     public Avx512QuantDepthwise(QuantConvParameters p)
     {
@@ -38,9 +60,116 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         _max = p.Max;
         _lo = p.Lo;
         _hi = p.Hi;
+
+        var s = p.Shape;
+        _paired = s.OutC >= 2 * Lanes && p.WeightsFitInt16;
+        if (!_paired)
+        {
+            return;
+        }
+
+        (_rowFirst, _rowEnd) = InteriorRange(s.OutH, o => s.RowTaps(o), s.KH);
+        (_colFirst, _colEnd) = InteriorRange(s.OutW, o => s.ColumnTaps(o), s.KW);
+        var taps = s.KH * s.KW;
+        _tapPairs = (taps + 1) / 2;
+
+        // An odd last tap is paired with itself under a zero weight.
+        _tapOffsets = new int[2 * _tapPairs];
+        for (var t = 0; t < 2 * _tapPairs; t++)
+        {
+            var tap = Math.Min(t, taps - 1);
+            _tapOffsets[t] = (((tap / s.KW) * s.DilationH * s.InW) + ((tap % s.KW) * s.DilationW)) * s.OutC;
+        }
+
+        var c = s.OutC;
+        var groups = (c + Block - 1) / Block;
+        _groupStarts = Enumerable.Range(0, groups).Select(g => Math.Min(g * Block, c - Block)).ToArray();
+        _pairWeights = new int[groups * _tapPairs * Block];
+        _foldedBias = new int[groups * Block];
+        _pairScales = new float[groups * Block];
+        for (var g = 0; g < groups; g++)
+        {
+            for (var i = 0; i < Block; i++)
+            {
+                // Slot i of the two accumulators (lo: 0..15, hi: 16..31) holds this channel of the group.
+                var lane = (i % Lanes) / 4;
+                var channel = _groupStarts[g] + (8 * lane) + (i % 4) + (i >= Lanes ? 4 : 0);
+                var sum = 0;
+                for (var t = 0; t < taps; t++)
+                {
+                    sum += p.Weights[(t * c) + channel];
+                }
+
+                _foldedBias[(g * Block) + i] = p.Bias[channel] - (p.InputZeroPoint * sum);
+                _pairScales[(g * Block) + i] = _scales[channel];
+                for (var q = 0; q < _tapPairs; q++)
+                {
+                    var w0 = p.Weights[(2 * q * c) + channel];
+                    var w1 = (2 * q) + 1 < taps ? p.Weights[(((2 * q) + 1) * c) + channel] : 0;
+                    _pairWeights[(((g * _tapPairs) + q) * Block) + i] = (ushort)(short)w0 | (w1 << 16);
+                }
+            }
+        }
     }
 
-    public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length) * 4L;
+    public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _pairWeights.Length + _foldedBias.Length + _pairScales.Length + _tapOffsets.Length) * 4L;
+
+    /// <summary>Outputs [first, end) whose kernel taps along one axis all land inside the input.</summary>
+    private static (int First, int End) InteriorRange(int outLength, Func<int, (int Origin, int First, int End)> taps, int k)
+    {
+        bool Inside(int o) => taps(o) is { First: 0 } t && t.End == k;
+        var first = 0;
+        while (first < outLength && !Inside(first))
+        {
+            first++;
+        }
+
+        var end = first;
+        while (end < outLength && Inside(end))
+        {
+            end++;
+        }
+
+        return (first, end);
+    }
+
+    /// <summary>One interior output pixel, every channel: <paramref name="x"/> is the window's top-left input.</summary>
+    private void InteriorPixel(ref byte x, ref byte y)
+    {
+        var lo = Vector512.Create(_lo);
+        var hi = Vector512.Create(_hi);
+        var zy = Vector512.Create(_outputZeroPoint);
+        ref var offsets = ref _tapOffsets[0];
+        ref var w = ref _pairWeights[0];
+        var pairs = _tapPairs;
+        for (var g = 0; g < _groupStarts.Length; g++)
+        {
+            var c0 = _groupStarts[g];
+            ref var xc = ref Unsafe.Add(ref x, c0);
+            var accLo = Vector512.LoadUnsafe(ref _foldedBias[g * Block]);
+            var accHi = Vector512.LoadUnsafe(ref _foldedBias[g * Block], Lanes);
+            for (var q = 0; q < pairs; q++)
+            {
+                var xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref xc, Unsafe.Add(ref offsets, 2 * q))));
+                var xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref xc, Unsafe.Add(ref offsets, (2 * q) + 1))));
+                accLo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), Vector512.LoadUnsafe(ref w).AsInt16());
+                accHi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
+                w = ref Unsafe.Add(ref w, Block);
+            }
+
+            var qLo = RequantizeInt(accLo, Vector512.LoadUnsafe(ref _pairScales[g * Block]), lo, hi, zy);
+            var qHi = RequantizeInt(accHi, Vector512.LoadUnsafe(ref _pairScales[g * Block], Lanes), lo, hi, zy);
+            Avx512BW.ConvertToVector256Byte(Avx512BW.PackSignedSaturate(qLo, qHi)).StoreUnsafe(ref y, (nuint)c0);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> RequantizeInt(Vector512<int> acc, Vector512<float> scale, Vector512<float> lo, Vector512<float> hi, Vector512<int> zy)
+    {
+        var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(acc), scale);
+        v = Avx512F.Min(Avx512F.Max(v, lo), hi);
+        return Avx512F.ConvertToVector512Int32(v) + zy;
+    }
 
     public void Run(ReadOnlySpan<byte> input, Span<byte> output)
     {
@@ -59,9 +188,16 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         for (var oh = 0; oh < s.OutH; oh++)
         {
             var (ih0, kh0, kh1) = s.RowTaps(oh);
+            var rowInterior = _paired && oh >= _rowFirst && oh < _rowEnd;
             for (var ow = 0; ow < s.OutW; ow++)
             {
                 var (iw0, kw0, kw1) = s.ColumnTaps(ow);
+                if (rowInterior && ow >= _colFirst && ow < _colEnd)
+                {
+                    InteriorPixel(ref Unsafe.Add(ref x, ((ih0 * s.InW) + iw0) * c), ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c));
+                    continue;
+                }
+
                 var outAt = ((oh * s.OutW) + ow) * c;
                 var c0 = 0;
 
