@@ -133,35 +133,86 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         return (first, end);
     }
 
-    /// <summary>One interior output pixel, every channel: <paramref name="x"/> is the window's top-left input.</summary>
-    private void InteriorPixel(ref byte x, ref byte y)
+    /// <summary>
+    /// <paramref name="count"/> consecutive interior output pixels of one row, every channel; <paramref name="x"/> is the
+    /// first pixel's top-left input tap. Two pixels share each weight load.
+    /// </summary>
+    private void InteriorRun(ref byte x, ref byte y, int count)
     {
         var lo = Vector512.Create(_lo);
         var hi = Vector512.Create(_hi);
         var zy = Vector512.Create(_outputZeroPoint);
         ref var offsets = ref _tapOffsets[0];
-        ref var w = ref _pairWeights[0];
         var pairs = _tapPairs;
-        for (var g = 0; g < _groupStarts.Length; g++)
+        var c = _s.OutC;
+        var step = _s.StrideW * c;
+        var i = 0;
+        for (; i + 2 <= count; i += 2)
         {
-            var c0 = _groupStarts[g];
-            ref var xc = ref Unsafe.Add(ref x, c0);
-            var accLo = Vector512.LoadUnsafe(ref _foldedBias[g * Block]);
-            var accHi = Vector512.LoadUnsafe(ref _foldedBias[g * Block], Lanes);
-            for (var q = 0; q < pairs; q++)
+            ref var x0 = ref Unsafe.Add(ref x, i * step);
+            ref var x1 = ref Unsafe.Add(ref x0, step);
+            ref var y0 = ref Unsafe.Add(ref y, i * c);
+            ref var w = ref _pairWeights[0];
+            for (var g = 0; g < _groupStarts.Length; g++)
             {
-                var xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref xc, Unsafe.Add(ref offsets, 2 * q))));
-                var xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref xc, Unsafe.Add(ref offsets, (2 * q) + 1))));
-                accLo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), Vector512.LoadUnsafe(ref w).AsInt16());
-                accHi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
-                w = ref Unsafe.Add(ref w, Block);
-            }
+                var c0 = _groupStarts[g];
+                var bLo = Vector512.LoadUnsafe(ref _foldedBias[g * Block]);
+                var bHi = Vector512.LoadUnsafe(ref _foldedBias[g * Block], Lanes);
+                Vector512<int> p0Lo = bLo, p0Hi = bHi, p1Lo = bLo, p1Hi = bHi;
+                for (var q = 0; q < pairs; q++)
+                {
+                    var oa = Unsafe.Add(ref offsets, 2 * q) + c0;
+                    var ob = Unsafe.Add(ref offsets, (2 * q) + 1) + c0;
+                    var wLo = Vector512.LoadUnsafe(ref w).AsInt16();
+                    var wHi = Vector512.LoadUnsafe(ref w, Lanes).AsInt16();
+                    w = ref Unsafe.Add(ref w, Block);
+                    var xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, oa)));
+                    var xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, ob)));
+                    p0Lo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), wLo);
+                    p0Hi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), wHi);
+                    xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x1, oa)));
+                    xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x1, ob)));
+                    p1Lo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), wLo);
+                    p1Hi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), wHi);
+                }
 
-            var qLo = RequantizeInt(accLo, Vector512.LoadUnsafe(ref _pairScales[g * Block]), lo, hi, zy);
-            var qHi = RequantizeInt(accHi, Vector512.LoadUnsafe(ref _pairScales[g * Block], Lanes), lo, hi, zy);
-            Avx512BW.ConvertToVector256Byte(Avx512BW.PackSignedSaturate(qLo, qHi)).StoreUnsafe(ref y, (nuint)c0);
+                var sLo = Vector512.LoadUnsafe(ref _pairScales[g * Block]);
+                var sHi = Vector512.LoadUnsafe(ref _pairScales[g * Block], Lanes);
+                Pack(RequantizeInt(p0Lo, sLo, lo, hi, zy), RequantizeInt(p0Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)c0);
+                Pack(RequantizeInt(p1Lo, sLo, lo, hi, zy), RequantizeInt(p1Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)(c0 + c));
+            }
+        }
+
+        if (i < count)
+        {
+            ref var x0 = ref Unsafe.Add(ref x, i * step);
+            ref var y0 = ref Unsafe.Add(ref y, i * c);
+            ref var w = ref _pairWeights[0];
+            for (var g = 0; g < _groupStarts.Length; g++)
+            {
+                var c0 = _groupStarts[g];
+                var accLo = Vector512.LoadUnsafe(ref _foldedBias[g * Block]);
+                var accHi = Vector512.LoadUnsafe(ref _foldedBias[g * Block], Lanes);
+                for (var q = 0; q < pairs; q++)
+                {
+                    var xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, Unsafe.Add(ref offsets, 2 * q) + c0)));
+                    var xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, Unsafe.Add(ref offsets, (2 * q) + 1) + c0)));
+                    accLo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), Vector512.LoadUnsafe(ref w).AsInt16());
+                    accHi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
+                    w = ref Unsafe.Add(ref w, Block);
+                }
+
+                var qLo = RequantizeInt(accLo, Vector512.LoadUnsafe(ref _pairScales[g * Block]), lo, hi, zy);
+                var qHi = RequantizeInt(accHi, Vector512.LoadUnsafe(ref _pairScales[g * Block], Lanes), lo, hi, zy);
+                Pack(qLo, qHi).StoreUnsafe(ref y0, (nuint)c0);
+            }
         }
     }
+
+    /// <summary>Two interleaved-order int32 vectors (values 0..255) to 32 bytes in channel order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack(Vector512<int> lo, Vector512<int> hi) =>
+        Avx512BW.ConvertToVector256Byte(Avx512BW.PackSignedSaturate(lo, hi));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> RequantizeInt(Vector512<int> acc, Vector512<float> scale, Vector512<float> lo, Vector512<float> hi, Vector512<int> zy)
@@ -192,9 +243,10 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
             for (var ow = 0; ow < s.OutW; ow++)
             {
                 var (iw0, kw0, kw1) = s.ColumnTaps(ow);
-                if (rowInterior && ow >= _colFirst && ow < _colEnd)
+                if (rowInterior && ow == _colFirst && _colEnd > _colFirst)
                 {
-                    InteriorPixel(ref Unsafe.Add(ref x, ((ih0 * s.InW) + iw0) * c), ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c));
+                    InteriorRun(ref Unsafe.Add(ref x, ((ih0 * s.InW) + iw0) * c), ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c), _colEnd - _colFirst);
+                    ow = _colEnd - 1;
                     continue;
                 }
 
