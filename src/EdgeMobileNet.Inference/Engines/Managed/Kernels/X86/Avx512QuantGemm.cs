@@ -84,16 +84,24 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
             for (var c0 = 0; c0 < m; c0 += _chunk)
             {
                 var rows = Math.Min(_chunk, m - c0);
-                for (var r = 0; r < rows; r++)
+                if (_pointwise && (_k & 1) == 0)
                 {
-                    var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
-                    if (_pointwise)
+                    // Even K: the chunk's input rows are back to back in the pair layout too, so centre them in one pass.
+                    Centre(input.Slice(c0 * _k, rows * _k), _inputZeroPoint, MemoryMarshal.Cast<int, short>(_rows.AsSpan(0, rows * _pairs)));
+                }
+                else
+                {
+                    for (var r = 0; r < rows; r++)
                     {
-                        Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                    }
-                    else
-                    {
-                        QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                        var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
+                        if (_pointwise)
+                        {
+                            Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
+                        }
+                        else
+                        {
+                            QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                        }
                     }
                 }
 
@@ -140,6 +148,13 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
         {
             var v = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref src, (nuint)i)) - zp;
             v.StoreUnsafe(ref dst, (nuint)i);
+        }
+
+        if (i + 16 <= x.Length)
+        {
+            var v = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref src, (nuint)i)) - zp.GetLower();
+            v.StoreUnsafe(ref dst, (nuint)i);
+            i += 16;
         }
 
         for (; i < x.Length; i++)
