@@ -17,6 +17,12 @@ internal interface IQuantElementwiseKernels
     /// </summary>
     void Add(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantAddParameters p, Span<byte> y);
 
+    /// <summary>QLinearMul element by element: <see cref="Requantization.MulQuantized"/> with the output range 0..255.</summary>
+    void Mul(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y);
+
+    /// <summary>y[i] = table[x[i]] with a 256-entry table (quantised activations).</summary>
+    void Lookup(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y);
+
     /// <summary>Per-tensor QuantizeLinear: <see cref="Requantization.Quantize"/> of every element.</summary>
     void Quantize(ReadOnlySpan<float> x, float scale, int zeroPoint, int min, int max, Span<byte> y);
 }
@@ -39,6 +45,13 @@ internal readonly record struct QuantAddParameters(float RatioA, float RatioB, f
         var rb = scaleB / scaleC;
         return new QuantAddParameters(ra, rb, Requantization.AddFixedPart(ra, zeroA - offset, rb, zeroB - offset, zeroC - offset), offset);
     }
+}
+
+/// <summary>The constants of one QLinearMul (stored-domain zero points, ratio = sa * sb / sc).</summary>
+internal readonly record struct QuantMulParameters(int ZeroA, int ZeroB, float Ratio, int ZeroC)
+{
+    /// <summary>The centred product is at most 255 * 255; the SIMD conversion must stay far from int32 overflow.</summary>
+    public bool VectorSafe => float.IsFinite(Ratio) && MathF.Abs(Ratio) * 65536f < (1 << 30);
 }
 
 /// <summary>Maps a convolution kernel set to the elementwise kernels of the same ISA.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
@@ -12,15 +14,25 @@ internal sealed class InputOperator : Operator
     private readonly float[] _buffer;
     private readonly int[] _map;
 
+    /// <summary>Channels of a planar (NCHW) float image stored channels-last by a plain transpose, else 0.</summary>
+    private readonly int _planarChannels;
+
     public InputOperator(string name, float[] buffer, TensorSlot output, int[] map)
         : base(name, [], output)
     {
         _buffer = buffer;
         _map = map;
+        _planarChannels = output.Type == ElementType.Float32 && IsPlanarToChannelsLast(output, map) ? output.Shape[1] : 0;
     }
 
     public override void Run(Arena arena)
     {
+        if (_planarChannels > 0)
+        {
+            PlanarToChannelsLast(_buffer, arena.Floats(Output!), _planarChannels);
+            return;
+        }
+
         if (Output!.Type == ElementType.Float32)
         {
             var dst = arena.Floats(Output);
@@ -36,6 +48,47 @@ internal sealed class InputOperator : Operator
             {
                 var v = _buffer[_map[i]];
                 dst[i] = float.IsNaN(v) ? (byte)0 : (byte)Math.Clamp(MathF.Round(v, MidpointRounding.ToEven), 0f, 255f);
+            }
+        }
+    }
+
+    /// <summary>True when the gather map is exactly the NCHW -> NHWC transpose of a one-image tensor.</summary>
+    private static bool IsPlanarToChannelsLast(TensorSlot output, int[] map)
+    {
+        if (!output.ChannelsLast || output.Shape is not [1, var c, var h, var w] || map.Length != output.Length)
+        {
+            return false;
+        }
+
+        var pixels = h * w;
+        for (var i = 0; i < map.Length; i++)
+        {
+            if (map[i] != ((i % c) * pixels) + (i / c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The transpose without the index map: one sequential read per channel plane, strided writes.</summary>
+    private static void PlanarToChannelsLast(ReadOnlySpan<float> source, Span<float> destination, int channels)
+    {
+        var pixels = destination.Length / channels;
+        if (source.Length < destination.Length)
+        {
+            throw new ArgumentException("input buffer shorter than the input tensor");
+        }
+
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        for (var c = 0; c < channels; c++)
+        {
+            ref var plane = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), c * pixels);
+            ref var d = ref Unsafe.Add(ref dst, c);
+            for (var p = 0; p < pixels; p++)
+            {
+                Unsafe.Add(ref d, p * channels) = Unsafe.Add(ref plane, p);
             }
         }
     }

@@ -21,6 +21,7 @@ internal sealed class QBinaryOperator : Operator
     private readonly int _offset;
     private readonly IQuantElementwiseKernels? _elementwise;
     private readonly QuantAddParameters _add;
+    private readonly QuantMulParameters _mul;
 
     public QBinaryOperator(
         string name,
@@ -50,8 +51,11 @@ internal sealed class QBinaryOperator : Operator
         _slotB = b;
         _add = QuantAddParameters.Create(pa.Scale, pa.ZeroPoint, pb.Scale, pb.ZeroPoint, pc.Scale, pc.ZeroPoint, _offset);
 
-        // The residual adds of MobileNets: two activations of the output's shape and layout take the SIMD kernel.
-        _elementwise = !multiply && a is not null && b is not null && broadcast.IsElementwise ? kernels : null;
+        _mul = new QuantMulParameters(pa.ZeroPoint, pb.ZeroPoint, pa.Scale * pb.Scale / pc.Scale, pc.ZeroPoint);
+
+        // Residual adds (same shape and layout) and SE scales (a per-channel vector along the stored channel rows)
+        // run row by row through the SIMD kernels; other broadcasts walk element by element.
+        _elementwise = broadcast.InnerContiguous ? kernels : null;
     }
 
     public override long WeightBytes => (_constA?.Length ?? 0) + (_constB?.Length ?? 0);
@@ -60,7 +64,28 @@ internal sealed class QBinaryOperator : Operator
     {
         if (_elementwise is not null)
         {
-            _elementwise.Add(arena.Bytes(_slotA!), arena.Bytes(_slotB!), _add, arena.Bytes(Output!));
+            var rows = new Rows
+            {
+                Kernels = _elementwise,
+                Multiply = _multiply,
+                Add = _add,
+                Mul = _mul,
+                A = _slotA is null ? _constA! : arena.Memory,
+                OffsetA = _slotA is null ? 0 : (int)_slotA.Offset,
+                B = _slotB is null ? _constB! : arena.Memory,
+                OffsetB = _slotB is null ? 0 : (int)_slotB.Offset,
+                Y = arena.Memory,
+                OffsetY = (int)Output!.Offset,
+            };
+            if (_broadcast.IsElementwise)
+            {
+                rows.Apply(0, 0, 0, Output.Length);
+            }
+            else
+            {
+                _broadcast.ForEachRow(ref rows);
+            }
+
             return;
         }
 
@@ -82,6 +107,35 @@ internal sealed class QBinaryOperator : Operator
             Fixed = _add.Fixed,
         };
         _broadcast.ForEach(ref op);
+    }
+
+    private struct Rows : IBinaryRowOp
+    {
+        public IQuantElementwiseKernels Kernels;
+        public bool Multiply;
+        public QuantAddParameters Add;
+        public QuantMulParameters Mul;
+        public byte[] A;
+        public int OffsetA;
+        public byte[] B;
+        public int OffsetB;
+        public byte[] Y;
+        public int OffsetY;
+
+        public readonly void Apply(int output, int a, int b, int length)
+        {
+            var x = new ReadOnlySpan<byte>(A, OffsetA + a, length);
+            var z = new ReadOnlySpan<byte>(B, OffsetB + b, length);
+            var y = new Span<byte>(Y, OffsetY + output, length);
+            if (Multiply)
+            {
+                Kernels.Mul(x, z, Mul, y);
+            }
+            else
+            {
+                Kernels.Add(x, z, Add, y);
+            }
+        }
     }
 
     private struct Element : IBinaryElementOp

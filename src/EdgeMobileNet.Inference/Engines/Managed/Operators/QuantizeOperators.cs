@@ -91,28 +91,22 @@ internal sealed class DequantizeOperator : Operator
 }
 
 /// <summary>
-/// A quantised unary op as a 256-entry table (QLinearSigmoid), built as ONNX Runtime builds its lookup table:
-/// dequantise, apply the float function, quantise.
+/// A quantised unary op as a 256-entry table (QLinearSigmoid; DQ -> HardSwish/HardSigmoid -> Q), built by
+/// dequantising, applying the float function and quantising.
 /// </summary>
 internal sealed class LookupOperator : Operator
 {
     private readonly byte[] _table;
+    private readonly IQuantElementwiseKernels _kernels;
 
-    public LookupOperator(string name, byte[] table, TensorSlot input, TensorSlot output)
+    public LookupOperator(string name, byte[] table, TensorSlot input, TensorSlot output, IQuantElementwiseKernels? kernels = null)
         : base(name, [input], output)
     {
         _table = table;
+        _kernels = kernels ?? Kernels.Scalar.ScalarQuantElementwise.Instance;
     }
 
     public override long WeightBytes => _table.Length;
 
-    public override void Run(Arena arena)
-    {
-        var x = arena.Bytes(Inputs[0]);
-        var y = arena.Bytes(Output!);
-        for (var i = 0; i < y.Length; i++)
-        {
-            y[i] = _table[x[i]];
-        }
-    }
+    public override void Run(Arena arena) => _kernels.Lookup(arena.Bytes(Inputs[0]), _table, arena.Bytes(Output!));
 }

@@ -5,7 +5,7 @@ using Xunit;
 namespace EdgeMobileNet.Inference.Tests.Managed.Kernels.Isa;
 
 /// <summary>
-/// The per-ISA QLinearAdd and QuantizeLinear kernels against the scalar reference, byte for byte: lengths around the
+/// The per-ISA QLinearAdd, QLinearMul, table lookup and QuantizeLinear kernels against the scalar reference, byte for byte: lengths around the
 /// vector widths, uint8 and shifted int8 operands, random and exactly-halfway ratios, NaN, infinities, -0 and values
 /// far outside the range, and ratios too large for the SIMD path.
 /// </summary>
@@ -78,6 +78,64 @@ public sealed class QuantElementwiseParityTests
         AssertQuantizeSame(kernels, x, 1f, 128, 0, 255, "int8 (shifted), scale 1");
         AssertQuantizeSame(kernels, x, 0.5f, 10, 10, 200, "scale 0.5, clamped");
         AssertQuantizeSame(kernels, x, 3f, 7, 0, 255, "scale 3 (inexact divisions)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void MulMatchesScalar(string isa)
+    {
+        var kernels = Require(isa);
+        var rng = new Random(614);
+        for (var i = 0; i < 200; i++)
+        {
+            var n = i < 70 ? i : rng.Next(1, 3000);
+            var p = new QuantMulParameters(rng.Next(256), rng.Next(256), RandomScale(rng) * RandomScale(rng) / RandomScale(rng), rng.Next(256));
+            AssertMulSame(kernels, rng, n, p, $"case {i} {p}");
+        }
+
+        // Halfway products (ratio 1/2), saturation at both ends, and a ratio too large for the SIMD path.
+        AssertMulSame(kernels, rng, 300, new QuantMulParameters(128, 0, 0.5f, 128), "halves");
+        AssertMulSame(kernels, rng, 300, new QuantMulParameters(0, 0, 0.05f, 10), "saturating");
+        AssertMulSame(kernels, rng, 300, new QuantMulParameters(255, 0, 0.05f, 250), "saturating low");
+        var huge = new QuantMulParameters(0, 0, 1e6f, 0);
+        Assert.False(huge.VectorSafe);
+        AssertMulSame(kernels, rng, 100, huge, "huge ratio");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void LookupMatchesScalar(string isa)
+    {
+        var kernels = Require(isa);
+        var rng = new Random(615);
+        var table = new byte[256];
+        rng.NextBytes(table);
+        foreach (var n in new[] { 0, 1, 63, 64, 65, 127, 128, 200, 4099 })
+        {
+            // Every index value appears (the top bit picks the table half in the SIMD path).
+            var x = Enumerable.Range(0, n).Select(i => (byte)((i * 37) + rng.Next(3))).ToArray();
+            var expected = x.Select(v => table[v]).ToArray();
+            var actual = new byte[n];
+            kernels.Lookup(x, table, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    private static void AssertMulSame(IQuantElementwiseKernels kernels, Random rng, int n, QuantMulParameters p, string what)
+    {
+        var a = new byte[n];
+        var b = new byte[n];
+        rng.NextBytes(a);
+        rng.NextBytes(b);
+        var expected = new byte[n];
+        ScalarQuantElementwise.Instance.Mul(a, b, p, expected);
+        var actual = new byte[n];
+        kernels.Mul(a, b, p, actual);
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(Requantization.MulQuantized(a[i], p.ZeroA, b[i], p.ZeroB, p.Ratio, p.ZeroC, 0, 255), expected[i]);
+            Assert.True(expected[i] == actual[i], $"{kernels.Name} mul {what}: element {i} ({a[i]}, {b[i]}) is {actual[i]}, scalar gives {expected[i]}");
+        }
     }
 
     private static IQuantElementwiseKernels Require(string isa)

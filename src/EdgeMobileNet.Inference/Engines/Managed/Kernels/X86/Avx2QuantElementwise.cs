@@ -46,6 +46,33 @@ internal sealed class Avx2QuantElementwise : IQuantElementwiseKernels
         ScalarQuantElementwise.AddRange(a, b, p, y, i);
     }
 
+    public void Mul(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y)
+    {
+        if (a.Length < y.Length || b.Length < y.Length)
+        {
+            throw new ArgumentException("operands shorter than the output");
+        }
+
+        var i = 0;
+        if (p.VectorSafe)
+        {
+            ref var pa = ref MemoryMarshal.GetReference(a);
+            ref var pb = ref MemoryMarshal.GetReference(b);
+            ref var py = ref MemoryMarshal.GetReference(y);
+            for (; i + (2 * Lanes) <= y.Length; i += 2 * Lanes)
+            {
+                var r0 = MulLanes(ref Unsafe.Add(ref pa, i), ref Unsafe.Add(ref pb, i), p);
+                var r1 = MulLanes(ref Unsafe.Add(ref pa, i + Lanes), ref Unsafe.Add(ref pb, i + Lanes), p);
+                StoreBytes(r0, r1, ref Unsafe.Add(ref py, i));
+            }
+        }
+
+        ScalarQuantElementwise.MulRange(a, b, p, y, i);
+    }
+
+    /// <summary>No byte shuffle spans 256 entries in AVX2; the table stays scalar.</summary>
+    public void Lookup(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y) => ScalarQuantElementwise.Instance.Lookup(x, table, y);
+
     public void Quantize(ReadOnlySpan<float> x, float scale, int zeroPoint, int min, int max, Span<byte> y)
     {
         if (x.Length < y.Length)
@@ -78,6 +105,15 @@ internal sealed class Avx2QuantElementwise : IQuantElementwiseKernels
         var v = Fma.MultiplyAdd(va, ra, Fma.MultiplyAdd(vb, rb, fixedPart));
         var r = Avx.ConvertToVector256Int32(v) + offset;
         return Avx2.Min(Avx2.Max(r, Vector256<int>.Zero), Vector256.Create(255));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> MulLanes(ref byte a, ref byte b, in QuantMulParameters p)
+    {
+        var va = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref a)).AsByte()) - Vector256.Create(p.ZeroA);
+        var vb = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref b)).AsByte()) - Vector256.Create(p.ZeroB);
+        var r = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.MultiplyLow(va, vb)), Vector256.Create(p.Ratio)));
+        return Avx2.Min(Avx2.Max(r, Vector256.Create(-p.ZeroC)), Vector256.Create(255 - p.ZeroC)) + Vector256.Create(p.ZeroC);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
