@@ -63,16 +63,24 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
         for (var c0 = 0; c0 < m; c0 += _chunk)
         {
             var rows = Math.Min(_chunk, m - c0);
-            for (var r = 0; r < rows; r++)
+            if (_pointwise && (_k & 1) == 0)
             {
-                var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
-                if (_pointwise)
+                // Even K: the chunk's input rows are back to back in the pair layout too, so centre them in one pass.
+                Centre(input.Slice(c0 * _k, rows * _k), _inputZeroPoint, MemoryMarshal.Cast<int, short>(_rows.AsSpan(0, rows * _pairs)));
+            }
+            else
+            {
+                for (var r = 0; r < rows; r++)
                 {
-                    Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                }
-                else
-                {
-                    QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                    var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
+                    if (_pointwise)
+                    {
+                        Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
+                    }
+                    else
+                    {
+                        QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                    }
                 }
             }
 

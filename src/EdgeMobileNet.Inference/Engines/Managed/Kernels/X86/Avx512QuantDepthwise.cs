@@ -7,15 +7,10 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
 /// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX-512. NHWC keeps channels
-/// innermost, so a tap is a vector of channels.
-/// Interior pixels (every tap inside the image), 32 channels at a time: the taps are taken in pairs, both widened to
-/// int16 (vpmovzxbw) and interleaved word by word (vpunpcklwd/hwd), so one vpmaddwd against weights packed in the same
-/// pair order gives x[t]w[t] + x[t+1]w[t+1] for 16 channels, exactly. The input zero point is folded into the bias
-/// (bias - zx * sum of the taps' weights; int32 wraps alike either way), so no centring is needed. The interleave
-/// leaves channels in the order 0-3, 8-11, .. in one accumulator and 4-7, 12-15, .. in the other; bias and scales are
-/// stored in that order and vpackssdw restores channel order before vpmovwb narrows to bytes.
-/// Border pixels skip their padded taps: channel vectors widened to int32 (vpmovzxbd), centred, vpmulld.
-/// Layers narrower than one vector take the scalar reference's arithmetic.
+/// innermost, so a tap is a vector of channels. Interior pixels (every tap inside the image) take the paired-tap
+/// vpmaddwd path, 32 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>). Border pixels skip their
+/// padded taps: channel vectors widened to int32 (vpmovzxbd), centred, vpmulld. Layers narrower than one vector take
+/// the scalar reference's arithmetic.
 /// </summary>
 internal sealed class Avx512QuantDepthwise : IQuantConvKernel
 {
@@ -61,77 +56,19 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         _lo = p.Lo;
         _hi = p.Hi;
 
-        var s = p.Shape;
-        _paired = s.OutC >= 2 * Lanes && p.WeightsFitInt16;
+        _paired = QuantDepthwisePairs.Applies(p, Lanes);
         if (!_paired)
         {
             return;
         }
 
-        (_rowFirst, _rowEnd) = InteriorRange(s.OutH, o => s.RowTaps(o), s.KH);
-        (_colFirst, _colEnd) = InteriorRange(s.OutW, o => s.ColumnTaps(o), s.KW);
-        var taps = s.KH * s.KW;
-        _tapPairs = (taps + 1) / 2;
-
-        // An odd last tap is paired with itself under a zero weight.
-        _tapOffsets = new int[2 * _tapPairs];
-        for (var t = 0; t < 2 * _tapPairs; t++)
-        {
-            var tap = Math.Min(t, taps - 1);
-            _tapOffsets[t] = (((tap / s.KW) * s.DilationH * s.InW) + ((tap % s.KW) * s.DilationW)) * s.OutC;
-        }
-
-        var c = s.OutC;
-        var groups = (c + Block - 1) / Block;
-        _groupStarts = Enumerable.Range(0, groups).Select(g => Math.Min(g * Block, c - Block)).ToArray();
-        _pairWeights = new int[groups * _tapPairs * Block];
-        _foldedBias = new int[groups * Block];
-        _pairScales = new float[groups * Block];
-        for (var g = 0; g < groups; g++)
-        {
-            for (var i = 0; i < Block; i++)
-            {
-                // Slot i of the two accumulators (lo: 0..15, hi: 16..31) holds this channel of the group.
-                var lane = (i % Lanes) / 4;
-                var channel = _groupStarts[g] + (8 * lane) + (i % 4) + (i >= Lanes ? 4 : 0);
-                var sum = 0;
-                for (var t = 0; t < taps; t++)
-                {
-                    sum += p.Weights[(t * c) + channel];
-                }
-
-                _foldedBias[(g * Block) + i] = p.Bias[channel] - (p.InputZeroPoint * sum);
-                _pairScales[(g * Block) + i] = _scales[channel];
-                for (var q = 0; q < _tapPairs; q++)
-                {
-                    var w0 = p.Weights[(2 * q * c) + channel];
-                    var w1 = (2 * q) + 1 < taps ? p.Weights[(((2 * q) + 1) * c) + channel] : 0;
-                    _pairWeights[(((g * _tapPairs) + q) * Block) + i] = (ushort)(short)w0 | (w1 << 16);
-                }
-            }
-        }
+        var pairs = new QuantDepthwisePairs(p, Lanes);
+        (_rowFirst, _rowEnd, _colFirst, _colEnd) = (pairs.RowFirst, pairs.RowEnd, pairs.ColumnFirst, pairs.ColumnEnd);
+        (_tapPairs, _tapOffsets, _groupStarts) = (pairs.TapPairs, pairs.TapOffsets, pairs.GroupStarts);
+        (_pairWeights, _foldedBias, _pairScales) = (pairs.Weights, pairs.Bias, pairs.Scales);
     }
 
     public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _pairWeights.Length + _foldedBias.Length + _pairScales.Length + _tapOffsets.Length) * 4L;
-
-    /// <summary>Outputs [first, end) whose kernel taps along one axis all land inside the input.</summary>
-    private static (int First, int End) InteriorRange(int outLength, Func<int, (int Origin, int First, int End)> taps, int k)
-    {
-        bool Inside(int o) => taps(o) is { First: 0 } t && t.End == k;
-        var first = 0;
-        while (first < outLength && !Inside(first))
-        {
-            first++;
-        }
-
-        var end = first;
-        while (end < outLength && Inside(end))
-        {
-            end++;
-        }
-
-        return (first, end);
-    }
 
     /// <summary>
     /// <paramref name="count"/> consecutive interior output pixels of one row, every channel; <paramref name="x"/> is the
