@@ -40,6 +40,9 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     private readonly int _chunk;
     private readonly int[] _rows;
 
+    /// <summary>Kernel rows of at most 16 contiguous bytes (the stem's 3 x 3 channels): see <see cref="GatherNarrowPatch"/>.</summary>
+    private readonly bool _narrowPatch;
+
     /// <summary>Byte masks of the channels the last block really has (its two 16-channel halves).</summary>
     private readonly Vector128<byte> _lastMask0;
     private readonly Vector128<byte> _lastMask1;
@@ -62,8 +65,9 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
         var m = p.Shape.OutH * p.Shape.OutW;
         _chunk = Math.Min(m, Math.Max(NarrowRows, ChunkInts / _pairs / NarrowRows * NarrowRows));
 
-        // One spare row: the vectorised patch gather may write a few slots past the last row it fills.
-        _rows = new int[(_chunk + 1) * _pairs];
+        // A spare row (at least 8 ints): the narrow patch gather writes up to 16 slots from each kernel row's start.
+        _rows = new int[(_chunk * _pairs) + Math.Max(_pairs, 8)];
+        _narrowPatch = !_pointwise && p.Shape.DilationW == 1 && p.Shape.KW * p.Shape.InC <= 16;
         var last = _n - ((_blocks - 1) * Block);
         _lastMask0 = Mask(last);
         _lastMask1 = Mask(last - Lanes);
@@ -98,7 +102,7 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
                         {
                             Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
                         }
-                        else
+                        else if (!_narrowPatch || !GatherNarrowPatch(input, c0 + r, r))
                         {
                             QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
                         }
@@ -163,6 +167,44 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
         }
 
         row[x.Length..].Clear();
+    }
+
+    /// <summary>
+    /// The patch of an output pixel whose window lies inside the image, for kernels whose rows are at most 16
+    /// contiguous bytes: each kernel row is one 16-byte load widened and centred (vpmovzxbw, vpsubw) and stored whole;
+    /// the slots past the row's real length are overwritten by the next kernel row, the zeroed tail, or the next
+    /// pixel's patch (rows are filled in order; the buffer has a spare row). False: not inside, use the general gather.
+    /// </summary>
+    private bool GatherNarrowPatch(ReadOnlySpan<byte> input, int pixel, int row)
+    {
+        var s = _s;
+        var oh = pixel / s.OutW;
+        var ow = pixel - (oh * s.OutW);
+        var ih0 = (oh * s.StrideH) - s.PadTop;
+        var iw0 = (ow * s.StrideW) - s.PadLeft;
+        var lastRow = ih0 + ((s.KH - 1) * s.DilationH);
+        if (ih0 < 0 || lastRow >= s.InH || iw0 < 0 || iw0 + s.KW > s.InW
+            || (((lastRow * s.InW) + iw0) * s.InC) + 16 > input.Length)
+        {
+            return false;
+        }
+
+        var length = s.KW * s.InC;
+        var zp = Vector256.Create((short)_inputZeroPoint);
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var dst = ref Unsafe.As<int, short>(ref _rows[row * _pairs]);
+        for (var kh = 0; kh < s.KH; kh++)
+        {
+            var at = (((ih0 + (kh * s.DilationH)) * s.InW) + iw0) * s.InC;
+            (Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref x, (nuint)at)) - zp).StoreUnsafe(ref dst, (nuint)(kh * length));
+        }
+
+        for (var k = s.KH * length; k < 2 * _pairs; k++)
+        {
+            Unsafe.Add(ref dst, k) = 0;
+        }
+
+        return true;
     }
 
     /// <summary>6 pixels x 32 output channels from <paramref name="row"/>, written at <paramref name="y"/> (pixel stride N).</summary>
