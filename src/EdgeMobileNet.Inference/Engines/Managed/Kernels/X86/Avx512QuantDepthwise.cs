@@ -8,9 +8,10 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// <summary>
 /// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX-512. NHWC keeps channels
 /// innermost, so a tap is a vector of channels. Interior pixels (every tap inside the image) take the paired-tap
-/// vpmaddwd path, 32 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>). Border pixels skip their
-/// padded taps: channel vectors widened to int32 (vpmovzxbd), centred, vpmulld. Layers narrower than one vector take
-/// the scalar reference's arithmetic.
+/// vpmaddwd path, 32 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>); border pixels take it one at a
+/// time with their padded taps reading a row of zero points. Without the paired path (fewer than 32 channels), each
+/// tap is a 16-channel vector widened to int32 (vpmovzxbd), centred, vpmulld over the in-image taps; layers narrower
+/// than one vector take the scalar reference's arithmetic.
 /// </summary>
 internal sealed class Avx512QuantDepthwise : IQuantConvKernel
 {
@@ -43,6 +44,9 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
     private readonly int[] _foldedBias = [];
     private readonly float[] _pairScales = [];
 
+    /// <summary>C copies of the input zero point: a padded tap reads it and contributes (zx - zx) * w = 0 exactly.</summary>
+    private readonly byte[] _zeroPointRow = [];
+
     public Avx512QuantDepthwise(QuantConvParameters p)
     {
         _s = p.Shape;
@@ -66,6 +70,7 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         (_rowFirst, _rowEnd, _colFirst, _colEnd) = (pairs.RowFirst, pairs.RowEnd, pairs.ColumnFirst, pairs.ColumnEnd);
         (_tapPairs, _tapOffsets, _groupStarts) = (pairs.TapPairs, pairs.TapOffsets, pairs.GroupStarts);
         (_pairWeights, _foldedBias, _pairScales) = (pairs.Weights, pairs.Bias, pairs.Scales);
+        _zeroPointRow = Enumerable.Repeat((byte)p.InputZeroPoint, p.Shape.OutC).ToArray();
     }
 
     public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _pairWeights.Length + _foldedBias.Length + _pairScales.Length + _tapOffsets.Length) * 4L;
@@ -147,6 +152,55 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
     }
 
     /// <summary>Two interleaved-order int32 vectors (values 0..255) to 32 bytes in channel order.</summary>
+    /// <summary>
+    /// A pixel whose window crosses the image border, on the paired path: padded taps read
+    /// <see cref="_zeroPointRow"/>, which the folded bias turns into exact zero contributions.
+    /// </summary>
+    private void BorderPixel(ref byte x, ref byte y, int oh, int ow, Span<int> taps)
+    {
+        var s = _s;
+        var c = s.OutC;
+        var ih0 = (oh * s.StrideH) - s.PadTop;
+        var iw0 = (ow * s.StrideW) - s.PadLeft;
+        var n = s.KH * s.KW;
+        for (var t = 0; t < taps.Length; t++)
+        {
+            var tap = Math.Min(t, n - 1);
+            var ih = ih0 + ((tap / s.KW) * s.DilationH);
+            var iw = iw0 + ((tap % s.KW) * s.DilationW);
+            taps[t] = (uint)ih < (uint)s.InH && (uint)iw < (uint)s.InW ? ((ih * s.InW) + iw) * c : -1;
+        }
+
+        var lo = Vector512.Create(_lo);
+        var hi = Vector512.Create(_hi);
+        var zy = Vector512.Create(_outputZeroPoint);
+        ref var zp = ref _zeroPointRow[0];
+        ref var w = ref _pairWeights[0];
+        ref var y0 = ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c);
+        for (var g = 0; g < _groupStarts.Length; g++)
+        {
+            var c0 = _groupStarts[g];
+            var accLo = Vector512.LoadUnsafe(ref _foldedBias[g * Block]);
+            var accHi = Vector512.LoadUnsafe(ref _foldedBias[g * Block], Lanes);
+            for (var q = 0; q < _tapPairs; q++)
+            {
+                var ta = taps[2 * q];
+                var tb = taps[(2 * q) + 1];
+                ref var pa = ref ta >= 0 ? ref Unsafe.Add(ref x, ta + c0) : ref Unsafe.Add(ref zp, c0);
+                ref var pb = ref tb >= 0 ? ref Unsafe.Add(ref x, tb + c0) : ref Unsafe.Add(ref zp, c0);
+                var xa = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref pa));
+                var xb = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref pb));
+                accLo += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(xa, xb), Vector512.LoadUnsafe(ref w).AsInt16());
+                accHi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), Vector512.LoadUnsafe(ref w, Lanes).AsInt16());
+                w = ref Unsafe.Add(ref w, Block);
+            }
+
+            var qLo = RequantizeInt(accLo, Vector512.LoadUnsafe(ref _pairScales[g * Block]), lo, hi, zy);
+            var qHi = RequantizeInt(accHi, Vector512.LoadUnsafe(ref _pairScales[g * Block], Lanes), lo, hi, zy);
+            Pack(qLo, qHi).StoreUnsafe(ref y0, (nuint)c0);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Pack(Vector512<int> lo, Vector512<int> hi) =>
         Avx512BW.ConvertToVector256Byte(Avx512BW.PackSignedSaturate(lo, hi));
@@ -173,6 +227,7 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
         var zy = Vector512.Create(_outputZeroPoint);
         var lo = Vector512.Create(_lo);
         var hi = Vector512.Create(_hi);
+        Span<int> taps = stackalloc int[_paired ? 2 * _tapPairs : 0];
         for (var oh = 0; oh < s.OutH; oh++)
         {
             var (ih0, kh0, kh1) = s.RowTaps(oh);
@@ -184,6 +239,12 @@ internal sealed class Avx512QuantDepthwise : IQuantConvKernel
                 {
                     InteriorRun(ref Unsafe.Add(ref x, ((ih0 * s.InW) + iw0) * c), ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c), _colEnd - _colFirst);
                     ow = _colEnd - 1;
+                    continue;
+                }
+
+                if (_paired)
+                {
+                    BorderPixel(ref x, ref y, oh, ow, taps);
                     continue;
                 }
 

@@ -58,8 +58,12 @@ internal sealed class QuantDepthwisePairs
         }
     }
 
-    /// <summary>The paired path needs at least one full group and weights within int16 (centred 8-bit always are).</summary>
-    public static bool Applies(QuantConvParameters p, int lanes) => p.Shape.OutC >= 2 * lanes && p.WeightsFitInt16;
+    /// <summary>
+    /// The paired path needs at least one full group, weights within int16 (centred 8-bit always are) and a kernel of
+    /// at most 256 taps (border pixels keep per-tap offsets on the stack).
+    /// </summary>
+    public static bool Applies(QuantConvParameters p, int lanes) =>
+        p.Shape.OutC >= 2 * lanes && p.WeightsFitInt16 && p.Shape.KH * p.Shape.KW <= 256;
 
     /// <summary>Output rows [RowFirst, RowEnd) and columns [ColumnFirst, ColumnEnd) have every tap inside the image.</summary>
     public int RowFirst { get; }
