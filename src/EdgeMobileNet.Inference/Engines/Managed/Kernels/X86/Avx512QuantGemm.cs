@@ -12,7 +12,8 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// Tiles: 6 pixels x 32 output channels (12 zmm accumulators); a block of at most 16 channels (16-channel layers, the
 /// half block ending 144 or 1000 channels) runs 12 pixels x 16 channels instead of computing zeros. Accumulators
 /// start from the bias and are requantised straight from registers; the channels past the end of a ragged block
-/// are dropped with a masked store. Leftover pixels (fewer than a tile) go through a one-pixel path.
+/// are dropped with a masked store. Leftover pixels run as one more (overlapping) tile, or, in images smaller than
+/// a tile, through a one-pixel path.
 /// </summary>
 internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
 {
@@ -116,6 +117,8 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
                     var last = b == _blocks - 1;
                     var m0 = last ? _lastMask0 : Vector128<byte>.AllBitsSet;
                     var m1 = last ? _lastMask1 : Vector128<byte>.AllBitsSet;
+                    // Leftover pixels of a chunk with at least one full tile run as one more full tile ending at the
+                    // chunk's last pixel: it recomputes a few pixels and stores the same bytes again.
                     var r = 0;
                     if (_n - c <= Lanes)
                     {
@@ -123,12 +126,24 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
                         {
                             Tile12x16(c, r, y + ((c0 + r) * _n) + c, m0);
                         }
+
+                        if (r < rows && rows >= NarrowRows)
+                        {
+                            Tile12x16(c, rows - NarrowRows, y + ((c0 + rows - NarrowRows) * _n) + c, m0);
+                            r = rows;
+                        }
                     }
                     else
                     {
                         for (; r + Rows <= rows; r += Rows)
                         {
                             Tile6x32(c, r, y + ((c0 + r) * _n) + c, m0, m1);
+                        }
+
+                        if (r < rows && rows >= Rows)
+                        {
+                            Tile6x32(c, rows - Rows, y + ((c0 + rows - Rows) * _n) + c, m0, m1);
+                            r = rows;
                         }
                     }
 
