@@ -97,6 +97,20 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
                     }
                 }
 
+                // Leftover pixels: one more full tile ending at the chunk's last pixel (recomputed pixels store the
+                // same bytes again).
+                if (r < rows && rows >= Rows)
+                {
+                    r = rows - Rows;
+                    Reduce6(b, r);
+                    for (var i = 0; i < Rows; i++)
+                    {
+                        Store(output, c0 + r + i, b * Block, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
+                    }
+
+                    r = rows;
+                }
+
                 for (; r < rows; r++)
                 {
                     Reduce1(b, r);
