@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
@@ -82,15 +83,43 @@ internal static class QuantGemmPacking
         // Bounds were checked once above; the inner copy runs on references.
         ref var src = ref MemoryMarshal.GetReference(input);
         ref var dst = ref MemoryMarshal.GetReference(row);
+        var zp = Vector128.Create((short)zeroPoint);
+        var span = s.KW * s.InC;
         for (var kh = 0; kh < s.KH; kh++)
         {
             var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
+            var iw0 = (ow * s.StrideW) - s.PadLeft;
+            if (s.DilationW == 1 && (uint)ih < (uint)s.InH && iw0 >= 0 && iw0 + s.KW <= s.InW)
+            {
+                // The whole kernel row is inside the image: one contiguous run of KW * InC bytes (the stem's 9),
+                // widened 8 at a time.
+                ref var x = ref Unsafe.Add(ref src, ((ih * s.InW) + iw0) * s.InC);
+                var j = 0;
+                for (; j + 8 <= span; j += 8)
+                {
+                    var v = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, j))).AsByte());
+                    (v.AsInt16() - zp).StoreUnsafe(ref dst, (nuint)(k + j));
+                }
+
+                for (; j < span; j++)
+                {
+                    Unsafe.Add(ref dst, k + j) = (short)(Unsafe.Add(ref x, j) - zeroPoint);
+                }
+
+                k += span;
+                continue;
+            }
+
             for (var kw = 0; kw < s.KW; kw++)
             {
                 var iw = (ow * s.StrideW) - s.PadLeft + (kw * s.DilationW);
                 if ((uint)ih >= (uint)s.InH || (uint)iw >= (uint)s.InW)
                 {
-                    row.Slice(k, s.InC).Clear();
+                    // A few slots: a loop beats a call to the general span clear.
+                    for (var c = 0; c < s.InC; c++)
+                    {
+                        Unsafe.Add(ref dst, k + c) = 0;
+                    }
                 }
                 else
                 {
@@ -105,7 +134,10 @@ internal static class QuantGemmPacking
             }
         }
 
-        row[k..].Clear();
+        for (; k < row.Length; k++)
+        {
+            Unsafe.Add(ref dst, k) = 0;
+        }
     }
 
     /// <summary>A group-1 convolution the GEMM kernels take: any kernel size, weights within int16.</summary>

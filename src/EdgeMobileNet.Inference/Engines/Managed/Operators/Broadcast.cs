@@ -45,6 +45,57 @@ internal readonly struct Broadcast
         return new Broadcast(dims, sa, sb);
     }
 
+    /// <summary>
+    /// True when both operands are laid out exactly as the output (no broadcast, same storage order), so the
+    /// operation is a plain element-by-element pass over three contiguous buffers.
+    /// </summary>
+    public bool IsElementwise
+    {
+        get
+        {
+            var stride = 1;
+            for (var k = 3; k >= 0; k--)
+            {
+                if (_dims[k] != 1 && (_strideA[k] != stride || _strideB[k] != stride))
+                {
+                    return false;
+                }
+
+                stride *= _dims[k];
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Both operands advance one element per output element along the innermost dimension.</summary>
+    public bool InnerContiguous => _strideA[3] == 1 && _strideB[3] == 1;
+
+    /// <summary>
+    /// For <see cref="InnerContiguous"/> broadcasts: calls <paramref name="op"/> once per innermost row with the
+    /// output, A and B offsets of its first element and the row length (an SE block's per-channel scale: one call per
+    /// pixel over all channels).
+    /// </summary>
+    public void ForEachRow<TOp>(ref TOp op)
+        where TOp : struct, IBinaryRowOp
+    {
+        var (d0, d1, d2, d3) = (_dims[0], _dims[1], _dims[2], _dims[3]);
+        var o = 0;
+        for (var i0 = 0; i0 < d0; i0++)
+        {
+            for (var i1 = 0; i1 < d1; i1++)
+            {
+                for (var i2 = 0; i2 < d2; i2++)
+                {
+                    var a = (i0 * _strideA[0]) + (i1 * _strideA[1]) + (i2 * _strideA[2]);
+                    var b = (i0 * _strideB[0]) + (i1 * _strideB[1]) + (i2 * _strideB[2]);
+                    op.Apply(o, a, b, d3);
+                    o += d3;
+                }
+            }
+        }
+    }
+
     private static int StrideFor(int logical, int rank, int[] shape, int[] strides)
     {
         var d = logical - (rank - shape.Length);
@@ -81,4 +132,10 @@ internal readonly struct Broadcast
 internal interface IBinaryElementOp
 {
     void Apply(int output, int a, int b);
+}
+
+/// <summary>One contiguous row of a broadcast binary operation: offsets of its first element and its length.</summary>
+internal interface IBinaryRowOp
+{
+    void Apply(int output, int a, int b, int length);
 }

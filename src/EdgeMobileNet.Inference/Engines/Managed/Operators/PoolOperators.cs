@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
@@ -69,16 +72,45 @@ internal sealed class QGlobalAveragePoolOperator : Operator
         Array.Fill(_sums, bias);
         for (var p = 0; p < _pixels; p++)
         {
-            var row = x.Slice(p * _channels, _channels);
-            for (var c = 0; c < _channels; c++)
-            {
-                _sums[c] += row[c];
-            }
+            AddRow(x.Slice(p * _channels, _channels), _sums);
         }
 
         for (var c = 0; c < _channels; c++)
         {
             y[c] = Requantization.Requantize(_sums[c], _scale, _out.ZeroPoint, 0, 255);
+        }
+    }
+
+    /// <summary>sums[c] += row[c]; integer sums are exact in any order, so the widest vectors available are used.</summary>
+    private static void AddRow(ReadOnlySpan<byte> row, Span<int> sums)
+    {
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var s = ref MemoryMarshal.GetReference(sums);
+        var c = 0;
+        if (Avx512F.IsSupported)
+        {
+            for (; c + 16 <= row.Length; c += 16)
+            {
+                (Vector512.LoadUnsafe(ref s, (nuint)c) + Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref x, (nuint)c))).StoreUnsafe(ref s, (nuint)c);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; c + 16 <= row.Length; c += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref x, (nuint)c));
+                var (a, b) = Vector128.Widen(lo);
+                var (d, e) = Vector128.Widen(hi);
+                (Vector128.LoadUnsafe(ref s, (nuint)c) + a.AsInt32()).StoreUnsafe(ref s, (nuint)c);
+                (Vector128.LoadUnsafe(ref s, (nuint)(c + 4)) + b.AsInt32()).StoreUnsafe(ref s, (nuint)(c + 4));
+                (Vector128.LoadUnsafe(ref s, (nuint)(c + 8)) + d.AsInt32()).StoreUnsafe(ref s, (nuint)(c + 8));
+                (Vector128.LoadUnsafe(ref s, (nuint)(c + 12)) + e.AsInt32()).StoreUnsafe(ref s, (nuint)(c + 12));
+            }
+        }
+
+        for (; c < row.Length; c++)
+        {
+            sums[c] += row[c];
         }
     }
 }

@@ -19,6 +19,9 @@ internal sealed class QBinaryOperator : Operator
     private readonly TensorSlot? _slotA;
     private readonly TensorSlot? _slotB;
     private readonly int _offset;
+    private readonly IQuantElementwiseKernels? _elementwise;
+    private readonly QuantAddParameters _add;
+    private readonly QuantMulParameters _mul;
 
     public QBinaryOperator(
         string name,
@@ -32,7 +35,8 @@ internal sealed class QBinaryOperator : Operator
         QuantParams pc,
         Broadcast broadcast,
         TensorSlot output,
-        bool signedValues = false)
+        bool signedValues = false,
+        IQuantElementwiseKernels? kernels = null)
         : base(name, new[] { a, b }.OfType<TensorSlot>().ToArray(), output)
     {
         _offset = signedValues ? 128 : 0;
@@ -45,12 +49,46 @@ internal sealed class QBinaryOperator : Operator
         _pc = pc;
         _slotA = a;
         _slotB = b;
+        _add = QuantAddParameters.Create(pa.Scale, pa.ZeroPoint, pb.Scale, pb.ZeroPoint, pc.Scale, pc.ZeroPoint, _offset);
+
+        _mul = new QuantMulParameters(pa.ZeroPoint, pb.ZeroPoint, pa.Scale * pb.Scale / pc.Scale, pc.ZeroPoint);
+
+        // Residual adds (same shape and layout) and SE scales (a per-channel vector along the stored channel rows)
+        // run row by row through the SIMD kernels; other broadcasts walk element by element.
+        _elementwise = broadcast.InnerContiguous ? kernels : null;
     }
 
     public override long WeightBytes => (_constA?.Length ?? 0) + (_constB?.Length ?? 0);
 
     public override void Run(Arena arena)
     {
+        if (_elementwise is not null)
+        {
+            var rows = new Rows
+            {
+                Kernels = _elementwise,
+                Multiply = _multiply,
+                Add = _add,
+                Mul = _mul,
+                A = _slotA is null ? _constA! : arena.Memory,
+                OffsetA = _slotA is null ? 0 : (int)_slotA.Offset,
+                B = _slotB is null ? _constB! : arena.Memory,
+                OffsetB = _slotB is null ? 0 : (int)_slotB.Offset,
+                Y = arena.Memory,
+                OffsetY = (int)Output!.Offset,
+            };
+            if (_broadcast.IsElementwise)
+            {
+                rows.Apply(0, 0, 0, Output.Length);
+            }
+            else
+            {
+                _broadcast.ForEachRow(ref rows);
+            }
+
+            return;
+        }
+
         var op = new Element
         {
             Multiply = _multiply,
@@ -64,11 +102,40 @@ internal sealed class QBinaryOperator : Operator
             Pc = _pc,
             Ratio = _pa.Scale * _pb.Scale / _pc.Scale,
             Offset = _offset,
-            RatioA = _pa.Scale / _pc.Scale,
-            RatioB = _pb.Scale / _pc.Scale,
+            RatioA = _add.RatioA,
+            RatioB = _add.RatioB,
+            Fixed = _add.Fixed,
         };
-        op.Fixed = Requantization.AddFixedPart(op.RatioA, _pa.ZeroPoint - _offset, op.RatioB, _pb.ZeroPoint - _offset, _pc.ZeroPoint - _offset);
         _broadcast.ForEach(ref op);
+    }
+
+    private struct Rows : IBinaryRowOp
+    {
+        public IQuantElementwiseKernels Kernels;
+        public bool Multiply;
+        public QuantAddParameters Add;
+        public QuantMulParameters Mul;
+        public byte[] A;
+        public int OffsetA;
+        public byte[] B;
+        public int OffsetB;
+        public byte[] Y;
+        public int OffsetY;
+
+        public readonly void Apply(int output, int a, int b, int length)
+        {
+            var x = new ReadOnlySpan<byte>(A, OffsetA + a, length);
+            var z = new ReadOnlySpan<byte>(B, OffsetB + b, length);
+            var y = new Span<byte>(Y, OffsetY + output, length);
+            if (Multiply)
+            {
+                Kernels.Mul(x, z, Mul, y);
+            }
+            else
+            {
+                Kernels.Add(x, z, Add, y);
+            }
+        }
     }
 
     private struct Element : IBinaryElementOp

@@ -38,19 +38,27 @@ internal sealed class QuantizeOperator : Operator
     private readonly AxisParams _p;
     private readonly int _min;
     private readonly int _max;
+    private readonly IQuantElementwiseKernels? _kernels;
 
-    public QuantizeOperator(string name, AxisParams p, int min, int max, TensorSlot input, TensorSlot output)
+    public QuantizeOperator(string name, AxisParams p, int min, int max, TensorSlot input, TensorSlot output, IQuantElementwiseKernels? kernels = null)
         : base(name, [input], output)
     {
         _p = p;
         _min = min;
         _max = max;
+        _kernels = p.Count == 1 ? kernels : null;
     }
 
     public override void Run(Arena arena)
     {
         var x = arena.Floats(Inputs[0]);
         var y = arena.Bytes(Output!);
+        if (_kernels is not null)
+        {
+            _kernels.Quantize(x, _p.Scales[0], _p.ZeroPoints[0], _min, _max, y);
+            return;
+        }
+
         for (var i = 0; i < y.Length; i++)
         {
             var k = _p.Index(i);
@@ -83,28 +91,22 @@ internal sealed class DequantizeOperator : Operator
 }
 
 /// <summary>
-/// A quantised unary op as a 256-entry table (QLinearSigmoid), built as ONNX Runtime builds its lookup table:
-/// dequantise, apply the float function, quantise.
+/// A quantised unary op as a 256-entry table (QLinearSigmoid; DQ -> HardSwish/HardSigmoid -> Q), built by
+/// dequantising, applying the float function and quantising.
 /// </summary>
 internal sealed class LookupOperator : Operator
 {
     private readonly byte[] _table;
+    private readonly IQuantElementwiseKernels _kernels;
 
-    public LookupOperator(string name, byte[] table, TensorSlot input, TensorSlot output)
+    public LookupOperator(string name, byte[] table, TensorSlot input, TensorSlot output, IQuantElementwiseKernels? kernels = null)
         : base(name, [input], output)
     {
         _table = table;
+        _kernels = kernels ?? Kernels.Scalar.ScalarQuantElementwise.Instance;
     }
 
     public override long WeightBytes => _table.Length;
 
-    public override void Run(Arena arena)
-    {
-        var x = arena.Bytes(Inputs[0]);
-        var y = arena.Bytes(Output!);
-        for (var i = 0; i < y.Length; i++)
-        {
-            y[i] = _table[x[i]];
-        }
-    }
+    public override void Run(Arena arena) => _kernels.Lookup(arena.Bytes(Inputs[0]), _table, arena.Bytes(Output!));
 }

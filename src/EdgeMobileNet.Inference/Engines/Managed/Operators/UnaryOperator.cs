@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
@@ -36,33 +37,46 @@ internal sealed class UnaryOperator : Operator
             case UnaryKind.Clip:
                 for (var i = 0; i < y.Length; i++)
                 {
-                    y[i] = Math.Clamp(x[i], _p0, _p1);
+                    y[i] = Evaluate(UnaryKind.Clip, _p0, _p1, x[i]);
                 }
 
                 break;
             case UnaryKind.Sigmoid:
                 for (var i = 0; i < y.Length; i++)
                 {
-                    y[i] = 1f / (1f + MathF.Exp(-x[i]));
+                    y[i] = Evaluate(UnaryKind.Sigmoid, _p0, _p1, x[i]);
                 }
 
                 break;
             case UnaryKind.HardSigmoid:
                 for (var i = 0; i < y.Length; i++)
                 {
-                    y[i] = Math.Clamp((_p0 * x[i]) + _p1, 0f, 1f);
+                    y[i] = Evaluate(UnaryKind.HardSigmoid, _p0, _p1, x[i]);
                 }
 
                 break;
             default:
-                // HardSigmoid(alpha = 1/6, beta = 0.5) times x, with alpha as a float multiplier as ONNX defines it.
                 for (var i = 0; i < y.Length; i++)
                 {
-                    var v = x[i];
-                    y[i] = v * Math.Clamp((v * (1f / 6f)) + 0.5f, 0f, 1f);
+                    y[i] = Evaluate(UnaryKind.HardSwish, _p0, _p1, x[i]);
                 }
 
                 break;
         }
     }
+
+    /// <summary>
+    /// The one definition of each activation's float arithmetic: the operator's loops and the int8 lookup tables built
+    /// from DequantizeLinear -> activation -> QuantizeLinear both call it, so the two paths agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Evaluate(UnaryKind kind, float p0, float p1, float v) => kind switch
+    {
+        UnaryKind.Clip => Math.Clamp(v, p0, p1),
+        UnaryKind.Sigmoid => 1f / (1f + MathF.Exp(-v)),
+        UnaryKind.HardSigmoid => Math.Clamp((p0 * v) + p1, 0f, 1f),
+
+        // HardSigmoid(alpha = 1/6, beta = 0.5) times x, with alpha as a float multiplier as ONNX defines it.
+        _ => v * Math.Clamp((v * (1f / 6f)) + 0.5f, 0f, 1f),
+    };
 }

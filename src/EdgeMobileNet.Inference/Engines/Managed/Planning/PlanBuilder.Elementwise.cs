@@ -68,7 +68,7 @@ internal sealed partial class PlanBuilder
         var (b, cb, sb, stb) = QuantOperand(node, bv);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = pc;
-        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output, signedValues: y.Type == ElementType.Int8));
+        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output, signedValues: y.Type == ElementType.Int8, kernels: QuantElementwiseKernels.For(_kernels)));
     }
 
     /// <summary>DQ(a), DQ(b) -> Add/Mul -> Q as one quantised op (ONNX Runtime's QLinearAdd/QLinearMul).</summary>
@@ -224,7 +224,7 @@ internal sealed partial class PlanBuilder
             _quant[node.Output] = new QuantParams(scales[0], zps[0]);
         }
 
-        _ops.Add(new QuantizeOperator(node.Name(), p, 0, 255, input, output));
+        _ops.Add(new QuantizeOperator(node.Name(), p, 0, 255, input, output, QuantElementwiseKernels.For(_kernels)));
     }
 
     private AxisParams AxisFor(GraphNode node, TensorSlot slot, float[] scales, int[] zps)
@@ -271,6 +271,44 @@ internal sealed partial class PlanBuilder
         return true;
     }
 
+    /// <summary>
+    /// DQ -> HardSwish/HardSigmoid -> Q as a 256-entry table. ONNX Runtime runs these groups in float, but the result
+    /// is a function of the input byte alone, so a table of <see cref="UnaryOperator.Evaluate"/> between
+    /// <see cref="Requantization.Dequantize"/> and <see cref="Requantization.Quantize"/> (the float path's own steps)
+    /// gives the same bytes without the float tensors. Needs per-tensor parameters and the activation's output read
+    /// only by the QuantizeLinear; the DequantizeLinear still runs if anything else reads its float output.
+    /// </summary>
+    private bool TryFuseQdqActivationTable(GraphNode node, UnaryKind kind, float p0, float p1)
+    {
+        if (node.Input(0)?.Producer is not { OpType: "DequantizeLinear" } dq || dq.Input(0) is not { IsConstant: false } xq
+            || SoleConsumer(node.Output) is not { OpType: "QuantizeLinear" } q
+            || !PerTensor(dq, 1, 2) || !PerTensor(q, 1, 2) || !_slots.ContainsKey(xq) || !_quant.ContainsKey(xq))
+        {
+            return false;
+        }
+
+        var px = Scalar(dq, 1, 2, xq.Type);
+        var py = Scalar(q, 1, 2, ElementType.UInt8);
+        var table = new byte[256];
+        for (var i = 0; i < 256; i++)
+        {
+            var v = UnaryOperator.Evaluate(kind, p0, p1, Requantization.Dequantize(i, px.Scale, px.ZeroPoint));
+            table[i] = Requantization.Quantize(v, py.Scale, py.ZeroPoint, 0, 255);
+        }
+
+        var names = new List<string> { node.Name() };
+        Fuse(q, names);
+        var (input, _) = Quant(xq);
+        var output = NewSlot(q.Output, ElementType.UInt8);
+        _quant[q.Output] = py;
+        _ops.Add(new LookupOperator(string.Join("+", names), table, input, output, QuantElementwiseKernels.For(_kernels)));
+        return true;
+    }
+
+    /// <summary>A (scale, zero point) input pair holding one constant value each.</summary>
+    private static bool PerTensor(GraphNode node, int scaleIndex, int zeroIndex) =>
+        node.Input(scaleIndex)?.Constant is { Length: 1 } && node.Input(zeroIndex)?.Constant is null or { Length: 1 };
+
     private void EmitQLinearSigmoid(GraphNode node)
     {
         var x = node.Input(0)!;
@@ -289,7 +327,7 @@ internal sealed partial class PlanBuilder
         var (input, _) = Quant(x);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = py;
-        _ops.Add(new LookupOperator(name, table, input, output));
+        _ops.Add(new LookupOperator(name, table, input, output, QuantElementwiseKernels.For(_kernels)));
     }
 
     private void EmitDataMovement(GraphNode node)

@@ -215,10 +215,18 @@ internal sealed partial class PlanBuilder
 
                 break;
             case "HardSigmoid":
-                _ops.Add(new UnaryOperator(node.Name(), UnaryKind.HardSigmoid, node.Source.GetFloat("alpha", 0.2f), node.Source.GetFloat("beta", 0.5f), Float(node.Input(0)!), NewSlot(node.Output, ElementType.Float32)));
+                if (!TryFuseQdqActivationTable(node, UnaryKind.HardSigmoid, node.Source.GetFloat("alpha", 0.2f), node.Source.GetFloat("beta", 0.5f)))
+                {
+                    _ops.Add(new UnaryOperator(node.Name(), UnaryKind.HardSigmoid, node.Source.GetFloat("alpha", 0.2f), node.Source.GetFloat("beta", 0.5f), Float(node.Input(0)!), NewSlot(node.Output, ElementType.Float32)));
+                }
+
                 break;
             case "HardSwish":
-                _ops.Add(new UnaryOperator(node.Name(), UnaryKind.HardSwish, 0, 0, Float(node.Input(0)!), NewSlot(node.Output, ElementType.Float32)));
+                if (!TryFuseQdqActivationTable(node, UnaryKind.HardSwish, 0, 0))
+                {
+                    _ops.Add(new UnaryOperator(node.Name(), UnaryKind.HardSwish, 0, 0, Float(node.Input(0)!), NewSlot(node.Output, ElementType.Float32)));
+                }
+
                 break;
             case "Add" or "Sub" or "Mul" or "Div":
                 if (!TryFuseQdqBinary(node))

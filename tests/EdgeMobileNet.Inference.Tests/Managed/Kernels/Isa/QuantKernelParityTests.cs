@@ -34,6 +34,24 @@ public sealed class QuantKernelParityTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void PointwiseOverSeveralChunksMatchesScalar(string isa)
+    {
+        // Images large enough that the GEMM kernels centre their input in several chunks, odd and even K, block
+        // widths of 16 (the narrow tile), 24, 32 and a 16-channel ragged end.
+        var kernels = IsaKernels.Require(isa);
+        var rng = new Random(111);
+        foreach (var (hw, k, n) in new[] { (56, 16, 16), (48, 16, 96), (40, 24, 144), (45, 15, 24), (64, 8, 40), (23, 144, 24) })
+        {
+            var shape = new ConvShape(hw, hw, k, hw, hw, n, 1, 1, 1, 1, 0, 0, 1, 1, 1);
+            AssertSame(kernels, RandomCase(rng, shape, k), $"{hw}x{hw}x{k}->{n}");
+        }
+
+        // The stem at full size: patch gathers across every border and chunk boundary.
+        AssertSame(kernels, RandomCase(rng, new ConvShape(224, 224, 3, 112, 112, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1), 1), "stem 224");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void GeneralGroupOneConvMatchesScalar(string isa)
     {
         var kernels = IsaKernels.Require(isa);

@@ -63,16 +63,24 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
         for (var c0 = 0; c0 < m; c0 += _chunk)
         {
             var rows = Math.Min(_chunk, m - c0);
-            for (var r = 0; r < rows; r++)
+            if (_pointwise && (_k & 1) == 0)
             {
-                var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
-                if (_pointwise)
+                // Even K: the chunk's input rows are back to back in the pair layout too, so centre them in one pass.
+                Centre(input.Slice(c0 * _k, rows * _k), _inputZeroPoint, MemoryMarshal.Cast<int, short>(_rows.AsSpan(0, rows * _pairs)));
+            }
+            else
+            {
+                for (var r = 0; r < rows; r++)
                 {
-                    Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                }
-                else
-                {
-                    QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                    var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
+                    if (_pointwise)
+                    {
+                        Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
+                    }
+                    else
+                    {
+                        QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
+                    }
                 }
             }
 
@@ -87,6 +95,20 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
                     {
                         Store(output, c0 + r + i, b * Block, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
                     }
+                }
+
+                // Leftover pixels: one more full tile ending at the chunk's last pixel (recomputed pixels store the
+                // same bytes again).
+                if (r < rows && rows >= Rows)
+                {
+                    r = rows - Rows;
+                    Reduce6(b, r);
+                    for (var i = 0; i < Rows; i++)
+                    {
+                        Store(output, c0 + r + i, b * Block, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
+                    }
+
+                    r = rows;
                 }
 
                 for (; r < rows; r++)

@@ -19,7 +19,10 @@ internal sealed class Avx512ConvKernels : IConvKernels
     {
         if (parameters.Shape.IsDepthwise)
         {
-            return new Avx512QuantDepthwise(parameters);
+            // 16 to 31 channels (V3's first blocks): the AVX2 kernel's 16-channel paired groups beat 16-lane vpmulld.
+            return parameters.Shape.OutC is >= 16 and < 32 && QuantDepthwisePairs.Applies(parameters, 8)
+                ? new Avx2QuantDepthwise(parameters)
+                : new Avx512QuantDepthwise(parameters);
         }
 
         return QuantGemmPacking.IsGemm(parameters) ? new Avx512QuantGemm(parameters) : null;
