@@ -27,6 +27,12 @@ internal sealed class InputOperator : Operator
         _planarChannels = output.Type == ElementType.Float32 && IsPlanarToChannelsLast(output, map) ? output.Shape[1] : 0;
     }
 
+    /// <summary>The caller-visible buffer this operator reads.</summary>
+    public float[] Buffer => _buffer;
+
+    /// <summary>Channels when the copy is a plain NCHW -> NHWC transpose of float data, else 0.</summary>
+    public int PlanarChannels => _planarChannels;
+
     public override void Run(Arena arena)
     {
         if (_planarChannels > 0)

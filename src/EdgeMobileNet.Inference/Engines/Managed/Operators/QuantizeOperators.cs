@@ -49,6 +49,15 @@ internal sealed class QuantizeOperator : Operator
         _kernels = p.Count == 1 ? kernels : null;
     }
 
+    public AxisParams Params => _p;
+
+    public int Min => _min;
+
+    public int Max => _max;
+
+    /// <summary>The vectorised kernels, set only for per-tensor parameters.</summary>
+    public IQuantElementwiseKernels? Kernels => _kernels;
+
     public override void Run(Arena arena)
     {
         var x = arena.Floats(Inputs[0]);

@@ -65,6 +65,8 @@ internal sealed partial class PlanBuilder
         var outputBuffer = new float[outSlot.Length];
         _ops.Add(new OutputOperator(_g.Output.Name, outSlot, outputBuffer, IndexMap.Build(outSlot.Shape, false, outSlot.Strides, outSlot.Shape.Length, Identity)));
 
+        FuseInputQuantize();
+
         // The plan without row strips is planned first: its arena is the figure the strips are measured against.
         var naiveBytes = PlanArena();
         var arenaBytes = naiveBytes;

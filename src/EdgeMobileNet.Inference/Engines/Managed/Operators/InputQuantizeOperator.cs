@@ -1,0 +1,66 @@
+using EdgeMobileNet.Inference.Engines.Managed.Kernels;
+using EdgeMobileNet.Inference.Engines.Managed.Planning;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
+
+/// <summary>
+/// The input copy and the model's first QuantizeLinear in one pass: planar (NCHW) floats from the caller's buffer to
+/// channels-last uint8 in the arena, so no float copy of the image ever occupies the arena (for MobileNetV2 int8 that
+/// copy, four times the quantised tensor, would be the largest activation of the model). Quantisation is per tensor,
+/// so it is applied plane by plane on contiguous chunks (the same per-element arithmetic as the unfused pair), and only
+/// the bytes are interleaved.
+/// </summary>
+internal sealed class InputQuantizeOperator : Operator
+{
+    /// <summary>Pixels per chunk: the quantised planes of one chunk (channels x 1024 bytes) stay in L1.</summary>
+    private const int Chunk = 1024;
+
+    private readonly float[] _buffer;
+    private readonly int _channels;
+    private readonly float _scale;
+    private readonly int _zeroPoint;
+    private readonly int _min;
+    private readonly int _max;
+    private readonly IQuantElementwiseKernels _kernels;
+    private readonly byte[] _planes;
+
+    public InputQuantizeOperator(string name, float[] buffer, int channels, float scale, int zeroPoint, int min, int max, IQuantElementwiseKernels kernels, TensorSlot output)
+        : base(name, [], output)
+    {
+        _buffer = buffer;
+        _channels = channels;
+        _scale = scale;
+        _zeroPoint = zeroPoint;
+        _min = min;
+        _max = max;
+        _kernels = kernels;
+        _planes = new byte[channels * Chunk];
+    }
+
+    public override long WeightBytes => _planes.Length;
+
+    public override void Run(Arena arena)
+    {
+        var y = arena.Bytes(Output!);
+        var c = _channels;
+        var pixels = y.Length / c;
+        for (var p0 = 0; p0 < pixels; p0 += Chunk)
+        {
+            var n = Math.Min(Chunk, pixels - p0);
+            for (var k = 0; k < c; k++)
+            {
+                _kernels.Quantize(_buffer.AsSpan((k * pixels) + p0, n), _scale, _zeroPoint, _min, _max, _planes.AsSpan(k * Chunk, n));
+            }
+
+            var dst = y.Slice(p0 * c, n * c);
+            for (var k = 0; k < c; k++)
+            {
+                var plane = _planes.AsSpan(k * Chunk, n);
+                for (var p = 0; p < n; p++)
+                {
+                    dst[(p * c) + k] = plane[p];
+                }
+            }
+        }
+    }
+}
