@@ -77,6 +77,12 @@ public sealed class RowStripPlanTests(ITestOutputHelper output)
         output.WriteLine($"peak activations {strips.PeakActivationBytes:N0} B, naive plan {strips.NaiveActivationBytes:N0} B, largest bottleneck pair {pair:N0} B ({(double)strips.PeakActivationBytes / pair:F3}x)");
         Assert.True(strips.PeakActivationBytes <= pair * 5 / 4, $"peak {strips.PeakActivationBytes} B over 1.25 x {pair} B");
 
+        // What remains above the pair is one strip buffer: the image is quantised straight from the caller's buffer, so
+        // no float copy of it (4 x 224 x 224 x 3 B, larger than the pair) is planned.
+        Assert.IsType<InputQuantizeOperator>(strips.Plan.Operators[0]);
+        Assert.DoesNotContain(strips.Plan.Operators, o => o is QuantizeOperator);
+        Assert.True(strips.PeakActivationBytes <= pair * 11 / 10, $"peak {strips.PeakActivationBytes} B over 1.1 x {pair} B");
+
         // The naive plan holds block 2's expanded tensor (112x112x96) and its depthwise output (56x56x96) at once.
         Assert.Equal((112 * 112 * 96) + (56 * 56 * 96), strips.NaiveActivationBytes);
         using var whole = ManagedClassifier.LoadManaged(TestAssets.Require("models/mobilenetv2-12-int8.onnx"), new ClassifierOptions { Engine = "managed" }, Whole);
