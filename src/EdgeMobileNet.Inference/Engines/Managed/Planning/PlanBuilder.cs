@@ -1,3 +1,4 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Loading;
@@ -17,18 +18,22 @@ internal sealed partial class PlanBuilder
 
     private readonly ModelGraph _g;
     private readonly IConvKernels _kernels;
+    private readonly WorkerPool? _pool;
     private readonly List<Operator> _ops = [];
     private readonly Dictionary<GraphValue, TensorSlot> _slots = [];
     private readonly Dictionary<GraphValue, QuantParams> _quant = [];
     private readonly HashSet<GraphNode> _done = [];
 
-    private PlanBuilder(ModelGraph g, IConvKernels kernels)
+    private PlanBuilder(ModelGraph g, IConvKernels kernels, WorkerPool? pool)
     {
         _g = g;
         _kernels = kernels;
+        _pool = pool;
     }
 
-    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels) => new PlanBuilder(g, kernels).Build();
+    /// <summary>Plans the graph; with a <paramref name="pool"/> of several threads, convolutions are split across it
+    /// (the plan then owns the pool and disposes it).</summary>
+    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels, WorkerPool? pool = null) => new PlanBuilder(g, kernels, pool).Build();
 
     private ExecutionPlan Build()
     {
@@ -76,7 +81,7 @@ internal sealed partial class PlanBuilder
             throw _g.Error($"activations need {arenaBytes >> 20} MiB, over the {MaxArenaBytes >> 20} MiB limit");
         }
 
-        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name);
+        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name, _pool);
     }
 
     private static bool Identity(int[] o, int[] i)

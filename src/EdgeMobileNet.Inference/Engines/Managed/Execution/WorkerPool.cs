@@ -1,0 +1,288 @@
+using System.Diagnostics;
+
+namespace EdgeMobileNet.Inference.Engines.Managed.Execution;
+
+/// <summary>
+/// The intra-op threads of one loaded model: <c>Threads - 1</c> long-lived background threads plus the calling thread.
+/// <see cref="Run"/> publishes one piece of work by bumping a generation counter; every participant runs its share of
+/// the parts (participant i takes parts i, i + Threads, ...), the caller included, and the caller returns when all
+/// have finished. Nothing is allocated per dispatch: the work is the operator itself and the hand-off is a counter.
+/// Waiting spins briefly (operators follow each other within microseconds), then blocks, so idle workers cost no CPU.
+/// One caller at a time, like the classifier that owns the pool.
+/// </summary>
+internal sealed class WorkerPool : IDisposable
+{
+    /// <summary>How long a waiting thread spins before it blocks: longer than the gap between two parallel operators
+    /// (a sequential elementwise step), far shorter than the gap between two frames.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
+
+    private readonly Thread[] _threads;
+    private readonly Exception?[] _errors;
+    private readonly object _wakeGate = new();
+    private readonly object _doneGate = new();
+    private readonly RangeSplit _ranges = new();
+
+    private IParallelWork? _work;
+    private int _parts;
+    private int _generation;
+    private int _remaining;
+    private int _sleepingWorkers;
+    private int _callerBlocked;
+    private volatile bool _stopping;
+
+    public WorkerPool(int threads)
+    {
+        if (threads < 1)
+        {
+            throw new EdgeMobileNetException($"--threads must be at least 1, got {threads}");
+        }
+
+        Threads = threads;
+        _errors = new Exception?[threads];
+        _threads = new Thread[threads - 1];
+        for (var i = 0; i < _threads.Length; i++)
+        {
+            var participant = i + 1;
+            _threads[i] = new Thread(() => WorkerLoop(participant))
+            {
+                IsBackground = true,
+                Name = $"EdgeMobileNet worker {participant}",
+            };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>Participants: the calling thread and the background threads.</summary>
+    public int Threads { get; }
+
+    /// <summary>True once <see cref="Dispose"/> has stopped the background threads.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>
+    /// Runs parts 0 .. <paramref name="parts"/> - 1 of <paramref name="work"/> across the pool and returns when all are
+    /// done. A part that throws fails the whole call (after every other part has finished, so no thread still writes
+    /// the arena) with an <see cref="InvalidOperationException"/> naming the work and the part.
+    /// </summary>
+    public void Run(IParallelWork work, int parts)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (parts <= 1 || Threads == 1)
+        {
+            RunSequentially(work, parts);
+            return;
+        }
+
+        _work = work;
+        _parts = parts;
+        Volatile.Write(ref _remaining, Threads - 1);
+
+        // Full fence: the work and part count are visible before any worker sees the new generation.
+        Interlocked.Increment(ref _generation);
+        if (Volatile.Read(ref _sleepingWorkers) > 0)
+        {
+            lock (_wakeGate)
+            {
+                Monitor.PulseAll(_wakeGate);
+            }
+        }
+
+        RunShare(0);
+        WaitForWorkers();
+        _work = null;
+        ThrowIfFailed();
+    }
+
+    /// <summary>
+    /// Splits [0, <paramref name="count"/>) into one contiguous range per thread (fewer when a range would hold under
+    /// <paramref name="minPerRange"/> elements) and runs them across the pool; a helper for elementwise operators.
+    /// </summary>
+    public void For(int count, IRangeWork work, int minPerRange = 1)
+    {
+        var parts = Math.Clamp(count / Math.Max(1, minPerRange), 1, Threads);
+        if (parts == 1)
+        {
+            if (count > 0)
+            {
+                work.RunRange(0, count);
+            }
+
+            return;
+        }
+
+        _ranges.Set(work, count, parts);
+        try
+        {
+            Run(_ranges, parts);
+        }
+        finally
+        {
+            _ranges.Set(null, 0, 0);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed)
+        {
+            return;
+        }
+
+        IsDisposed = true;
+        _stopping = true;
+        Interlocked.Increment(ref _generation);
+        lock (_wakeGate)
+        {
+            Monitor.PulseAll(_wakeGate);
+        }
+
+        foreach (var t in _threads)
+        {
+            t.Join();
+        }
+    }
+
+    /// <summary>Whether every background thread has exited (after <see cref="Dispose"/>).</summary>
+    internal bool AllThreadsStopped => Array.TrueForAll(_threads, t => !t.IsAlive);
+
+    private void RunSequentially(IParallelWork work, int parts)
+    {
+        for (var p = 0; p < Math.Max(1, parts); p++)
+        {
+            try
+            {
+                work.RunPart(p);
+            }
+            catch (Exception ex)
+            {
+                throw Failure(work, p, ex);
+            }
+        }
+    }
+
+    private void RunShare(int participant)
+    {
+        var work = _work!;
+        for (var p = participant; p < _parts; p += Threads)
+        {
+            try
+            {
+                work.RunPart(p);
+            }
+            catch (Exception ex)
+            {
+                // Recorded, not thrown: the other parts still run and the caller reports it once all are done.
+                _errors[participant] ??= Failure(work, p, ex);
+            }
+        }
+    }
+
+    private void WorkerLoop(int participant)
+    {
+        var seen = 0;
+        while (true)
+        {
+            seen = WaitForGeneration(seen);
+            if (_stopping)
+            {
+                return;
+            }
+
+            RunShare(participant);
+
+            // Full fence: this worker's writes (arena, error slot) are visible before the caller sees the count drop.
+            if (Interlocked.Decrement(ref _remaining) == 0 && Volatile.Read(ref _callerBlocked) != 0)
+            {
+                lock (_doneGate)
+                {
+                    Monitor.Pulse(_doneGate);
+                }
+            }
+        }
+    }
+
+    private int WaitForGeneration(int seen)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _generation) == seen)
+        {
+            if (Stopwatch.GetTimestamp() - start < SpinTicks)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            lock (_wakeGate)
+            {
+                // Announce first (full fence), then re-check: the caller bumps the generation, then reads this count.
+                Interlocked.Increment(ref _sleepingWorkers);
+                while (Volatile.Read(ref _generation) == seen)
+                {
+                    Monitor.Wait(_wakeGate);
+                }
+
+                Interlocked.Decrement(ref _sleepingWorkers);
+            }
+        }
+
+        return Volatile.Read(ref _generation);
+    }
+
+    private void WaitForWorkers()
+    {
+        var start = Stopwatch.GetTimestamp();
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _remaining) != 0)
+        {
+            if (Stopwatch.GetTimestamp() - start < SpinTicks)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            lock (_doneGate)
+            {
+                Interlocked.Exchange(ref _callerBlocked, 1);
+                while (Volatile.Read(ref _remaining) != 0)
+                {
+                    Monitor.Wait(_doneGate);
+                }
+
+                Interlocked.Exchange(ref _callerBlocked, 0);
+            }
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        Exception? first = null;
+        for (var i = 0; i < _errors.Length; i++)
+        {
+            first ??= _errors[i];
+            _errors[i] = null;
+        }
+
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    private static InvalidOperationException Failure(IParallelWork work, int part, Exception ex) =>
+        new($"operator '{work.Name}' failed in part {part}: {ex.Message}", ex);
+
+    /// <summary>Adapts element ranges to parts; one instance per pool, reused by every <see cref="For"/>.</summary>
+    private sealed class RangeSplit : IParallelWork
+    {
+        private IRangeWork? _work;
+        private int _count;
+        private int _parts;
+
+        public string Name => _work?.Name ?? "range";
+
+        public void Set(IRangeWork? work, int count, int parts) => (_work, _count, _parts) = (work, count, parts);
+
+        public void RunPart(int part) =>
+            _work!.RunRange((int)((long)_count * part / _parts), (int)((long)_count * (part + 1) / _parts));
+    }
+}
