@@ -18,6 +18,7 @@ internal sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _threads;
     private readonly Exception?[] _errors;
+    private readonly long[] _workerAllocated;
     private readonly object _wakeGate = new();
     private readonly object _doneGate = new();
     private readonly RangeSplit _ranges = new();
@@ -39,6 +40,7 @@ internal sealed class WorkerPool : IDisposable
 
         Threads = threads;
         _errors = new Exception?[threads];
+        _workerAllocated = new long[threads];
         _threads = new Thread[threads - 1];
         for (var i = 0; i < _threads.Length; i++)
         {
@@ -141,6 +143,24 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Managed bytes the background threads had allocated when they last finished a dispatch (their own counters:
+    /// the process-wide figure would include unrelated threads). Stays constant while dispatches allocate nothing.
+    /// </summary>
+    internal long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            for (var i = 0; i < _workerAllocated.Length; i++)
+            {
+                sum += Volatile.Read(ref _workerAllocated[i]);
+            }
+
+            return sum;
+        }
+    }
+
     /// <summary>Whether every background thread has exited (after <see cref="Dispose"/>).</summary>
     internal bool AllThreadsStopped => Array.TrueForAll(_threads, t => !t.IsAlive);
 
@@ -188,6 +208,7 @@ internal sealed class WorkerPool : IDisposable
             }
 
             RunShare(participant);
+            Volatile.Write(ref _workerAllocated[participant], GC.GetAllocatedBytesForCurrentThread());
 
             // Full fence: this worker's writes (arena, error slot) are visible before the caller sees the count drop.
             if (Interlocked.Decrement(ref _remaining) == 0 && Volatile.Read(ref _callerBlocked) != 0)
