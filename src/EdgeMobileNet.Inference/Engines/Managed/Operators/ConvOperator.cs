@@ -14,8 +14,8 @@ internal sealed class ConvOperator : Operator, IParallelWork
 {
     private readonly IConvKernels _kernels;
     private readonly ConvShape _shape;
-    private readonly float[] _weights;
-    private readonly float[] _bias;
+    private readonly float[][] _weights;
+    private readonly float[][] _bias;
     private readonly float _lo;
     private readonly float _hi;
     private readonly TensorSlot? _residual;
@@ -44,13 +44,15 @@ internal sealed class ConvOperator : Operator, IParallelWork
     {
         _kernels = kernels;
         _shape = shape;
-        _weights = packedWeights;
-        _bias = bias;
         _lo = lo;
         _hi = hi;
         _residual = residual;
         _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
         _pool = _parts.Length > 1 ? pool : null;
+
+        // Row and pixel parts share the layer's arrays; a channel part holds its own slice.
+        _weights = _parts.Select(p => p.IsChannelSlice(shape) ? p.SliceWeights(packedWeights, shape) : packedWeights).ToArray();
+        _bias = _parts.Select(p => p.IsChannelSlice(shape) ? p.SliceChannels(bias) : bias).ToArray();
 
         // MLAS's reduction block depends on the pixel count, so a pointwise layer split by pixels must keep the whole
         // layer's block, given explicitly (ConvFloat would derive it from the part's smaller shape).
@@ -62,14 +64,14 @@ internal sealed class ConvOperator : Operator, IParallelWork
         for (var i = 0; i < _parts.Length; i++)
         {
             // Scratch per part: parts run concurrently.
-            _blocks[i] = new float[_mlasStrideK > 0 ? shape.OutC : 0];
+            _blocks[i] = new float[_mlasStrideK > 0 ? _parts[i].Shape.OutC : 0];
         }
     }
 
     /// <summary>Parts the output is split into (1: runs on the calling thread).</summary>
     public int Parts => _parts.Length;
 
-    public override long WeightBytes => (_weights.Length + _bias.Length) * 4L;
+    public override long WeightBytes => (_weights.Distinct().Sum(w => (long)w.Length) + _bias.Distinct().Sum(b => (long)b.Length)) * 4L;
 
     public override void Run(Arena arena)
     {
@@ -100,7 +102,7 @@ internal sealed class ConvOperator : Operator, IParallelWork
         var residual = _residual is null ? ReadOnlySpan<float>.Empty : arena.Floats(_residual).Slice(p.OutputStart, p.OutputLength);
         if (_mlasStrideK > 0)
         {
-            _kernels.PointwiseFloatMlasOrder(p.Shape, _mlasStrideK, _mlasBiasFirst, input, _weights, _bias, _lo, _hi, _blocks[part], output);
+            _kernels.PointwiseFloatMlasOrder(p.Shape, _mlasStrideK, _mlasBiasFirst, input, _weights[part], _bias[part], _lo, _hi, _blocks[part], output);
             if (!residual.IsEmpty)
             {
                 // The epilogue adds the residual after the clamp, one rounding per element: the same bits as fused.
@@ -110,7 +112,7 @@ internal sealed class ConvOperator : Operator, IParallelWork
             return;
         }
 
-        _kernels.ConvFloat(p.Shape, input, _weights, _bias, _lo, _hi, residual, output);
+        _kernels.ConvFloat(p.Shape, input, _weights[part], _bias[part], _lo, _hi, residual, output);
     }
 
     /// <summary>Reduction block of MLAS's SGEMM on a prepacked B (ONNX Runtime prepacks constant Gemm/MatMul weights).</summary>

@@ -12,7 +12,8 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 internal sealed class QConvOperator : Operator, IParallelWork
 {
     private readonly IConvKernels _kernels;
-    private readonly QuantConvParameters? _reference;
+    private readonly QuantConvParameters?[] _reference;
+    private readonly bool _channelParts;
     private readonly WorkerPool? _pool;
     private readonly ConvPart[] _parts;
     private readonly IQuantConvKernel?[] _prepared;
@@ -40,25 +41,30 @@ internal sealed class QConvOperator : Operator, IParallelWork
         _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
         _pool = _parts.Length > 1 ? pool : null;
         _prepared = new IQuantConvKernel?[_parts.Length];
+        _reference = new QuantConvParameters?[_parts.Length];
         _accumulators = new int[_parts.Length][];
         for (var i = 0; i < _parts.Length; i++)
         {
-            // Per-part kernels share the packed weights (QuantGemmPacking.PackShared) but not their scratch.
-            _prepared[i] = kernels.PrepareQuant(parameters with { Shape = _parts[i].Shape });
-            _accumulators[i] = _prepared[i] is null ? new int[shape.OutC] : [];
+            var part = _parts[i];
+            var q = part.IsChannelSlice(shape)
+                ? parameters with { Shape = part.Shape, Weights = part.SliceWeights(packedWeights, shape), Bias = part.SliceChannels(bias), Scales = part.SliceChannels(scales) }
+                : parameters with { Shape = part.Shape };
+
+            // Row and pixel parts share the packed weights (QuantGemmPacking.PackShared) but not their scratch. A
+            // prepared kernel owns its packed copy; the reference-layout arrays are only kept for the fallback.
+            _prepared[i] = kernels.PrepareQuant(q);
+            _reference[i] = _prepared[i] is null ? q : null;
+            _accumulators[i] = _prepared[i] is null ? new int[part.Shape.OutC] : [];
         }
 
-        // Prepared kernels own their packed copy; the reference-layout arrays are only kept for the fallback.
-        _reference = Array.Exists(_prepared, k => k is null) ? parameters : null;
+        _channelParts = _parts[0].IsChannelSlice(shape);
     }
 
     /// <summary>Parts the output is split into (1: runs on the calling thread).</summary>
     public int Parts => _parts.Length;
 
-    // Parts share the packed weights, so one part's figure stands for all; the reference arrays only when unprepared.
-    public override long WeightBytes => _reference is { } r
-        ? (r.Weights.Length + r.Bias.Length + r.Scales.Length) * 4L
-        : _prepared[0]!.PackedBytes;
+    // Row and pixel parts share the packed weights, so one part's figure stands for all; channel parts hold a slice each.
+    public override long WeightBytes => _channelParts ? Enumerable.Range(0, _parts.Length).Sum(PartBytes) : PartBytes(0);
 
     public override void Run(Arena arena)
     {
@@ -92,7 +98,11 @@ internal sealed class QConvOperator : Operator, IParallelWork
             return;
         }
 
-        var q = _reference!;
+        var q = _reference[part]!;
         _kernels.ConvQuant(p.Shape, input, q.InputZeroPoint, q.Weights, q.Bias, q.Scales, q.OutputZeroPoint, q.Min, q.Max, _accumulators[part], output);
     }
+
+    private long PartBytes(int part) => _reference[part] is { } r
+        ? (r.Weights.Length + r.Bias.Length + r.Scales.Length) * 4L
+        : _prepared[part]!.PackedBytes;
 }
