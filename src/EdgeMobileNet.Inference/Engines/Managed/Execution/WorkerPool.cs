@@ -4,14 +4,18 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Execution;
 
 /// <summary>
 /// The intra-op threads of one loaded model: <c>Threads - 1</c> long-lived background threads plus the calling thread.
-/// <see cref="Run"/> publishes one piece of work by bumping a generation counter; every participant runs its share of
-/// the parts (participant i takes parts i, i + Threads, ...), the caller included, and the caller returns when all
-/// have finished. Nothing is allocated per dispatch: the work is the operator itself and the hand-off is a counter.
-/// Waiting spins briefly (operators follow each other within microseconds), then blocks, so idle workers cost no CPU.
-/// One caller at a time, like the classifier that owns the pool.
+/// <see cref="Run"/> publishes one piece of work as a new generation of a single claim word (generation, part count,
+/// next part); every participant, the caller included, claims parts from it until none is left, and the caller returns
+/// when all parts are done. Claiming rather than fixed shares keeps a descheduled worker from stalling the caller on a
+/// busy device: whoever runs takes the next part. Nothing is allocated per dispatch: the work is the operator itself
+/// and the hand-off is a compare-and-swap. Waiting spins briefly (operators follow each other within microseconds),
+/// then blocks, so idle workers cost no CPU. One caller at a time, like the classifier that owns the pool.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
+    /// <summary>Most parts one dispatch can have (the claim word keeps the count and the next part in 16 bits each).</summary>
+    public const int MaxParts = 0xFFFF;
+
     /// <summary>How long a waiting thread spins before it blocks: longer than the gap between two parallel operators
     /// (a sequential elementwise step), far shorter than the gap between two frames.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
@@ -24,9 +28,9 @@ internal sealed class WorkerPool : IDisposable
     private readonly RangeSplit _ranges = new();
 
     private IParallelWork? _work;
-    private int _parts;
     private int _generation;
-    private int _remaining;
+    private long _claim;
+    private int _completed;
     private int _sleepingWorkers;
     private int _callerBlocked;
     private volatile bool _stopping;
@@ -68,6 +72,7 @@ internal sealed class WorkerPool : IDisposable
     public void Run(IParallelWork work, int parts)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(parts, MaxParts);
         if (parts <= 1 || Threads == 1)
         {
             RunSequentially(work, parts);
@@ -75,11 +80,11 @@ internal sealed class WorkerPool : IDisposable
         }
 
         _work = work;
-        _parts = parts;
-        Volatile.Write(ref _remaining, Threads - 1);
+        Volatile.Write(ref _completed, 0);
+        var generation = ++_generation;
 
-        // Full fence: the work and part count are visible before any worker sees the new generation.
-        Interlocked.Increment(ref _generation);
+        // Full fence: the work and the reset count are visible before any worker can claim a part.
+        Interlocked.Exchange(ref _claim, Claim(generation, parts, 0));
         if (Volatile.Read(ref _sleepingWorkers) > 0)
         {
             lock (_wakeGate)
@@ -88,8 +93,8 @@ internal sealed class WorkerPool : IDisposable
             }
         }
 
-        RunShare(0);
-        WaitForWorkers();
+        RunClaims(0, generation);
+        WaitForCompletion(parts);
         _work = null;
         ThrowIfFailed();
     }
@@ -131,7 +136,7 @@ internal sealed class WorkerPool : IDisposable
 
         IsDisposed = true;
         _stopping = true;
-        Interlocked.Increment(ref _generation);
+        Interlocked.Exchange(ref _claim, Claim(++_generation, 0, 0));
         lock (_wakeGate)
         {
             Monitor.PulseAll(_wakeGate);
@@ -179,19 +184,46 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    private void RunShare(int participant)
+    private static long Claim(int generation, int parts, int next) => ((long)generation << 32) | ((long)parts << 16) | (uint)next;
+
+    /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left (or a newer one started).</summary>
+    private void RunClaims(int participant, int generation)
     {
-        var work = _work!;
-        for (var p = participant; p < _parts; p += Threads)
+        while (true)
         {
+            var claim = Volatile.Read(ref _claim);
+            var parts = (int)((claim >> 16) & 0xFFFF);
+            var next = (int)(claim & 0xFFFF);
+            if ((int)(claim >> 32) != generation || next >= parts)
+            {
+                return;
+            }
+
+            // Read before the swap: a successful swap proves this generation still had unclaimed parts, so the caller
+            // had not yet moved on and replaced the work.
+            var work = _work!;
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim)
+            {
+                continue;
+            }
+
             try
             {
-                work.RunPart(p);
+                work.RunPart(next);
             }
             catch (Exception ex)
             {
                 // Recorded, not thrown: the other parts still run and the caller reports it once all are done.
-                _errors[participant] ??= Failure(work, p, ex);
+                _errors[participant] ??= Failure(work, next, ex);
+            }
+
+            // Full fence: this part's writes (arena, error slot) are visible before the caller sees the count.
+            if (Interlocked.Increment(ref _completed) == parts && participant != 0 && Volatile.Read(ref _callerBlocked) != 0)
+            {
+                lock (_doneGate)
+                {
+                    Monitor.Pulse(_doneGate);
+                }
             }
         }
     }
@@ -207,25 +239,18 @@ internal sealed class WorkerPool : IDisposable
                 return;
             }
 
-            RunShare(participant);
+            RunClaims(participant, seen);
             Volatile.Write(ref _workerAllocated[participant], GC.GetAllocatedBytesForCurrentThread());
-
-            // Full fence: this worker's writes (arena, error slot) are visible before the caller sees the count drop.
-            if (Interlocked.Decrement(ref _remaining) == 0 && Volatile.Read(ref _callerBlocked) != 0)
-            {
-                lock (_doneGate)
-                {
-                    Monitor.Pulse(_doneGate);
-                }
-            }
         }
     }
+
+    private int CurrentGeneration => (int)(Volatile.Read(ref _claim) >> 32);
 
     private int WaitForGeneration(int seen)
     {
         var start = Stopwatch.GetTimestamp();
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref _generation) == seen)
+        while (CurrentGeneration == seen)
         {
             if (Stopwatch.GetTimestamp() - start < SpinTicks)
             {
@@ -235,9 +260,9 @@ internal sealed class WorkerPool : IDisposable
 
             lock (_wakeGate)
             {
-                // Announce first (full fence), then re-check: the caller bumps the generation, then reads this count.
+                // Announce first (full fence), then re-check: the caller publishes the claim word, then reads this count.
                 Interlocked.Increment(ref _sleepingWorkers);
-                while (Volatile.Read(ref _generation) == seen)
+                while (CurrentGeneration == seen)
                 {
                     Monitor.Wait(_wakeGate);
                 }
@@ -246,14 +271,14 @@ internal sealed class WorkerPool : IDisposable
             }
         }
 
-        return Volatile.Read(ref _generation);
+        return CurrentGeneration;
     }
 
-    private void WaitForWorkers()
+    private void WaitForCompletion(int parts)
     {
         var start = Stopwatch.GetTimestamp();
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref _remaining) != 0)
+        while (Volatile.Read(ref _completed) != parts)
         {
             if (Stopwatch.GetTimestamp() - start < SpinTicks)
             {
@@ -264,7 +289,7 @@ internal sealed class WorkerPool : IDisposable
             lock (_doneGate)
             {
                 Interlocked.Exchange(ref _callerBlocked, 1);
-                while (Volatile.Read(ref _remaining) != 0)
+                while (Volatile.Read(ref _completed) != parts)
                 {
                     Monitor.Wait(_doneGate);
                 }
