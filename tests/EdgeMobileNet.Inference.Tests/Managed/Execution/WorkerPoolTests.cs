@@ -87,11 +87,13 @@ public sealed class WorkerPoolTests
         using var pool = new WorkerPool(3);
         var work = new RecordingWork(3);
         var ranges = new RangeRecorder(3000);
-        for (var i = 0; i < 10; i++)
-        {
-            pool.Run(work, 3);
-            pool.For(3000, ranges);
-        }
+        WarmUp.UntilAllocationsSettle(
+            () =>
+            {
+                pool.Run(work, 3);
+                pool.For(3000, ranges);
+            },
+            () => pool.WorkerAllocatedBytes);
 
         var caller = GC.GetAllocatedBytesForCurrentThread();
         var workers = pool.WorkerAllocatedBytes;

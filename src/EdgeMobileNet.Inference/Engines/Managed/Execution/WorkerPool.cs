@@ -20,6 +20,11 @@ internal sealed class WorkerPool : IDisposable
     /// (a sequential elementwise step), far shorter than the gap between two frames.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
 
+    /// <summary>Whether this thread has waited on a monitor once: the runtime allocates a thread's wait state lazily, at
+    /// its first wait, which must not land in a measured (or any later) inference.</summary>
+    [ThreadStatic]
+    private static bool t_waitReady;
+
     private readonly Thread[] _threads;
     private readonly Exception?[] _errors;
     private readonly long[] _workerAllocated;
@@ -77,6 +82,11 @@ internal sealed class WorkerPool : IDisposable
         {
             RunSequentially(work, parts);
             return;
+        }
+
+        if (!t_waitReady)
+        {
+            PrepareToWait();
         }
 
         _work = work;
@@ -228,8 +238,19 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    private void PrepareToWait()
+    {
+        lock (_doneGate)
+        {
+            Monitor.Wait(_doneGate, 0);
+        }
+
+        t_waitReady = true;
+    }
+
     private void WorkerLoop(int participant)
     {
+        PrepareToWait();
         var seen = 0;
         while (true)
         {
