@@ -107,9 +107,9 @@ for rid in "${rids[@]}"; do
         app_bytes=$(du -sb "$dir" | cut -f1)
 
         mkdir -p "$dir/deploy/examples"
-        cp deploy/edgemobilenet.service deploy/install.sh deploy/uninstall.sh "$dir/deploy/"
+        cp deploy/edgemobilenet.service deploy/install.sh deploy/uninstall.sh deploy/benchmark.sh "$dir/deploy/"
         cp deploy/examples/*.json "$dir/deploy/examples/"
-        chmod 0755 "$dir/deploy/install.sh" "$dir/deploy/uninstall.sh" "$dir/edgemobilenet"
+        chmod 0755 "$dir/deploy/install.sh" "$dir/deploy/uninstall.sh" "$dir/deploy/benchmark.sh" "$dir/edgemobilenet"
 
         archive="$out/$name.tar.gz"
         tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$work" -cf - "$name" \
