@@ -54,6 +54,22 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void ManagedEngineRunsAtTheRequestedThreadCounts()
+    {
+        var outcome = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--engine", "managed", "--threads", "1,2",
+            "--warmup", "10", "--iterations", "20", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var results = JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([1, 2], results.Select(r => r.GetProperty("threads").GetInt32()));
+        foreach (var r in results)
+        {
+            // Process-wide, so the worker thread counts too. Steady state is 0 B; the slack covers the runtime's one-off
+            // tiered-compilation allocation (about 300 B on a thread) spread over the 20 runs.
+            Assert.InRange(r.GetProperty("alloc_bytes_per_run").GetDouble(), 0, 64);
+        }
+    }
+
+    [Fact]
     public void TextReport()
     {
         var outcome = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--warmup", "0", "--iterations", "2");
