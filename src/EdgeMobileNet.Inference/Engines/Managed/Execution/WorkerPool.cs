@@ -20,6 +20,9 @@ internal sealed class WorkerPool : IDisposable
     /// (a sequential elementwise step), far shorter than the gap between two frames.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 microseconds
 
+    /// <summary>Pause-loop iterations between two looks at the clock while spinning (well under a microsecond).</summary>
+    private const int SpinIterations = 20;
+
     /// <summary>Whether this thread has waited on a monitor once: the runtime allocates a thread's wait state lazily, at
     /// its first wait, which must not land in a measured (or any later) inference.</summary>
     [ThreadStatic]
@@ -270,12 +273,13 @@ internal sealed class WorkerPool : IDisposable
     private int WaitForGeneration(int seen)
     {
         var start = Stopwatch.GetTimestamp();
-        var spinner = default(SpinWait);
         while (CurrentGeneration == seen)
         {
             if (Stopwatch.GetTimestamp() - start < SpinTicks)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
+                // Pause instructions only: yielding the core here would, on a busy device, queue this worker behind
+                // other processes for a whole time slice, which is exactly when the next part arrives.
+                Thread.SpinWait(SpinIterations);
                 continue;
             }
 
@@ -298,12 +302,19 @@ internal sealed class WorkerPool : IDisposable
     private void WaitForCompletion(int parts)
     {
         var start = Stopwatch.GetTimestamp();
-        var spinner = default(SpinWait);
         while (Volatile.Read(ref _completed) != parts)
         {
-            if (Stopwatch.GetTimestamp() - start < SpinTicks)
+            var waited = Stopwatch.GetTimestamp() - start;
+            if (waited < SpinTicks / 5)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
+                Thread.SpinWait(SpinIterations);
+                continue;
+            }
+
+            if (waited < SpinTicks)
+            {
+                // The last part is taking a while: its thread may share this core (a busy device), so let it run.
+                Thread.Yield();
                 continue;
             }
 
