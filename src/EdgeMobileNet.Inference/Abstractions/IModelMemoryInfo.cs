@@ -5,5 +5,8 @@ public interface IModelMemoryInfo
 {
     long PeakActivationBytes { get; }
 
+    /// <summary>Activation bytes of the plan without memory-saving fusions (equal to the peak when there are none).</summary>
+    long NaiveActivationBytes => PeakActivationBytes;
+
     long WeightsBytes { get; }
 }

@@ -23,7 +23,12 @@ internal sealed record BenchResult(
     [property: JsonPropertyName("alloc_bytes_per_run")] double AllocBytesPerRun,
     [property: JsonPropertyName("peak_activation_bytes")] long? PeakActivationBytes,
     [property: JsonPropertyName("weights_bytes")] long? WeightsBytes,
-    [property: JsonPropertyName("ratio_to_first")] double? RatioToFirst);
+    [property: JsonPropertyName("ratio_to_first")] double? RatioToFirst)
+{
+    /// <summary>The managed engine's arena without row strips (null for engines that do not plan one).</summary>
+    [JsonPropertyName("naive_activation_bytes")]
+    public long? NaiveActivationBytes { get; init; }
+}
 
 internal sealed record ProbeReport(
     string Os,

@@ -82,7 +82,8 @@ internal static class BenchCommand
                 $"{r.Engine,-8} {r.Threads,7} {r.Iterations,6} {r.MedianMs,11:F3} {r.P90Ms,8:F3} {r.MinMs,9:F3} {r.AllocBytesPerRun,13:F1}"));
             if (r.PeakActivationBytes is { } peak && r.WeightsBytes is { } weights)
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"         peak activations {peak} B, weights {weights} B"));
+                var naive = r.NaiveActivationBytes is { } n && n != peak ? $" (naive plan {n} B)" : "";
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"         peak activations {peak} B{naive}, weights {weights} B"));
             }
         }
 
@@ -121,6 +122,9 @@ internal static class BenchCommand
         var memory = classifier as IModelMemoryInfo;
         return new BenchResult(
             classifier.Engine, classifier.Threads, iterations, summary.MedianMs, summary.P90Ms, summary.MinMs,
-            (double)allocated / iterations, memory?.PeakActivationBytes, memory?.WeightsBytes, null);
+            (double)allocated / iterations, memory?.PeakActivationBytes, memory?.WeightsBytes, null)
+        {
+            NaiveActivationBytes = memory?.NaiveActivationBytes,
+        };
     }
 }

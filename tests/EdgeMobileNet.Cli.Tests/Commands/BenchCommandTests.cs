@@ -70,6 +70,20 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void ManagedReportShowsTheNaivePlanNextToThePeak()
+    {
+        var outcome = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--engine", "managed", "--warmup", "0", "--iterations", "1", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var r = JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results")[0];
+        var peak = r.GetProperty("peak_activation_bytes").GetInt64();
+        var naive = r.GetProperty("naive_activation_bytes").GetInt64();
+        Assert.True(peak < naive, $"peak {peak} B, naive plan {naive} B"); // row strips keep the expanded tensors out
+
+        var text = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--engine", "managed", "--warmup", "0", "--iterations", "1");
+        Assert.Contains($"peak activations {peak} B (naive plan {naive} B)", text.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TextReport()
     {
         var outcome = CliRun.InProcess("bench", "--model", TestAssets.ZooInt8, "--warmup", "0", "--iterations", "2");

@@ -37,6 +37,10 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     /// <summary>Bytes of the activation arena planned at load (every intermediate tensor lives in it).</summary>
     public long PeakActivationBytes => _plan.ArenaBytes;
 
+    /// <summary>The arena the same model would need with every tensor whole (no row strips): the figure
+    /// <see cref="PeakActivationBytes"/> is measured against.</summary>
+    public long NaiveActivationBytes => _plan.NaiveArenaBytes;
+
     /// <summary>Bytes of constant data held by the operators (packed weights, biases, scales, tables, index maps).</summary>
     public long WeightsBytes => _plan.WeightBytes;
 
@@ -48,7 +52,11 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     public static IClassifier Load(string modelPath, ClassifierOptions options) => LoadManaged(modelPath, options);
 
     /// <summary>Loads a model; every problem with the file is a <see cref="ModelLoadException"/> naming the cause.</summary>
-    public static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options)
+    public static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options) =>
+        LoadManaged(modelPath, options, PlanOptionsFromEnvironment());
+
+    /// <summary>As <see cref="LoadManaged(string, ClassifierOptions)"/> with explicit planner choices (tests compare plans).</summary>
+    internal static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options, PlanOptions plan)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Threads < 1)
@@ -72,16 +80,18 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
             throw new ModelLoadException(modelPath, $"cannot read the file ({ex.Message})", ex);
         }
 
-        return Load(modelPath, bytes, kernels, options.Threads);
+        return Load(modelPath, bytes, kernels, plan, options.Threads);
     }
 
-    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, int threads = 1)
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels) => Load(path, bytes, kernels, PlanOptions.Default);
+
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions, int threads = 1)
     {
         // The pool's threads start now; a load that fails stops them again.
         var pool = threads > 1 ? new WorkerPool(threads) : null;
         try
         {
-            return Load(path, bytes, kernels, pool);
+            return Load(path, bytes, kernels, planOptions, pool);
         }
         catch
         {
@@ -90,14 +100,14 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
         }
     }
 
-    private static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, WorkerPool? pool)
+    private static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions, WorkerPool? pool)
     {
         try
         {
             var model = OnnxReader.Read(bytes, path);
             var graph = OnnxGraphImporter.Import(path, model);
             ShapeInference.Run(graph);
-            var plan = PlanBuilder.Build(graph, kernels, pool);
+            var plan = PlanBuilder.Build(graph, kernels, planOptions, pool);
             return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph));
         }
         catch (ModelLoadException)
@@ -119,6 +129,18 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
 
     /// <summary>Stops the worker threads; the arena and weights are managed memory.</summary>
     public void Dispose() => _plan.Dispose();
+
+    /// <summary>
+    /// EDGEMOBILENET_STRIPS: "off" plans every tensor whole, a number forces that many rows per strip (comparing
+    /// latency and memory from the command line); unset or anything else keeps the defaults.
+    /// </summary>
+    private static PlanOptions PlanOptionsFromEnvironment() =>
+        Environment.GetEnvironmentVariable("EDGEMOBILENET_STRIPS") switch
+        {
+            "off" => PlanOptions.Default with { Strips = false },
+            { } v when int.TryParse(v, out var rows) && rows > 0 => PlanOptions.Default with { StripRows = rows },
+            _ => PlanOptions.Default,
+        };
 
     private static ModelInputInfo InputInfo(ModelGraph g)
     {

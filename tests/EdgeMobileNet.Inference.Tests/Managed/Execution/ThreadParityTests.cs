@@ -132,10 +132,11 @@ public sealed class ThreadParityTests(ITestOutputHelper output)
     {
         using var one = ManagedClassifier.LoadManaged(path, new ClassifierOptions { Engine = "managed", Isa = isa });
         using var many = ManagedClassifier.LoadManaged(path, new ClassifierOptions { Engine = "managed", Isa = isa, Threads = threads });
-        var split = many.Plan.Operators.Count(o => o is QConvOperator { Parts: > 1 } or ConvOperator { Parts: > 1 });
-        var convs = many.Plan.Operators.Count(o => o is QConvOperator or ConvOperator);
-        output.WriteLine($"{label}: {split} of {convs} convolutions split across {threads} threads, kernels {many.Kernels}");
-        Assert.True(split >= convs / 2, $"only {split} of {convs} convolutions were split");
+        // Convolutions split into parts, fused inverted-residual blocks (row strips) into lanes.
+        var split = many.Plan.Operators.Count(o => o is QConvOperator { Parts: > 1 } or ConvOperator { Parts: > 1 } or InvertedResidualOperator { Lanes: > 1 });
+        var convs = many.Plan.Operators.Count(o => o is QConvOperator or ConvOperator or InvertedResidualOperator);
+        output.WriteLine($"{label}: {split} of {convs} convolutions and fused blocks split across {threads} threads, kernels {many.Kernels}");
+        Assert.True(split >= convs / 2, $"only {split} of {convs} convolutions and fused blocks were split");
         Assert.Contains(many.Plan.Operators, o => o is QConvOperator { Parts: var p } && p == threads || o is ConvOperator { Parts: var q } && q == threads);
         foreach (var x in inputs)
         {

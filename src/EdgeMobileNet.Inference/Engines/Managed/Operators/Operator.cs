@@ -22,6 +22,9 @@ internal abstract class Operator
 
     public TensorSlot? Output { get; }
 
+    /// <summary>Arena buffers used only while this operator runs (row strips of a fused block).</summary>
+    public virtual TensorSlot[] Scratch => [];
+
     /// <summary>Bytes of constant data (weights, tables) the operator holds.</summary>
     public virtual long WeightBytes => 0;
 

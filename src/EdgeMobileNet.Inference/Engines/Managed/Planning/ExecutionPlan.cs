@@ -39,6 +39,9 @@ internal sealed class ExecutionPlan : IDisposable
 
     public long ArenaBytes => Arena.Memory.LongLength;
 
+    /// <summary>The arena the same operators would need without row strips (every tensor whole).</summary>
+    public long NaiveArenaBytes { get; init; }
+
     public long WeightBytes => Operators.Sum(o => o.WeightBytes);
 
     /// <summary>Runs the plan calling <paramref name="after"/> after each operator (diagnostics: inspect slots

@@ -264,7 +264,10 @@ internal sealed partial class PlanBuilder
         var shape = Shape(node, x.Shape!, wq.Shape, y.Shape!);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = yp;
-        _ops.Add(new QConvOperator(name, _kernels, shape, PackQuantConv(node, wq), bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max, input, output, _pool));
+        var packed = PackQuantConv(node, wq);
+        var op = new QConvOperator(name, _kernels, shape, packed, bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max, input, output, _pool);
+        _quantConvs[op] = new QuantConvParameters(shape, packed, bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max);
+        _ops.Add(op);
     }
 
     /// <summary>A float clamp folded into the requantisation bounds: quantising is monotonic, so Q(clamp(v)) equals

@@ -18,22 +18,27 @@ internal sealed partial class PlanBuilder
 
     private readonly ModelGraph _g;
     private readonly IConvKernels _kernels;
+    private readonly PlanOptions _options;
     private readonly WorkerPool? _pool;
     private readonly List<Operator> _ops = [];
     private readonly Dictionary<GraphValue, TensorSlot> _slots = [];
     private readonly Dictionary<GraphValue, QuantParams> _quant = [];
     private readonly HashSet<GraphNode> _done = [];
 
-    private PlanBuilder(ModelGraph g, IConvKernels kernels, WorkerPool? pool)
+    private PlanBuilder(ModelGraph g, IConvKernels kernels, PlanOptions options, WorkerPool? pool)
     {
         _g = g;
         _kernels = kernels;
+        _options = options;
         _pool = pool;
     }
 
+    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels) => Build(g, kernels, PlanOptions.Default);
+
     /// <summary>Plans the graph; with a <paramref name="pool"/> of several threads, convolutions are split across it
     /// (the plan then owns the pool and disposes it).</summary>
-    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels, WorkerPool? pool = null) => new PlanBuilder(g, kernels, pool).Build();
+    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels, PlanOptions options, WorkerPool? pool = null) =>
+        new PlanBuilder(g, kernels, options, pool).Build();
 
     private ExecutionPlan Build()
     {
@@ -66,22 +71,41 @@ internal sealed partial class PlanBuilder
         var outputBuffer = new float[outSlot.Length];
         _ops.Add(new OutputOperator(_g.Output.Name, outSlot, outputBuffer, IndexMap.Build(outSlot.Shape, false, outSlot.Strides, outSlot.Shape.Length, Identity)));
 
+        // The plan without row strips is planned first: its arena is the figure the strips are measured against.
+        var naiveBytes = PlanArena();
+        var arenaBytes = naiveBytes;
+        if (_options.Strips && FuseInvertedResiduals() > 0)
+        {
+            arenaBytes = PlanArena();
+        }
+
+        if (arenaBytes > MaxArenaBytes)
+        {
+            throw _g.Error($"activations need {arenaBytes >> 20} MiB, over the {MaxArenaBytes >> 20} MiB limit");
+        }
+
+        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name, _pool) { NaiveArenaBytes = naiveBytes };
+    }
+
+    /// <summary>Sets every slot's lifetime from the current operator order and assigns arena offsets.</summary>
+    private long PlanArena()
+    {
+        var slots = _slots.Values.Concat(_ops.SelectMany(o => o.Scratch)).Distinct().ToList();
+        foreach (var s in slots)
+        {
+            (s.FirstUse, s.LastUse, s.Offset) = (int.MaxValue, -1, -1);
+        }
+
         for (var i = 0; i < _ops.Count; i++)
         {
-            foreach (var s in _ops[i].Inputs.Append(_ops[i].Output).OfType<TensorSlot>())
+            foreach (var s in _ops[i].Inputs.Append(_ops[i].Output).Concat(_ops[i].Scratch).OfType<TensorSlot>())
             {
                 s.FirstUse = Math.Min(s.FirstUse, i);
                 s.LastUse = Math.Max(s.LastUse, i);
             }
         }
 
-        var arenaBytes = ArenaPlanner.Plan(_slots.Values.Distinct().ToList());
-        if (arenaBytes > MaxArenaBytes)
-        {
-            throw _g.Error($"activations need {arenaBytes >> 20} MiB, over the {MaxArenaBytes >> 20} MiB limit");
-        }
-
-        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name, _pool);
+        return ArenaPlanner.Plan(slots);
     }
 
     private static bool Identity(int[] o, int[] i)

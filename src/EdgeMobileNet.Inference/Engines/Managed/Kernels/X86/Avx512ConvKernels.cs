@@ -30,33 +30,21 @@ internal sealed class Avx512ConvKernels : IConvKernels
         if (QuantGemmPacking.IsPointwise(shape))
         {
             var m = shape.OutH * shape.OutW;
-            Avx512FloatKernels.PointwiseMlasOrder(m, shape.InC, shape.OutC, QuantGemmPacking.MlasStrideK(m, shape.InC), input, weights, bias, lo, hi, residual, output);
+            Avx512FloatKernels.PointwiseMlasOrder(m, shape.InC, shape.OutC, QuantGemmPacking.MlasStrideK(m, shape.InC), false, input, weights, bias, lo, hi, residual, output);
         }
         else if (shape.IsDepthwise)
         {
             Avx512FloatKernels.Depthwise(shape, input, weights, bias, lo, hi, residual, output);
         }
-        else if (shape.Groups == 1 && shape.OutC >= 16)
-        {
-            Avx512FloatKernels.Direct(shape, input, weights, bias, lo, hi, residual, output);
-        }
         else
         {
-            ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+            // Group-1 convolutions (the stem); narrower or grouped ones fall back to the reference inside.
+            Avx512FloatKernels.Direct(shape, input, weights, bias, lo, hi, residual, output);
         }
     }
 
-    public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output)
-    {
-        if (biasFirst)
-        {
-            // ORT's Gemm with a C input (bias as the GEMM's starting value): only fully connected heads, kept scalar.
-            ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
-            return;
-        }
-
-        Avx512FloatKernels.PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
-    }
+    public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output) =>
+        Avx512FloatKernels.PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, biasFirst, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
         ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);

@@ -2,269 +2,854 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// Float pointwise and depthwise convolutions with AVX-512F in exactly the reference's order of operations, so results
-/// equal <see cref="Scalar.ScalarConvKernels"/> bit for bit: pointwise in MLAS's blocked fused multiply-add order,
-/// depthwise as separate multiply and add per tap starting from the bias. Channels past the last multiple of 16 use
-/// the same scalar operations.
+/// Float convolutions with AVX-512F in exactly the reference's order of operations, so results equal
+/// <see cref="ScalarConvKernels"/> bit for bit: pointwise in MLAS's blocked fused multiply-add order, depthwise and
+/// group-1 convolutions as separate multiply and add per tap starting from the bias. Speed comes from independent
+/// work per register (several pixels and channel vectors at once), never from reordering one output's arithmetic.
+/// <see cref="Avx2FloatKernels"/> is the same code on 256-bit vectors.
 /// </summary>
 internal static class Avx512FloatKernels
 {
     private const int Lanes = 16;
+
+    /// <summary>Pixels per pointwise register tile (6 x 2 accumulators) and per depthwise/direct pixel group.</summary>
     private const int Rows = 6;
+    private const int Group = 4;
+
+    /// <summary>Above this many weight bytes a layer walks channel panels outermost so a panel stays in L2.</summary>
+    private const long WeightCacheBytes = 256 * 1024;
+
+    /// <summary>Widest single row whose running chains and sums go to the stack (2 x 8 KiB).</summary>
+    private const int MaxStreamedChannels = 2048;
+
+    /// <summary>Four-vector pointwise panels need 29 vector registers (AVX-512 has 32).</summary>
+    private const bool WidePanels = true;
 
     /// <summary>
-    /// y = clamp(sum of blocked FMA chains + bias, lo, hi) (+ residual) over M rows. <paramref name="tile"/> holds
-    /// at least 6 x 16 floats.
+    /// y = clamp(blocked FMA chains + bias, lo, hi) (+ residual) over M rows of K inputs and N outputs, in MLAS's SGEMM
+    /// order: blocks of <paramref name="strideK"/> inputs, each an FMA chain from zero, summed in order; with
+    /// <paramref name="biasFirst"/> the bias is the starting value the blocks are added to and is not added again.
     /// </summary>
     public static void PointwiseMlasOrder(
-        int m, int k, int n, int strideK, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+        int m, int k, int n, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
+        if (n < Lanes)
+        {
+            NarrowPointwise(m, k, n, strideK, biasFirst, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, biasFirst, lo, hi, residual, output);
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
-        ref var y = ref MemoryMarshal.GetReference(output);
-        // Channel blocks of 16; a ragged end is covered by one more block ending at n (it recomputes a few channels
-        // with identical arithmetic), so only layers narrower than 16 channels take the scalar tail.
-        var full = n < Lanes ? 0 : n;
-        Span<float> tile = stackalloc float[Rows * Lanes];
-        ref var t = ref MemoryMarshal.GetReference(tile);
-        var p = 0;
-        for (; p + Rows <= m; p += Rows)
-        {
-            for (var c0 = 0; c0 < full; c0 += Lanes)
-            {
-                var c = Math.Min(c0, n - Lanes);
-                for (var k0 = 0; k0 < k; k0 += strideK)
-                {
-                    Chain6(ref Unsafe.Add(ref x, p * k), k, ref Unsafe.Add(ref w, c), n, k0, Math.Min(k, k0 + strideK), ref t, k0 == 0);
-                }
+        Span<float> tileSpan = stackalloc float[Rows * 4 * Lanes];
+        ref var t = ref MemoryMarshal.GetReference(tileSpan);
 
-                for (var r = 0; r < Rows; r++)
+        // Panels of four vectors (where the registers allow), then two, then one; a ragged end is one more vector
+        // ending at n (it recomputes a few channels with identical arithmetic).
+        var tiled = m - (m % Rows);
+        if ((long)k * n * sizeof(float) > WeightCacheBytes)
+        {
+            for (var c0 = 0; c0 < n;)
+            {
+                var (c, vectors) = NextPanel(ref c0, n);
+                for (var p = 0; p < tiled; p += Rows)
                 {
-                    Finish(Vector512.LoadUnsafe(ref t, (nuint)(r * Lanes)), bias, c, lo, hi, residual, ((p + r) * n) + c, ref y);
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, vectors, in e);
+                }
+            }
+        }
+        else
+        {
+            for (var p = 0; p < tiled; p += Rows)
+            {
+                for (var c0 = 0; c0 < n;)
+                {
+                    var (c, vectors) = NextPanel(ref c0, n);
+                    Tile(ref x, ref w, ref t, k, n, strideK, p, c, vectors, in e);
                 }
             }
         }
 
-        for (; p < m; p++)
+        // Leftover rows (and fully connected layers): one row at a time, streaming the weights row by row when the
+        // row's chains fit in a stack scratch, else four vectors of channels per pass, then single vectors.
+        Span<float> rowScratch = tiled < m && n <= MaxStreamedChannels ? stackalloc float[2 * n] : default;
+        for (var p = tiled; p < m; p++)
         {
-            for (var c0 = 0; c0 < full; c0 += Lanes)
+            if (!rowScratch.IsEmpty)
+            {
+                RowStream(ref Unsafe.Add(ref x, p * k), ref w, k, n, strideK, in e, p * n, rowScratch);
+                continue;
+            }
+
+            var c0 = 0;
+            for (; c0 + (4 * Lanes) <= n; c0 += 4 * Lanes)
+            {
+                Row4(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c0, in e, (p * n) + c0);
+            }
+
+            for (; c0 < n; c0 += Lanes)
             {
                 var c = Math.Min(c0, n - Lanes);
-                var acc = Vector512<float>.Zero;
-                for (var k0 = 0; k0 < k; k0 += strideK)
-                {
-                    var chain = Vector512<float>.Zero;
-                    var end = Math.Min(k, k0 + strideK);
-                    for (var i = k0; i < end; i++)
-                    {
-                        chain = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, (p * k) + i)), Vector512.LoadUnsafe(ref w, (nuint)((i * n) + c)), chain);
-                    }
-
-                    acc = k0 == 0 ? chain : acc + chain;
-                }
-
-                Finish(acc, bias, c, lo, hi, residual, (p * n) + c, ref y);
+                Row1(ref Unsafe.Add(ref x, p * k), ref w, ref t, k, n, strideK, c, in e, (p * n) + c);
             }
         }
+    }
 
-        // Channel tail: the same chains one channel at a time.
-        for (var c = full; c < n; c++)
+    /// <summary>Fewer channels than one vector: the same chains one output at a time.</summary>
+    private static void NarrowPointwise(
+        int m, int k, int n, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        for (var p = 0; p < m; p++)
         {
-            for (var q = 0; q < m; q++)
+            for (var c = 0; c < n; c++)
             {
-                var acc = 0f;
+                var acc = biasFirst ? bias[c] : 0f;
                 for (var k0 = 0; k0 < k; k0 += strideK)
                 {
                     var chain = 0f;
                     var end = Math.Min(k, k0 + strideK);
                     for (var i = k0; i < end; i++)
                     {
-                        chain = MathF.FusedMultiplyAdd(input[(q * k) + i], weights[(i * n) + c], chain);
+                        chain = MathF.FusedMultiplyAdd(input[(p * k) + i], weights[(i * n) + c], chain);
                     }
 
-                    acc = k0 == 0 ? chain : acc + chain;
+                    acc = k0 == 0 && !biasFirst ? chain : acc + chain;
                 }
 
-                var v = Math.Clamp(acc + bias[c], lo, hi);
-                output[(q * n) + c] = residual.IsEmpty ? v : v + residual[(q * n) + c];
+                var v = Math.Clamp(biasFirst ? acc : acc + bias[c], lo, hi);
+                output[(p * n) + c] = residual.IsEmpty ? v : v + residual[(p * n) + c];
             }
         }
     }
 
-    /// <summary>One reduction block for 6 rows x 16 channels; the first block stores, later ones add (MLAS order).</summary>
-    private static void Chain6(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first)
+    /// <summary>The next channel panel from <paramref name="c0"/>: its first channel and width in vectors.</summary>
+    private static (int C, int Vectors) NextPanel(ref int c0, int n)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        for (var i = k0; i < end; i++)
+        var rest = n - c0;
+        var c = c0;
+        var vectors = WidePanels && rest >= 4 * Lanes ? 4 : rest >= 2 * Lanes ? 2 : 1;
+        if (vectors * Lanes > rest)
         {
-            var wv = Vector512.LoadUnsafe(ref w, (nuint)(i * n));
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), wv, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, k + i)), wv, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, (2 * k) + i)), wv, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, (3 * k) + i)), wv, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, (4 * k) + i)), wv, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, (5 * k) + i)), wv, a5);
+            c = n - (vectors * Lanes);
         }
 
-        if (!first)
-        {
-            a0 = Vector512.LoadUnsafe(ref t) + a0;
-            a1 = Vector512.LoadUnsafe(ref t, Lanes) + a1;
-            a2 = Vector512.LoadUnsafe(ref t, 2 * Lanes) + a2;
-            a3 = Vector512.LoadUnsafe(ref t, 3 * Lanes) + a3;
-            a4 = Vector512.LoadUnsafe(ref t, 4 * Lanes) + a4;
-            a5 = Vector512.LoadUnsafe(ref t, 5 * Lanes) + a5;
-        }
-
-        a0.StoreUnsafe(ref t);
-        a1.StoreUnsafe(ref t, Lanes);
-        a2.StoreUnsafe(ref t, 2 * Lanes);
-        a3.StoreUnsafe(ref t, 3 * Lanes);
-        a4.StoreUnsafe(ref t, 4 * Lanes);
-        a5.StoreUnsafe(ref t, 5 * Lanes);
+        c0 = c + (vectors * Lanes);
+        return (c, vectors);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(Vector512<float> acc, ReadOnlySpan<float> bias, int c, float lo, float hi, ReadOnlySpan<float> residual, int at, ref float y)
+    /// <summary>Rows p..p+5, channels c..c+vectors: every reduction block, the last one through the epilogue.</summary>
+    private static void Tile(ref float x, ref float w, ref float t, int k, int n, int strideK, int p, int c, int vectors, in Epilogue e)
     {
-        // Math.Clamp order: lower bound first, then upper (identical for non-NaN values).
-        var v = acc + Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)c);
-        v = Avx512F.Min(Avx512F.Max(v, Vector512.Create(lo)), Vector512.Create(hi));
-        if (!residual.IsEmpty)
+        ref var xp = ref Unsafe.Add(ref x, p * k);
+        ref var wc = ref Unsafe.Add(ref w, c);
+        if (e.BiasFirst)
         {
-            v += Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(residual), (nuint)at);
-        }
-
-        v.StoreUnsafe(ref y, (nuint)at);
-    }
-
-    /// <summary>Depthwise float: acc = bias, then per tap acc += x * w (multiply, then add), then clamp and residual.</summary>
-    public static void Depthwise(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
-    {
-        var c = s.OutC;
-        var full = c < Lanes ? 0 : c;
-        ref var x = ref MemoryMarshal.GetReference(input);
-        ref var w = ref MemoryMarshal.GetReference(weights);
-        ref var y = ref MemoryMarshal.GetReference(output);
-        for (var oh = 0; oh < s.OutH; oh++)
-        {
-            var (ih0, kh0, kh1) = s.RowTaps(oh);
-            for (var ow = 0; ow < s.OutW; ow++)
+            for (var r = 0; r < Rows; r++)
             {
-                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
-                var outAt = ((oh * s.OutW) + ow) * c;
-                for (var c0 = 0; c0 < full; c0 += Lanes)
+                for (var j = 0; j < vectors; j++)
                 {
-                    var ch = Math.Min(c0, c - Lanes);
-                    var acc = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)ch);
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            var xv = Vector512.LoadUnsafe(ref x, (nuint)(rowAt + ((iw0 + (kw * s.DilationW)) * c)));
-                            var wv = Vector512.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
-                            acc += xv * wv;
-                        }
-                    }
-
-                    acc = Avx512F.Min(Avx512F.Max(acc, Vector512.Create(lo)), Vector512.Create(hi));
-                    if (!residual.IsEmpty)
-                    {
-                        acc += Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(residual), (nuint)(outAt + ch));
-                    }
-
-                    acc.StoreUnsafe(ref y, (nuint)(outAt + ch));
+                    e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(((r * 4) + j) * Lanes));
                 }
+            }
+        }
 
-                for (var ch = full; ch < c; ch++)
-                {
-                    var acc = bias[ch];
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            var xi = ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * c) + ch;
-                            acc += input[xi] * weights[(((kh * s.KW) + kw) * c) + ch];
-                        }
-                    }
-
-                    acc = Math.Clamp(acc, lo, hi);
-                    output[outAt + ch] = residual.IsEmpty ? acc : acc + residual[outAt + ch];
-                }
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var first = k0 == 0 && !e.BiasFirst;
+            var end = Math.Min(k, k0 + strideK);
+            if (vectors == 4)
+            {
+                Chain6x4(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
+            }
+            else if (vectors == 2)
+            {
+                Chain6x2(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
+            }
+            else
+            {
+                Chain6x1(ref xp, k, ref wc, n, k0, end, ref t, first, end == k, in e, c, (p * n) + c);
             }
         }
     }
 
     /// <summary>
+    /// One reduction block for 6 rows x 2 vectors. The first block starts the sums, later ones add to the tile (MLAS
+    /// order); the last block goes straight to the epilogue instead of the tile.
+    /// </summary>
+    private static void Chain6x2(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
+    {
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
+        {
+            var w0 = Vector512.LoadUnsafe(ref wk);
+            var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
+            var b = Vector512.Create(x0);
+            a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
+            a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
+            b = Vector512.Create(Unsafe.Add(ref x0, k1));
+            a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
+            a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
+            b = Vector512.Create(Unsafe.Add(ref x0, k2));
+            a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
+            a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
+            b = Vector512.Create(Unsafe.Add(ref x0, k3));
+            a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
+            a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
+            b = Vector512.Create(Unsafe.Add(ref x0, k4));
+            a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
+            a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
+            b = Vector512.Create(Unsafe.Add(ref x0, k5));
+            a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
+            a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, stride);
+        }
+
+        Emit(ref t, 0, a00, first, last, in e, c, outAt);
+        Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
+        Emit(ref t, 4, a10, first, last, in e, c, outAt + n);
+        Emit(ref t, 5, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
+        Emit(ref t, 8, a20, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 9, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
+        Emit(ref t, 12, a30, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 13, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
+        Emit(ref t, 16, a40, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 17, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
+        Emit(ref t, 20, a50, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
+    }
+
+    /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide).</summary>
+    private static void Chain6x1(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
+        {
+            var w0 = Vector512.LoadUnsafe(ref wk);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0), w0, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k1)), w0, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k2)), w0, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k3)), w0, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k4)), w0, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k5)), w0, a5);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, stride);
+        }
+
+        Emit(ref t, 0, a0, first, last, in e, c, outAt);
+        Emit(ref t, 4, a1, first, last, in e, c, outAt + n);
+        Emit(ref t, 8, a2, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 12, a3, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 16, a4, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 20, a5, first, last, in e, c, outAt + (5 * n));
+    }
+
+    /// <summary>
+    /// As <see cref="Chain6x2"/> for four vectors: 24 accumulators, four weight vectors and a broadcast fill the 32
+    /// AVX-512 registers, so each loaded weight serves six rows and each broadcast four vectors.
+    /// </summary>
+    private static void Chain6x4(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
+        nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
+        ref var x0 = ref Unsafe.Add(ref x, k0);
+        ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+        for (var i = end - k0; i > 0; i--)
+        {
+            var w0 = Vector512.LoadUnsafe(ref wk);
+            var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
+            var w2 = Vector512.LoadUnsafe(ref wk, 2 * Lanes);
+            var w3 = Vector512.LoadUnsafe(ref wk, 3 * Lanes);
+            var b = Vector512.Create(x0);
+            a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
+            a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
+            a02 = Avx512F.FusedMultiplyAdd(b, w2, a02);
+            a03 = Avx512F.FusedMultiplyAdd(b, w3, a03);
+            b = Vector512.Create(Unsafe.Add(ref x0, k1));
+            a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
+            a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
+            a12 = Avx512F.FusedMultiplyAdd(b, w2, a12);
+            a13 = Avx512F.FusedMultiplyAdd(b, w3, a13);
+            b = Vector512.Create(Unsafe.Add(ref x0, k2));
+            a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
+            a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
+            a22 = Avx512F.FusedMultiplyAdd(b, w2, a22);
+            a23 = Avx512F.FusedMultiplyAdd(b, w3, a23);
+            b = Vector512.Create(Unsafe.Add(ref x0, k3));
+            a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
+            a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
+            a32 = Avx512F.FusedMultiplyAdd(b, w2, a32);
+            a33 = Avx512F.FusedMultiplyAdd(b, w3, a33);
+            b = Vector512.Create(Unsafe.Add(ref x0, k4));
+            a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
+            a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
+            a42 = Avx512F.FusedMultiplyAdd(b, w2, a42);
+            a43 = Avx512F.FusedMultiplyAdd(b, w3, a43);
+            b = Vector512.Create(Unsafe.Add(ref x0, k5));
+            a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
+            a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
+            a52 = Avx512F.FusedMultiplyAdd(b, w2, a52);
+            a53 = Avx512F.FusedMultiplyAdd(b, w3, a53);
+            x0 = ref Unsafe.Add(ref x0, 1);
+            wk = ref Unsafe.Add(ref wk, stride);
+        }
+
+        Emit(ref t, 0, a00, first, last, in e, c, outAt);
+        Emit(ref t, 1, a01, first, last, in e, c + Lanes, outAt + Lanes);
+        Emit(ref t, 2, a02, first, last, in e, c + (2 * Lanes), outAt + (2 * Lanes));
+        Emit(ref t, 3, a03, first, last, in e, c + (3 * Lanes), outAt + (3 * Lanes));
+        Emit(ref t, 4, a10, first, last, in e, c, outAt + n);
+        Emit(ref t, 5, a11, first, last, in e, c + Lanes, outAt + n + Lanes);
+        Emit(ref t, 6, a12, first, last, in e, c + (2 * Lanes), outAt + n + (2 * Lanes));
+        Emit(ref t, 7, a13, first, last, in e, c + (3 * Lanes), outAt + n + (3 * Lanes));
+        Emit(ref t, 8, a20, first, last, in e, c, outAt + (2 * n));
+        Emit(ref t, 9, a21, first, last, in e, c + Lanes, outAt + (2 * n) + Lanes);
+        Emit(ref t, 10, a22, first, last, in e, c + (2 * Lanes), outAt + (2 * n) + (2 * Lanes));
+        Emit(ref t, 11, a23, first, last, in e, c + (3 * Lanes), outAt + (2 * n) + (3 * Lanes));
+        Emit(ref t, 12, a30, first, last, in e, c, outAt + (3 * n));
+        Emit(ref t, 13, a31, first, last, in e, c + Lanes, outAt + (3 * n) + Lanes);
+        Emit(ref t, 14, a32, first, last, in e, c + (2 * Lanes), outAt + (3 * n) + (2 * Lanes));
+        Emit(ref t, 15, a33, first, last, in e, c + (3 * Lanes), outAt + (3 * n) + (3 * Lanes));
+        Emit(ref t, 16, a40, first, last, in e, c, outAt + (4 * n));
+        Emit(ref t, 17, a41, first, last, in e, c + Lanes, outAt + (4 * n) + Lanes);
+        Emit(ref t, 18, a42, first, last, in e, c + (2 * Lanes), outAt + (4 * n) + (2 * Lanes));
+        Emit(ref t, 19, a43, first, last, in e, c + (3 * Lanes), outAt + (4 * n) + (3 * Lanes));
+        Emit(ref t, 20, a50, first, last, in e, c, outAt + (5 * n));
+        Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
+        Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
+        Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
+    }
+
+    /// <summary>
+    /// One row over all n channels with the weights read row by row, their contiguous direction, which suits fully
+    /// connected layers whose weights stream from memory once per run. Each block's chains and the running sums live
+    /// in <paramref name="scratch"/> (2 n floats); channels past the last whole vector take the same fused
+    /// multiply-adds one at a time, since an overlapping read-modify-write vector would apply them twice.
+    /// </summary>
+    private static void RowStream(ref float x, ref float w, int k, int n, int strideK, in Epilogue e, int outAt, Span<float> scratch)
+    {
+        var chains = scratch[..n];
+        ref var chain = ref MemoryMarshal.GetReference(scratch);
+        ref var sum = ref Unsafe.Add(ref chain, n);
+        var whole = n - (n % Lanes);
+        if (e.BiasFirst)
+        {
+            e.CopyBias(scratch.Slice(n, n));
+        }
+
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var end = Math.Min(k, k0 + strideK);
+            chains.Clear();
+            ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
+            for (var i = k0; i < end; i++)
+            {
+                var xs = Unsafe.Add(ref x, i);
+                var b = Vector512.Create(xs);
+                var c = 0;
+                for (; c < whole; c += Lanes)
+                {
+                    Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, (nuint)c), Vector512.LoadUnsafe(ref chain, (nuint)c)).StoreUnsafe(ref chain, (nuint)c);
+                }
+
+                for (; c < n; c++)
+                {
+                    Unsafe.Add(ref chain, c) = MathF.FusedMultiplyAdd(xs, Unsafe.Add(ref wk, c), Unsafe.Add(ref chain, c));
+                }
+
+                wk = ref Unsafe.Add(ref wk, (nint)n);
+            }
+
+            if (k0 == 0 && !e.BiasFirst)
+            {
+                chains.CopyTo(scratch.Slice(n, n));
+                continue;
+            }
+
+            var j = 0;
+            for (; j < whole; j += Lanes)
+            {
+                (Vector512.LoadUnsafe(ref sum, (nuint)j) + Vector512.LoadUnsafe(ref chain, (nuint)j)).StoreUnsafe(ref sum, (nuint)j);
+            }
+
+            for (; j < n; j++)
+            {
+                Unsafe.Add(ref sum, j) += Unsafe.Add(ref chain, j);
+            }
+        }
+
+        // The epilogue reads the sums and writes the output, so an overlapping last vector is harmless here.
+        for (var c0 = 0; c0 < n; c0 += Lanes)
+        {
+            var c = Math.Min(c0, n - Lanes);
+            e.Finish(Vector512.LoadUnsafe(ref sum, (nuint)c), c, outAt + c);
+        }
+    }
+
+    /// <summary>One row, four vectors of channels from <paramref name="c"/>: every block into t[0..4 vectors).</summary>
+    private static void Row4(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, in Epilogue e, int outAt)
+    {
+        if (e.BiasFirst)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(j * Lanes));
+            }
+        }
+
+        nint stride = n;
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            var end = Math.Min(k, k0 + strideK);
+            ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
+            for (var i = k0; i < end; i++)
+            {
+                var b = Vector512.Create(Unsafe.Add(ref x, i));
+                a0 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk), a0);
+                a1 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, Lanes), a1);
+                a2 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 2 * Lanes), a2);
+                a3 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 3 * Lanes), a3);
+                wk = ref Unsafe.Add(ref wk, stride);
+            }
+
+            var (first, last) = (k0 == 0 && !e.BiasFirst, end == k);
+            Emit(ref t, 0, a0, first, last, in e, c, outAt);
+            Emit(ref t, 1, a1, first, last, in e, c + Lanes, outAt + Lanes);
+            Emit(ref t, 2, a2, first, last, in e, c + (2 * Lanes), outAt + (2 * Lanes));
+            Emit(ref t, 3, a3, first, last, in e, c + (3 * Lanes), outAt + (3 * Lanes));
+        }
+    }
+
+    /// <summary>One row, one vector of channels from <paramref name="c"/>: every block into t[0].</summary>
+    private static void Row1(ref float x, ref float w, ref float t, int k, int n, int strideK, int c, in Epilogue e, int outAt)
+    {
+        if (e.BiasFirst)
+        {
+            e.Bias(c).StoreUnsafe(ref t);
+        }
+
+        nint stride = n;
+        for (var k0 = 0; k0 < k; k0 += strideK)
+        {
+            var a = Vector512<float>.Zero;
+            var end = Math.Min(k, k0 + strideK);
+            ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
+            for (var i = k0; i < end; i++)
+            {
+                a = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref wk), a);
+                wk = ref Unsafe.Add(ref wk, stride);
+            }
+
+            Emit(ref t, 0, a, k0 == 0 && !e.BiasFirst, end == k, in e, c, outAt);
+        }
+    }
+
+    /// <summary>Adds one block's chain to the running sum; the last block's sum goes through the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Emit(ref float t, int slot, Vector512<float> chain, bool first, bool last, in Epilogue e, int c, int at)
+    {
+        var tileAt = (nuint)(slot * Lanes);
+        var sum = first ? chain : Vector512.LoadUnsafe(ref t, tileAt) + chain;
+        if (last)
+        {
+            e.Finish(sum, c, at);
+        }
+        else
+        {
+            sum.StoreUnsafe(ref t, tileAt);
+        }
+    }
+
+    /// <summary>
+    /// Depthwise float: acc = bias, then per in-bounds tap acc += x * w (multiply, then add) in kernel row-major order,
+    /// then clamp and residual. Interior pixels go four at a time (four independent accumulator chains per vector).
+    /// </summary>
+    public static void Depthwise(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        var c = s.OutC;
+        if (c < Lanes)
+        {
+            ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, false, lo, hi, residual, output);
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var w = ref MemoryMarshal.GetReference(weights);
+        var (interiorFirst, interiorEnd) = InteriorColumns(s);
+        for (var oh = 0; oh < s.OutH; oh++)
+        {
+            var (ih0, kh0, kh1) = s.RowTaps(oh);
+            var ow = 0;
+            while (ow < s.OutW)
+            {
+                var outAt = ((oh * s.OutW) + ow) * c;
+                if (ow >= interiorFirst && ow + Group <= interiorEnd)
+                {
+                    DepthwiseGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    ow += Group;
+                    continue;
+                }
+
+                var (iw0e, kw0, kw1) = s.ColumnTaps(ow);
+                for (var c0 = 0; c0 < c; c0 += Lanes)
+                {
+                    var ch = Math.Min(c0, c - Lanes);
+                    var acc = e.Bias(ch);
+                    for (var kh = kh0; kh < kh1; kh++)
+                    {
+                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
+                        for (var kw = kw0; kw < kw1; kw++)
+                        {
+                            var xv = Vector512.LoadUnsafe(ref x, (nuint)(rowAt + ((iw0e + (kw * s.DilationW)) * c)));
+                            acc += xv * Vector512.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
+                        }
+                    }
+
+                    e.Finish(acc, ch, outAt + ch, addBias: false);
+                }
+
+                ow++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Four adjacent output pixels whose kernel columns are all inside the input, rows [kh0, kh1) of the kernel:
+    /// four independent accumulator chains per channel vector, each in the reference's tap order. Three-wide kernels
+    /// (all MobileNet 3x3 depthwise layers) are unrolled.
+    /// </summary>
+    private static void DepthwiseGroup(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int outAt, in Epilogue e)
+    {
+        var c = s.OutC;
+        nint cc = c, step = (nint)s.StrideW * c, tap = (nint)s.DilationW * c, rowStride = (nint)s.InW * c * s.DilationH, wRow = (nint)s.KW * c;
+        ref var xBase = ref Unsafe.Add(ref x, ((((nint)ih0 + ((nint)kh0 * s.DilationH)) * s.InW) + iw0) * cc);
+        ref var wBase = ref Unsafe.Add(ref w, kh0 * wRow);
+        var rows = kh1 - kh0;
+        var threeWide = s.KW == 3;
+        var shared = s.StrideW == s.DilationW;
+        var halved = s.StrideW == 2 * s.DilationW;
+        for (var c0 = 0; c0 < c; c0 += Lanes)
+        {
+            var ch = Math.Min(c0, c - Lanes);
+            var a0 = e.Bias(ch);
+            var (a1, a2, a3) = (a0, a0, a0);
+            ref var xr = ref Unsafe.Add(ref xBase, ch);
+            ref var wr = ref Unsafe.Add(ref wBase, ch);
+            for (var r = rows; r > 0; r--)
+            {
+                if (threeWide && shared)
+                {
+                    // Stride equals dilation: pixel j's tap kw is input column j + kw, so six loads serve twelve taps.
+                    var w0 = Vector512.LoadUnsafe(ref wr);
+                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    var x0 = Vector512.LoadUnsafe(ref xr);
+                    var x1 = Vector512.LoadUnsafe(ref xr, (nuint)step);
+                    var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(2 * step));
+                    var x3 = Vector512.LoadUnsafe(ref xr, (nuint)(3 * step));
+                    a0 += x0 * w0;
+                    a1 += x1 * w0;
+                    a2 += x2 * w0;
+                    a3 += x3 * w0;
+                    var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(4 * step));
+                    a0 += x1 * w1;
+                    a1 += x2 * w1;
+                    a2 += x3 * w1;
+                    a3 += x4 * w1;
+                    var x5 = Vector512.LoadUnsafe(ref xr, (nuint)(5 * step));
+                    a0 += x2 * w2;
+                    a1 += x3 * w2;
+                    a2 += x4 * w2;
+                    a3 += x5 * w2;
+                }
+                else if (threeWide && halved)
+                {
+                    // Stride twice the dilation: pixel j's tap kw is input column 2j + kw, so nine loads serve twelve.
+                    var w0 = Vector512.LoadUnsafe(ref wr);
+                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(2 * tap));
+                    var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(4 * tap));
+                    var x6 = Vector512.LoadUnsafe(ref xr, (nuint)(6 * tap));
+                    a0 += Vector512.LoadUnsafe(ref xr) * w0;
+                    a1 += x2 * w0;
+                    a2 += x4 * w0;
+                    a3 += x6 * w0;
+                    a0 += Vector512.LoadUnsafe(ref xr, (nuint)tap) * w1;
+                    a1 += Vector512.LoadUnsafe(ref xr, (nuint)(3 * tap)) * w1;
+                    a2 += Vector512.LoadUnsafe(ref xr, (nuint)(5 * tap)) * w1;
+                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(7 * tap)) * w1;
+                    a0 += x2 * w2;
+                    a1 += x4 * w2;
+                    a2 += x6 * w2;
+                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(8 * tap)) * w2;
+                }
+                else if (threeWide)
+                {
+                    var w0 = Vector512.LoadUnsafe(ref wr);
+                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
+                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    ref var x1 = ref Unsafe.Add(ref xr, tap);
+                    ref var x2 = ref Unsafe.Add(ref xr, 2 * tap);
+                    a0 += Vector512.LoadUnsafe(ref xr) * w0;
+                    a1 += Vector512.LoadUnsafe(ref xr, (nuint)step) * w0;
+                    a2 += Vector512.LoadUnsafe(ref xr, (nuint)(2 * step)) * w0;
+                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(3 * step)) * w0;
+                    a0 += Vector512.LoadUnsafe(ref x1) * w1;
+                    a1 += Vector512.LoadUnsafe(ref x1, (nuint)step) * w1;
+                    a2 += Vector512.LoadUnsafe(ref x1, (nuint)(2 * step)) * w1;
+                    a3 += Vector512.LoadUnsafe(ref x1, (nuint)(3 * step)) * w1;
+                    a0 += Vector512.LoadUnsafe(ref x2) * w2;
+                    a1 += Vector512.LoadUnsafe(ref x2, (nuint)step) * w2;
+                    a2 += Vector512.LoadUnsafe(ref x2, (nuint)(2 * step)) * w2;
+                    a3 += Vector512.LoadUnsafe(ref x2, (nuint)(3 * step)) * w2;
+                }
+                else
+                {
+                    ref var xp = ref xr;
+                    for (var kw = 0; kw < s.KW; kw++)
+                    {
+                        var wv = Vector512.LoadUnsafe(ref wr, (nuint)(kw * cc));
+                        a0 += Vector512.LoadUnsafe(ref xp) * wv;
+                        a1 += Vector512.LoadUnsafe(ref xp, (nuint)step) * wv;
+                        a2 += Vector512.LoadUnsafe(ref xp, (nuint)(2 * step)) * wv;
+                        a3 += Vector512.LoadUnsafe(ref xp, (nuint)(3 * step)) * wv;
+                        xp = ref Unsafe.Add(ref xp, tap);
+                    }
+                }
+
+                xr = ref Unsafe.Add(ref xr, rowStride);
+                wr = ref Unsafe.Add(ref wr, wRow);
+            }
+
+            e.Finish(a0, ch, outAt + ch, addBias: false);
+            e.Finish(a1, ch, outAt + c + ch, addBias: false);
+            e.Finish(a2, ch, outAt + (2 * c) + ch, addBias: false);
+            e.Finish(a3, ch, outAt + (3 * c) + ch, addBias: false);
+        }
+    }
+
+    /// <summary>
     /// Group-1 float convolution of any kernel size (the stem) in the scalar reference's exact order: acc = bias, then
-    /// per valid tap the input channels four at a time as ((x0 w0 + x1 w1) + x2 w2) + x3 w3 added to acc, the rest one
-    /// product at a time; then clamp and residual. Needs at least 16 output channels.
+    /// per in-bounds tap the input channels four at a time as ((x0 w0 + x1 w1) + x2 w2) + x3 w3 added to acc, the
+    /// rest one product at a time; then clamp and residual. Interior pixels go four at a time; layers narrower than one
+    /// vector run the reference.
     /// </summary>
     public static void Direct(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
         var n = s.OutC;
+        if (n < Lanes || s.Groups != 1)
+        {
+            ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
+            return;
+        }
+
+        var e = new Epilogue(bias, false, lo, hi, residual, output);
         var cin = s.InC;
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
-        ref var y = ref MemoryMarshal.GetReference(output);
+        var (interiorFirst, interiorEnd) = InteriorColumns(s);
         for (var oh = 0; oh < s.OutH; oh++)
         {
-            for (var ow = 0; ow < s.OutW; ow++)
+            var (ih0, kh0, kh1) = s.RowTaps(oh);
+            var ow = 0;
+            while (ow < s.OutW)
             {
                 var outAt = ((oh * s.OutW) + ow) * n;
+                if (ow >= interiorFirst && ow + Group <= interiorEnd)
+                {
+                    DirectGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    ow += Group;
+                    continue;
+                }
+
+                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
                 for (var c0 = 0; c0 < n; c0 += Lanes)
                 {
                     var c = Math.Min(c0, n - Lanes);
-                    var acc = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)c);
-                    for (var kh = 0; kh < s.KH; kh++)
+                    var a0 = e.Bias(c);
+                    for (var kh = kh0; kh < kh1; kh++)
                     {
-                        var ih = (oh * s.StrideH) - s.PadTop + (kh * s.DilationH);
-                        if ((uint)ih >= (uint)s.InH)
+                        for (var kw = kw0; kw < kw1; kw++)
                         {
-                            continue;
-                        }
-
-                        for (var kw = 0; kw < s.KW; kw++)
-                        {
-                            var iw = (ow * s.StrideW) - s.PadLeft + (kw * s.DilationW);
-                            if ((uint)iw >= (uint)s.InW)
-                            {
-                                continue;
-                            }
-
-                            ref var xp = ref Unsafe.Add(ref x, ((ih * s.InW) + iw) * cin);
+                            ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
                             ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
-                            var ci = 0;
-                            for (; ci + 4 <= cin; ci += 4)
-                            {
-                                var t = (Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n)))
-                                    + (Vector512.Create(Unsafe.Add(ref xp, ci + 1)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)));
-                                t += Vector512.Create(Unsafe.Add(ref xp, ci + 2)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 2) * n));
-                                t += Vector512.Create(Unsafe.Add(ref xp, ci + 3)) * Vector512.LoadUnsafe(ref wp, (nuint)((ci + 3) * n));
-                                acc += t;
-                            }
-
-                            for (; ci < cin; ci++)
-                            {
-                                acc += Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n));
-                            }
+                            a0 = DirectTap(a0, ref xp, ref wp, cin, n);
                         }
                     }
 
-                    acc = Avx512F.Min(Avx512F.Max(acc, Vector512.Create(lo)), Vector512.Create(hi));
-                    if (!residual.IsEmpty)
+                    e.Finish(a0, c, outAt + c, addBias: false);
+                }
+
+                ow++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Four adjacent output pixels whose kernel columns are all inside the input: two channel vectors per pass (so each
+    /// broadcast input serves two), four pixels' independent chains, each in the reference's order.
+    /// </summary>
+    private static void DirectGroup(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int outAt, in Epilogue e)
+    {
+        var n = s.OutC;
+        var cin = s.InC;
+        nint nn = n, step = (nint)s.StrideW * cin;
+        var width = n >= 2 * Lanes ? 2 * Lanes : Lanes;
+        for (var c0 = 0; c0 < n; c0 += width)
+        {
+            var c = Math.Min(c0, n - width);
+            var a0 = e.Bias(c);
+            var (a1, a2, a3) = (a0, a0, a0);
+            var b0 = width > Lanes ? e.Bias(c + Lanes) : a0;
+            var (b1, b2, b3) = (b0, b0, b0);
+            for (var kh = kh0; kh < kh1; kh++)
+            {
+                for (var kw = 0; kw < s.KW; kw++)
+                {
+                    ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
+                    ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * nn) + c);
+                    var ci = 0;
+                    for (; ci + 4 <= cin; ci += 4)
                     {
-                        acc += Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(residual), (nuint)(outAt + c));
+                        ref var wc = ref Unsafe.Add(ref wp, ci * nn);
+                        a0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wc, nn);
+                        a1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wc, nn);
+                        a2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wc, nn);
+                        a3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wc, nn);
+                        if (width > Lanes)
+                        {
+                            ref var wd = ref Unsafe.Add(ref wc, Lanes);
+                            b0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wd, nn);
+                            b1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wd, nn);
+                            b2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wd, nn);
+                            b3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wd, nn);
+                        }
                     }
 
-                    acc.StoreUnsafe(ref y, (nuint)(outAt + c));
+                    for (; ci < cin; ci++)
+                    {
+                        var wa = Vector512.LoadUnsafe(ref wp, (nuint)(ci * nn));
+                        var wb = Vector512.LoadUnsafe(ref wp, (nuint)((ci * nn) + (width - Lanes)));
+                        var v = Vector512.Create(Unsafe.Add(ref xp, ci));
+                        a0 += v * wa;
+                        b0 += v * wb;
+                        v = Vector512.Create(Unsafe.Add(ref xp, step + ci));
+                        a1 += v * wa;
+                        b1 += v * wb;
+                        v = Vector512.Create(Unsafe.Add(ref xp, (2 * step) + ci));
+                        a2 += v * wa;
+                        b2 += v * wb;
+                        v = Vector512.Create(Unsafe.Add(ref xp, (3 * step) + ci));
+                        a3 += v * wa;
+                        b3 += v * wb;
+                    }
                 }
             }
+
+            e.Finish(a0, c, outAt + c, addBias: false);
+            e.Finish(a1, c, outAt + n + c, addBias: false);
+            e.Finish(a2, c, outAt + (2 * n) + c, addBias: false);
+            e.Finish(a3, c, outAt + (3 * n) + c, addBias: false);
+            if (width > Lanes)
+            {
+                var d = c + Lanes;
+                e.Finish(b0, d, outAt + d, addBias: false);
+                e.Finish(b1, d, outAt + n + d, addBias: false);
+                e.Finish(b2, d, outAt + (2 * n) + d, addBias: false);
+                e.Finish(b3, d, outAt + (3 * n) + d, addBias: false);
+            }
+        }
+    }
+
+    /// <summary>The reference's four-channel step with the four weight rows read from <paramref name="wp"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> FourAt(ref float xp, ref float wp, nint n) =>
+        Four(ref xp, Vector512.LoadUnsafe(ref wp), Vector512.LoadUnsafe(ref wp, (nuint)n), Vector512.LoadUnsafe(ref wp, (nuint)(2 * n)), Vector512.LoadUnsafe(ref wp, (nuint)(3 * n)));
+
+    /// <summary>One tap of a group-1 convolution for one pixel, in the reference's grouping.</summary>
+    private static Vector512<float> DirectTap(Vector512<float> acc, ref float xp, ref float wp, int cin, int n)
+    {
+        var ci = 0;
+        for (; ci + 4 <= cin; ci += 4)
+        {
+            acc += Four(ref Unsafe.Add(ref xp, ci), Vector512.LoadUnsafe(ref wp, (nuint)(ci * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 2) * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 3) * n)));
+        }
+
+        for (; ci < cin; ci++)
+        {
+            acc += Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n));
+        }
+
+        return acc;
+    }
+
+    /// <summary>((x0 w0 + x1 w1) + x2 w2) + x3 w3, the reference's four-channel step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Four(ref float xp, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, Vector512<float> w3)
+    {
+        var t = (Vector512.Create(xp) * w0) + (Vector512.Create(Unsafe.Add(ref xp, 1)) * w1);
+        t += Vector512.Create(Unsafe.Add(ref xp, 2)) * w2;
+        return t + (Vector512.Create(Unsafe.Add(ref xp, 3)) * w3);
+    }
+
+    /// <summary>Output columns [First, End) whose whole kernel row lies inside the input (no column padding).</summary>
+    private static (int First, int End) InteriorColumns(in ConvShape s)
+    {
+        var first = (s.PadLeft + s.StrideW - 1) / s.StrideW;
+        var last = s.InW - 1 + s.PadLeft - ((s.KW - 1) * s.DilationW);
+        return (first, last < 0 ? 0 : Math.Min(s.OutW, (last / s.StrideW) + 1));
+    }
+
+    /// <summary>Bias, clamp and residual for one output vector; Math.Clamp's order (lower bound, then upper).</summary>
+    private readonly ref struct Epilogue(ReadOnlySpan<float> bias, bool biasFirst, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        private readonly ReadOnlySpan<float> _biasSpan = bias;
+        private readonly ref float _bias = ref MemoryMarshal.GetReference(bias);
+        private readonly ref float _residual = ref MemoryMarshal.GetReference(residual);
+        private readonly ref float _output = ref MemoryMarshal.GetReference(output);
+        private readonly bool _hasResidual = !residual.IsEmpty;
+        private readonly Vector512<float> _lo = Vector512.Create(lo);
+        private readonly Vector512<float> _hi = Vector512.Create(hi);
+
+        public bool BiasFirst { get; } = biasFirst;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Bias(int c) => Vector512.LoadUnsafe(ref _bias, (nuint)c);
+
+        public void CopyBias(Span<float> destination) => _biasSpan.CopyTo(destination);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(Vector512<float> acc, int c, int at) => Finish(acc, c, at, !BiasFirst);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(Vector512<float> acc, int c, int at, bool addBias)
+        {
+            var v = addBias ? acc + Bias(c) : acc;
+            v = Avx512F.Min(Avx512F.Max(v, _lo), _hi);
+            if (_hasResidual)
+            {
+                v += Vector512.LoadUnsafe(ref _residual, (nuint)at);
+            }
+
+            v.StoreUnsafe(ref _output, (nuint)at);
         }
     }
 }
