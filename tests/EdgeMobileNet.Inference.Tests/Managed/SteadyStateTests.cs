@@ -31,6 +31,29 @@ public sealed class SteadyStateTests(ITestOutputHelper output)
         Assert.True(engine.PeakActivationBytes > 0);
     }
 
+    /// <summary>With worker threads: nothing on the calling thread and nothing on any worker (their own counters).</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void RunAllocatesNothingAtTwoThreads(string model)
+    {
+        using var engine = ManagedClassifier.LoadManaged(TestAssets.Require(model), new ClassifierOptions { Engine = "managed", Threads = 2 });
+        Fill(engine.InputBuffer, 7);
+        var pool = engine.Plan.Pool!;
+        EdgeMobileNet.Inference.Tests.Managed.Execution.WarmUp.UntilAllocationsSettle(() => engine.Run(), () => pool.WorkerAllocatedBytes);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var workersBefore = pool.WorkerAllocatedBytes;
+        for (var i = 0; i < 10; i++)
+        {
+            engine.Run();
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var workers = pool.WorkerAllocatedBytes - workersBefore;
+        output.WriteLine($"{Path.GetFileName(model)} at 2 threads: allocated per 10 runs {allocated} B on the caller, {workers} B on the worker");
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, workers);
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void RunIsDeterministicAndReusesBuffers(string model)

@@ -1,3 +1,4 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Loading;
@@ -23,8 +24,9 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
 
     public string Engine => "managed";
 
-    /// <summary>Always 1: the managed engine runs on the calling thread (intra-op threading is future work).</summary>
-    public int Threads => 1;
+    /// <summary>Intra-op threads (<see cref="ClassifierOptions.Threads"/>): the calling thread plus Threads - 1 workers
+    /// that convolutions split their output across.</summary>
+    public int Threads => _plan.Threads;
 
     public ModelInputInfo Input { get; }
 
@@ -57,6 +59,11 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
     internal static ManagedClassifier LoadManaged(string modelPath, ClassifierOptions options, PlanOptions plan)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Threads < 1)
+        {
+            throw new EdgeMobileNetException($"--threads must be at least 1, got {options.Threads}");
+        }
+
         var kernels = KernelSelector.Select(options.Isa);
         if (!File.Exists(modelPath))
         {
@@ -73,19 +80,34 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
             throw new ModelLoadException(modelPath, $"cannot read the file ({ex.Message})", ex);
         }
 
-        return Load(modelPath, bytes, kernels, plan);
+        return Load(modelPath, bytes, kernels, plan, options.Threads);
     }
 
     internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels) => Load(path, bytes, kernels, PlanOptions.Default);
 
-    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions)
+    internal static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions, int threads = 1)
+    {
+        // The pool's threads start now; a load that fails stops them again.
+        var pool = threads > 1 ? new WorkerPool(threads) : null;
+        try
+        {
+            return Load(path, bytes, kernels, planOptions, pool);
+        }
+        catch
+        {
+            pool?.Dispose();
+            throw;
+        }
+    }
+
+    private static ManagedClassifier Load(string path, byte[] bytes, IConvKernels kernels, PlanOptions planOptions, WorkerPool? pool)
     {
         try
         {
             var model = OnnxReader.Read(bytes, path);
             var graph = OnnxGraphImporter.Import(path, model);
             ShapeInference.Run(graph);
-            var plan = PlanBuilder.Build(graph, kernels, planOptions);
+            var plan = PlanBuilder.Build(graph, kernels, planOptions, pool);
             return new ManagedClassifier(plan, InputInfo(graph), OutputInfo(graph));
         }
         catch (ModelLoadException)
@@ -105,10 +127,8 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
         return _plan.Output;
     }
 
-    public void Dispose()
-    {
-        // Managed memory only.
-    }
+    /// <summary>Stops the worker threads; the arena and weights are managed memory.</summary>
+    public void Dispose() => _plan.Dispose();
 
     /// <summary>
     /// EDGEMOBILENET_STRIPS: "off" plans every tensor whole, a number forces that many rows per strip (comparing

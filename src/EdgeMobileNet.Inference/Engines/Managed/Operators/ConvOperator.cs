@@ -1,21 +1,30 @@
+using System.Numerics.Tensors;
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 
-/// <summary>Float convolution (also Gemm/MatMul as 1x1) with folded BatchNorm, activation clamp and residual add.</summary>
-internal sealed class ConvOperator : Operator
+/// <summary>
+/// Float convolution (also Gemm/MatMul as 1x1) with folded BatchNorm, activation clamp and residual add. With a
+/// worker pool the output is split at load into one part per thread (<see cref="ConvPart"/>); every part keeps the
+/// whole layer's summation order, so the result does not depend on the split.
+/// </summary>
+internal sealed class ConvOperator : Operator, IParallelWork
 {
     private readonly IConvKernels _kernels;
     private readonly ConvShape _shape;
-    private readonly float[] _weights;
-    private readonly float[] _bias;
+    private readonly float[][] _weights;
+    private readonly float[][] _bias;
     private readonly float _lo;
     private readonly float _hi;
     private readonly TensorSlot? _residual;
     private readonly int _mlasStrideK;
     private readonly bool _mlasBiasFirst;
-    private readonly float[] _block;
+    private readonly WorkerPool? _pool;
+    private readonly ConvPart[] _parts;
+    private readonly float[][] _blocks;
+    private Arena? _arena;
 
     public ConvOperator(
         string name,
@@ -29,40 +38,81 @@ internal sealed class ConvOperator : Operator
         TensorSlot? residual,
         TensorSlot output,
         int mlasStrideK = 0,
-        bool mlasBiasFirst = false)
+        bool mlasBiasFirst = false,
+        WorkerPool? pool = null)
         : base(name, residual is null ? [input] : [input, residual], output)
     {
-        _mlasStrideK = mlasStrideK;
-        _mlasBiasFirst = mlasBiasFirst;
-        _block = new float[mlasStrideK > 0 ? shape.OutC : 0];
         _kernels = kernels;
         _shape = shape;
-        _weights = packedWeights;
-        _bias = bias;
         _lo = lo;
         _hi = hi;
         _residual = residual;
+        _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
+        _pool = _parts.Length > 1 ? pool : null;
+
+        // Row and pixel parts share the layer's arrays; a channel part holds its own slice.
+        _weights = _parts.Select(p => p.IsChannelSlice(shape) ? p.SliceWeights(packedWeights, shape) : packedWeights).ToArray();
+        _bias = _parts.Select(p => p.IsChannelSlice(shape) ? p.SliceChannels(bias) : bias).ToArray();
+
+        // MLAS's reduction block depends on the pixel count, so a pointwise layer split by pixels must keep the whole
+        // layer's block, given explicitly (ConvFloat would derive it from the part's smaller shape).
+        _mlasStrideK = mlasStrideK > 0 || _parts.Length == 1 || !QuantGemmPacking.IsPointwise(shape)
+            ? mlasStrideK
+            : MlasStrideK(shape.OutH * shape.OutW, shape.InC);
+        _mlasBiasFirst = mlasBiasFirst;
+        _blocks = new float[_parts.Length][];
+        for (var i = 0; i < _parts.Length; i++)
+        {
+            // Scratch per part: parts run concurrently.
+            _blocks[i] = new float[_mlasStrideK > 0 ? _parts[i].Shape.OutC : 0];
+        }
     }
 
-    public override long WeightBytes => (_weights.Length + _bias.Length) * 4L;
+    /// <summary>Parts the output is split into (1: runs on the calling thread).</summary>
+    public int Parts => _parts.Length;
+
+    public override long WeightBytes => (_weights.Distinct().Sum(w => (long)w.Length) + _bias.Distinct().Sum(b => (long)b.Length)) * 4L;
 
     public override void Run(Arena arena)
     {
-        if (_mlasStrideK > 0)
+        if (_pool is null)
         {
-            _kernels.PointwiseFloatMlasOrder(_shape, _mlasStrideK, _mlasBiasFirst, arena.Floats(Inputs[0]), _weights, _bias, _lo, _hi, _block, arena.Floats(Output!));
+            RunPart(arena, 0);
             return;
         }
 
-        _kernels.ConvFloat(
-            _shape,
-            arena.Floats(Inputs[0]),
-            _weights,
-            _bias,
-            _lo,
-            _hi,
-            _residual is null ? ReadOnlySpan<float>.Empty : arena.Floats(_residual),
-            arena.Floats(Output!));
+        _arena = arena;
+        try
+        {
+            _pool.Run(this, _parts.Length);
+        }
+        finally
+        {
+            _arena = null;
+        }
+    }
+
+    public void RunPart(int part) => RunPart(_arena!, part);
+
+    private void RunPart(Arena arena, int part)
+    {
+        var p = _parts[part];
+        var input = arena.Floats(Inputs[0]).Slice(p.InputStart, p.InputLength);
+        var output = arena.Floats(Output!).Slice(p.OutputStart, p.OutputLength);
+        var residual = _residual is null ? ReadOnlySpan<float>.Empty : arena.Floats(_residual).Slice(p.OutputStart, p.OutputLength);
+        if (_mlasStrideK > 0)
+        {
+            _kernels.PointwiseFloatMlasOrder(p.Shape, _mlasStrideK, _mlasBiasFirst, input, _weights[part], _bias[part], _lo, _hi, _blocks[part], output);
+            if (!residual.IsEmpty)
+            {
+                // The epilogue adds the residual after the clamp, one rounding per element: the same bits as fused.
+                TensorPrimitives.Add(output, residual, output);
+            }
+
+            return;
+        }
+
+        _kernels.ConvFloat(p.Shape, input, _weights[part], _bias[part], _lo, _hi, residual, output);
     }
 
     /// <summary>Reduction block of MLAS's SGEMM on a prepacked B (ONNX Runtime prepacks constant Gemm/MatMul weights).</summary>

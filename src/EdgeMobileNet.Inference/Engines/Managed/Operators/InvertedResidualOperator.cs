@@ -1,3 +1,4 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
@@ -18,10 +19,12 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 /// each starting without a halo, so lanes are independent and can run on different threads.
 /// </para>
 /// </summary>
-internal sealed class InvertedResidualOperator : Operator
+internal sealed class InvertedResidualOperator : Operator, IParallelWork
 {
     private readonly Lane[] _lanes;
     private readonly long _weightBytes;
+    private readonly WorkerPool? _pool;
+    private Arena? _arena;
 
     public InvertedResidualOperator(
         string name,
@@ -32,7 +35,8 @@ internal sealed class InvertedResidualOperator : Operator
         int stripRows,
         int lanes,
         TensorSlot input,
-        TensorSlot output)
+        TensorSlot output,
+        WorkerPool? pool = null)
         : base(name, [input], output)
     {
         var d = depthwise.Shape;
@@ -65,6 +69,7 @@ internal sealed class InvertedResidualOperator : Operator
 
         Scratch = _lanes.SelectMany(l => l.Buffers).ToArray();
         _weightBytes = _lanes.Sum(l => l.PackedBytes);
+        _pool = _lanes.Length > 1 && pool is { Threads: > 1 } ? pool : null;
     }
 
     /// <summary>The shapes of the fused layers (the parameters themselves live in the prepared steps).</summary>
@@ -86,11 +91,29 @@ internal sealed class InvertedResidualOperator : Operator
 
     public override void Run(Arena arena)
     {
+        if (_pool is not null)
+        {
+            // Lanes are independent: one part each on the worker pool.
+            _arena = arena;
+            try
+            {
+                _pool.Run(this, _lanes.Length);
+            }
+            finally
+            {
+                _arena = null;
+            }
+
+            return;
+        }
+
         for (var l = 0; l < _lanes.Length; l++)
         {
             RunLane(arena, l);
         }
     }
+
+    public void RunPart(int part) => RunLane(_arena!, part);
 
     /// <summary>Computes lane <paramref name="lane"/>'s output rows; distinct lanes touch disjoint memory.</summary>
     public void RunLane(Arena arena, int lane)

@@ -1,22 +1,24 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 
-/// <summary>Integer convolution (QLinearConv, fused DQ-Conv-Q, QLinearMatMul, QGemm) with requantised output.</summary>
-internal sealed class QConvOperator : Operator
+/// <summary>
+/// Integer convolution (QLinearConv, fused DQ-Conv-Q, QLinearMatMul, QGemm) with requantised output. With a worker
+/// pool the output is split at load into one part per thread (<see cref="ConvPart"/>), each with its own prepared
+/// kernel and scratch, so the parts share nothing writable; integer results do not depend on the split.
+/// </summary>
+internal sealed class QConvOperator : Operator, IParallelWork
 {
     private readonly IConvKernels _kernels;
-    private readonly ConvShape _shape;
-    private readonly int[] _weights;
-    private readonly int[] _bias;
-    private readonly float[] _scales;
-    private readonly int _inputZeroPoint;
-    private readonly int _outputZeroPoint;
-    private readonly int _min;
-    private readonly int _max;
-    private readonly int[] _accumulator;
-    private readonly IQuantConvKernel? _prepared;
+    private readonly QuantConvParameters?[] _reference;
+    private readonly bool _channelParts;
+    private readonly WorkerPool? _pool;
+    private readonly ConvPart[] _parts;
+    private readonly IQuantConvKernel?[] _prepared;
+    private readonly int[][] _accumulators;
+    private Arena? _arena;
 
     public QConvOperator(
         string name,
@@ -30,45 +32,77 @@ internal sealed class QConvOperator : Operator
         int min,
         int max,
         TensorSlot input,
-        TensorSlot output)
+        TensorSlot output,
+        WorkerPool? pool = null)
         : base(name, [input], output)
     {
         _kernels = kernels;
-        _shape = shape;
-        _inputZeroPoint = inputZeroPoint;
-        _outputZeroPoint = outputZeroPoint;
-        _min = min;
-        _max = max;
-        _prepared = kernels.PrepareQuant(new QuantConvParameters(shape, packedWeights, bias, scales, inputZeroPoint, outputZeroPoint, min, max));
+        var parameters = new QuantConvParameters(shape, packedWeights, bias, scales, inputZeroPoint, outputZeroPoint, min, max);
+        _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
+        _pool = _parts.Length > 1 ? pool : null;
+        _prepared = new IQuantConvKernel?[_parts.Length];
+        _reference = new QuantConvParameters?[_parts.Length];
+        _accumulators = new int[_parts.Length][];
+        for (var i = 0; i < _parts.Length; i++)
+        {
+            var part = _parts[i];
+            var q = part.IsChannelSlice(shape)
+                ? parameters with { Shape = part.Shape, Weights = part.SliceWeights(packedWeights, shape), Bias = part.SliceChannels(bias), Scales = part.SliceChannels(scales) }
+                : parameters with { Shape = part.Shape };
 
-        // A prepared kernel owns its packed copy; the reference-layout arrays are only kept for the fallback.
-        _weights = _prepared is null ? packedWeights : [];
-        _bias = _prepared is null ? bias : [];
-        _scales = _prepared is null ? scales : [];
-        _accumulator = _prepared is null ? new int[shape.OutC] : [];
+            // Row and pixel parts share the packed weights (QuantGemmPacking.PackShared) but not their scratch. A
+            // prepared kernel owns its packed copy; the reference-layout arrays are only kept for the fallback.
+            _prepared[i] = kernels.PrepareQuant(q);
+            _reference[i] = _prepared[i] is null ? q : null;
+            _accumulators[i] = _prepared[i] is null ? new int[part.Shape.OutC] : [];
+        }
+
+        _channelParts = _parts[0].IsChannelSlice(shape);
     }
 
-    public override long WeightBytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + (_prepared?.PackedBytes ?? 0);
+    /// <summary>Parts the output is split into (1: runs on the calling thread).</summary>
+    public int Parts => _parts.Length;
+
+    // Row and pixel parts share the packed weights, so one part's figure stands for all; channel parts hold a slice each.
+    public override long WeightBytes => _channelParts ? Enumerable.Range(0, _parts.Length).Sum(PartBytes) : PartBytes(0);
 
     public override void Run(Arena arena)
     {
-        if (_prepared is not null)
+        if (_pool is null)
         {
-            _prepared.Run(arena.Bytes(Inputs[0]), arena.Bytes(Output!));
+            RunPart(arena, 0);
             return;
         }
 
-        _kernels.ConvQuant(
-            _shape,
-            arena.Bytes(Inputs[0]),
-            _inputZeroPoint,
-            _weights,
-            _bias,
-            _scales,
-            _outputZeroPoint,
-            _min,
-            _max,
-            _accumulator,
-            arena.Bytes(Output!));
+        _arena = arena;
+        try
+        {
+            _pool.Run(this, _parts.Length);
+        }
+        finally
+        {
+            _arena = null;
+        }
     }
+
+    public void RunPart(int part) => RunPart(_arena!, part);
+
+    private void RunPart(Arena arena, int part)
+    {
+        var p = _parts[part];
+        var input = arena.Bytes(Inputs[0]).Slice(p.InputStart, p.InputLength);
+        var output = arena.Bytes(Output!).Slice(p.OutputStart, p.OutputLength);
+        if (_prepared[part] is { } prepared)
+        {
+            prepared.Run(input, output);
+            return;
+        }
+
+        var q = _reference[part]!;
+        _kernels.ConvQuant(p.Shape, input, q.InputZeroPoint, q.Weights, q.Bias, q.Scales, q.OutputZeroPoint, q.Min, q.Max, _accumulators[part], output);
+    }
+
+    private long PartBytes(int part) => _reference[part] is { } r
+        ? (r.Weights.Length + r.Bias.Length + r.Scales.Length) * 4L
+        : _prepared[part]!.PackedBytes;
 }

@@ -1,14 +1,19 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Operators;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Planning;
 
-/// <summary>A loaded model ready to run: operators in order, the arena they share and the caller-visible buffers.</summary>
-internal sealed class ExecutionPlan
+/// <summary>
+/// A loaded model ready to run: operators in order, the arena they share, the caller-visible buffers and the worker
+/// pool its parallel operators dispatch to (owned: disposing the plan stops the threads).
+/// </summary>
+internal sealed class ExecutionPlan : IDisposable
 {
     private readonly Operator[] _operators;
 
-    public ExecutionPlan(IReadOnlyList<Operator> operators, Arena arena, float[] input, float[] output, string kernels)
+    public ExecutionPlan(IReadOnlyList<Operator> operators, Arena arena, float[] input, float[] output, string kernels, WorkerPool? pool = null)
     {
+        Pool = pool;
         _operators = operators.ToArray();
         Operators = _operators;
         Arena = arena;
@@ -26,6 +31,11 @@ internal sealed class ExecutionPlan
     public float[] Output { get; }
 
     public string Kernels { get; }
+
+    public WorkerPool? Pool { get; }
+
+    /// <summary>Intra-op threads: the calling thread plus the pool's workers.</summary>
+    public int Threads => Pool?.Threads ?? 1;
 
     public long ArenaBytes => Arena.Memory.LongLength;
 
@@ -53,4 +63,6 @@ internal sealed class ExecutionPlan
             op.Run(Arena);
         }
     }
+
+    public void Dispose() => Pool?.Dispose();
 }

@@ -114,7 +114,7 @@ internal sealed partial class PlanBuilder
             ? ConvOperator.MlasStrideK(shape.OutH * shape.OutW, shape.InC)
             : 0;
         var packed = PackConv(w, m, wv.Shape[1], wv.Shape[2], wv.Shape[3]);
-        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32), mlasOrder));
+        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32), mlasOrder, pool: _pool));
     }
 
     private static bool IsPointwise(ConvShape s) =>
@@ -265,7 +265,7 @@ internal sealed partial class PlanBuilder
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = yp;
         var packed = PackQuantConv(node, wq);
-        var op = new QConvOperator(name, _kernels, shape, packed, bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max, input, output);
+        var op = new QConvOperator(name, _kernels, shape, packed, bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max, input, output, _pool);
         _quantConvs[op] = new QuantConvParameters(shape, packed, bias, scales, xp.ZeroPoint, yp.ZeroPoint, min, max);
         _ops.Add(op);
     }
@@ -349,7 +349,8 @@ internal sealed partial class PlanBuilder
             null,
             NewSlot(last, ElementType.Float32),
             toQuantize ? ConvOperator.MlasPackedStrideK : 0,
-            toQuantize && isGemm && node.Input(2) is not null));
+            toQuantize && isGemm && node.Input(2) is not null,
+            _pool));
     }
 
     private void AddBias(GraphNode node, float[] bias, float[] c, float beta)
@@ -448,6 +449,6 @@ internal sealed partial class PlanBuilder
         var m = (int)(a.ElementCount / k);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = yp;
-        _ops.Add(new QConvOperator(name, _kernels, ConvShape.FullyConnected(m, k, n), packed, bias, scales, ap.ZeroPoint, yp.ZeroPoint, 0, 255, input, output));
+        _ops.Add(new QConvOperator(name, _kernels, ConvShape.FullyConnected(m, k, n), packed, bias, scales, ap.ZeroPoint, yp.ZeroPoint, 0, 255, input, output, _pool));
     }
 }

@@ -67,9 +67,10 @@ internal sealed partial class PlanBuilder
                 dw,
                 project,
                 _options.StripRows ?? StripRowsFor(dw.Shape, _options.StripTargetBytes),
-                _options.Lanes,
+                Math.Max(_options.Lanes, _pool?.Threads ?? 1),
                 chain[0].Inputs[0],
-                chain[^1].Output!);
+                chain[^1].Output!,
+                _pool);
             _ops.RemoveRange(first, count);
             _ops.Insert(first, block);
             i = first;

@@ -1,3 +1,4 @@
+using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Loading;
@@ -18,21 +19,26 @@ internal sealed partial class PlanBuilder
     private readonly ModelGraph _g;
     private readonly IConvKernels _kernels;
     private readonly PlanOptions _options;
+    private readonly WorkerPool? _pool;
     private readonly List<Operator> _ops = [];
     private readonly Dictionary<GraphValue, TensorSlot> _slots = [];
     private readonly Dictionary<GraphValue, QuantParams> _quant = [];
     private readonly HashSet<GraphNode> _done = [];
 
-    private PlanBuilder(ModelGraph g, IConvKernels kernels, PlanOptions options)
+    private PlanBuilder(ModelGraph g, IConvKernels kernels, PlanOptions options, WorkerPool? pool)
     {
         _g = g;
         _kernels = kernels;
         _options = options;
+        _pool = pool;
     }
 
     public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels) => Build(g, kernels, PlanOptions.Default);
 
-    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels, PlanOptions options) => new PlanBuilder(g, kernels, options).Build();
+    /// <summary>Plans the graph; with a <paramref name="pool"/> of several threads, convolutions are split across it
+    /// (the plan then owns the pool and disposes it).</summary>
+    public static ExecutionPlan Build(ModelGraph g, IConvKernels kernels, PlanOptions options, WorkerPool? pool = null) =>
+        new PlanBuilder(g, kernels, options, pool).Build();
 
     private ExecutionPlan Build()
     {
@@ -80,7 +86,7 @@ internal sealed partial class PlanBuilder
             throw _g.Error($"activations need {arenaBytes >> 20} MiB, over the {MaxArenaBytes >> 20} MiB limit");
         }
 
-        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name) { NaiveArenaBytes = naiveBytes };
+        return new ExecutionPlan(_ops, new Arena(arenaBytes), inputBuffer, outputBuffer, _kernels.Name, _pool) { NaiveArenaBytes = naiveBytes };
     }
 
     /// <summary>Sets every slot's lifetime from the current operator order and assigns arena offsets.</summary>
