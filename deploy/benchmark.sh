@@ -40,15 +40,15 @@ echo "|---|---|---|---|---|---|---|"
 for model in "${models[@]}"; do
     [ -f "$model" ] || { echo "benchmark.sh: $model: file not found" >&2; exit 2; }
     # bench prints one row per engine and thread count ("engine threads iters median p90 min alloc"), then the
-    # managed engine's memory line; the ratio is taken between rows of the same thread count of this one run.
+    # managed engine's memory line after each of its rows; the ratio is taken between rows of the same thread count of this one run.
     "$exe" bench --model "$model" --engine "$engines" --threads "$threads" --warmup "$warmup" --iterations "$iterations" "${isa[@]}" \
         | awk -v name="$(basename "$model" .onnx)" '
             $1 == "ort" || $1 == "managed" { n++; eng[n] = $1; thr[n] = $2; med[n] = $4; mn[n] = $6; if ($1 == "ort") ort[$2] = $4 }
-            /peak activations/ { for (i = 1; i <= NF; i++) if ($i == "activations") peak = $(i + 1) }
+            /peak activations/ { for (i = 1; i <= NF; i++) if ($i == "activations") peak[n] = $(i + 1) }
             END {
                 for (i = 1; i <= n; i++) {
                     ratio = (eng[i] == "managed" && ort[thr[i]] > 0) ? sprintf("%.2fx", med[i] / ort[thr[i]]) : ""
-                    printf "| %s | %s | %s | %.2f | %.2f | %s | %s |\n", name, eng[i], thr[i], med[i], mn[i], ratio, eng[i] == "managed" ? peak : ""
+                    printf "| %s | %s | %s | %.2f | %.2f | %s | %s |\n", name, eng[i], thr[i], med[i], mn[i], ratio, eng[i] == "managed" ? peak[i] : ""
                 }
             }'
 done
