@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using MQTTnet;
+using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
 namespace EdgeMobileNet.Station.Tests.Support;
@@ -93,7 +94,14 @@ internal sealed class MqttRecorder : IAsyncDisposable
         await _closing.CancelAsync();
         if (_client.IsConnected)
         {
-            await _client.DisconnectAsync();
+            try
+            {
+                await _client.DisconnectAsync();
+            }
+            catch (MqttCommunicationException)
+            {
+                // The broker went first (an embedded broker stops with its host): nothing left to close politely.
+            }
         }
 
         _client.Dispose();
