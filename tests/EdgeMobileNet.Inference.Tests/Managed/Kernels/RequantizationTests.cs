@@ -54,6 +54,16 @@ public sealed class RequantizationTests
     public void QLinearMulUsesTheIntegerProductTimesTheScaleRatio()
     {
         // (3 - 1) * (5 - 2) = 6, ratio 0.25 -> 1.5 -> 2, + zp 10
-        Assert.Equal(12, Requantization.MulQuantized(3, 1, 5, 2, 0.25f, 10, 0, 255));
+        Assert.Equal(12, Requantization.MulQuantized(3, 1, 5, 2, 0.25f, 10, 0));
+
+        // The zero point is added in float before rounding: 0.5 + 11 = 11.5 -> 12 (rounding first would give 11).
+        Assert.Equal(12, Requantization.MulQuantized(2, 0, 1, 0, 0.25f, 11, 0));
+
+        // Int8 tensors are stored +128; ORT adds its own (signed) zero point: 0.5 - 71 = -70.5 -> -70, stored 58.
+        Assert.Equal(58, Requantization.MulQuantized(130, 128, 129, 128, 0.25f, 128 - 71, 128));
+
+        // Saturation to the stored type's range.
+        Assert.Equal(255, Requantization.MulQuantized(255, 0, 255, 0, 1f, 0, 0));
+        Assert.Equal(0, Requantization.MulQuantized(0, 255, 255, 0, 1f, 128 - 100, 128));
     }
 }

@@ -17,7 +17,7 @@ internal interface IQuantElementwiseKernels
     /// </summary>
     void Add(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantAddParameters p, Span<byte> y);
 
-    /// <summary>QLinearMul element by element: <see cref="Requantization.MulQuantized"/> with the output range 0..255.</summary>
+    /// <summary>QLinearMul element by element: <see cref="Requantization.MulQuantized"/>.</summary>
     void Mul(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y);
 
     /// <summary>y[i] = table[x[i]] with a 256-entry table (quantised activations).</summary>
@@ -48,7 +48,7 @@ internal readonly record struct QuantAddParameters(float RatioA, float RatioB, f
 }
 
 /// <summary>The constants of one QLinearMul (stored-domain zero points, ratio = sa * sb / sc).</summary>
-internal readonly record struct QuantMulParameters(int ZeroA, int ZeroB, float Ratio, int ZeroC)
+internal readonly record struct QuantMulParameters(int ZeroA, int ZeroB, float Ratio, int ZeroC, int Offset = 0)
 {
     /// <summary>The centred product is at most 255 * 255; the SIMD conversion must stay far from int32 overflow.</summary>
     public bool VectorSafe => float.IsFinite(Ratio) && MathF.Abs(Ratio) * 65536f < (1 << 30);

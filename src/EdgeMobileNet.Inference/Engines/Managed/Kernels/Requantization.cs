@@ -61,23 +61,23 @@ internal static class Requantization
     public static float AddFixedPart(float ratioA, int zeroA, float ratioB, int zeroB, int zeroC) =>
         zeroC - ((ratioA * zeroA) + (ratioB * zeroB));
 
-    /// <summary>QLinearMul on x86: the integer product of the centred operands, as float, times
-    /// (scaleA * scaleB) / scaleC computed once; rounded half to even, saturated, + zp.</summary>
+    /// <summary>
+    /// QLinearMul as MLAS computes it (SSE2 and NEON alike): the integer product of the centred operands, as float,
+    /// times (scaleA * scaleB) / scaleC computed once, then the output zero point added in float (a separate rounding,
+    /// not fused), rounded half to even and saturated to the stored type. Operands and zero points are the stored
+    /// (uint8-domain) values; <paramref name="offset"/> is 128 for int8 tensors, whose zero point ORT adds unshifted.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte MulQuantized(int a, int zeroA, int b, int zeroB, float ratio, int zeroC, int min, int max) =>
-        RoundToOutput((a - zeroA) * (b - zeroB) * ratio, zeroC, min, max);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte RoundToOutput(float v, int zero, int min, int max)
+    public static byte MulQuantized(int a, int zeroA, int b, int zeroB, float ratio, int zeroC, int offset)
     {
+        var v = ((float)((a - zeroA) * (b - zeroB)) * ratio) + (float)(zeroC - offset);
         if (float.IsNaN(v))
         {
             v = 0;
         }
 
-        // Saturating float->int conversion (.NET), then clamp in integers as the SIMD kernel does.
+        // Saturating float->int conversion (.NET), then saturation to the stored type's range.
         var r = (int)MathF.Round(v, MidpointRounding.ToEven);
-        r = Math.Clamp(r, min - zero, max - zero);
-        return (byte)(r + zero);
+        return (byte)(Math.Clamp(r, -offset, 255 - offset) + offset);
     }
 }

@@ -51,7 +51,7 @@ internal sealed class QBinaryOperator : Operator
         _slotB = b;
         _add = QuantAddParameters.Create(pa.Scale, pa.ZeroPoint, pb.Scale, pb.ZeroPoint, pc.Scale, pc.ZeroPoint, _offset);
 
-        _mul = new QuantMulParameters(pa.ZeroPoint, pb.ZeroPoint, pa.Scale * pb.Scale / pc.Scale, pc.ZeroPoint);
+        _mul = new QuantMulParameters(pa.ZeroPoint, pb.ZeroPoint, pa.Scale * pb.Scale / pc.Scale, pc.ZeroPoint, _offset);
 
         // Residual adds (same shape and layout) and SE scales (a per-channel vector along the stored channel rows)
         // run row by row through the SIMD kernels; other broadcasts walk element by element.
@@ -161,7 +161,7 @@ internal sealed class QBinaryOperator : Operator
             int z = ConstB is null ? B.Byte(b) : ConstB[b];
             if (Multiply)
             {
-                Y.SetByte(output, Requantization.MulQuantized(x, Pa.ZeroPoint, z, Pb.ZeroPoint, Ratio, Pc.ZeroPoint, 0, 255));
+                Y.SetByte(output, Requantization.MulQuantized(x, Pa.ZeroPoint, z, Pb.ZeroPoint, Ratio, Pc.ZeroPoint, Offset));
                 return;
             }
 

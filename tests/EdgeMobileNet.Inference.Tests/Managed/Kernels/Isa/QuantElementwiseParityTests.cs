@@ -89,7 +89,7 @@ public sealed class QuantElementwiseParityTests
         for (var i = 0; i < 200; i++)
         {
             var n = i < 70 ? i : rng.Next(1, 3000);
-            var p = new QuantMulParameters(rng.Next(256), rng.Next(256), RandomScale(rng) * RandomScale(rng) / RandomScale(rng), rng.Next(256));
+            var p = new QuantMulParameters(rng.Next(256), rng.Next(256), RandomScale(rng) * RandomScale(rng) / RandomScale(rng), rng.Next(256), rng.Next(2) * 128);
             AssertMulSame(kernels, rng, n, p, $"case {i} {p}");
         }
 
@@ -133,7 +133,7 @@ public sealed class QuantElementwiseParityTests
         kernels.Mul(a, b, p, actual);
         for (var i = 0; i < n; i++)
         {
-            Assert.Equal(Requantization.MulQuantized(a[i], p.ZeroA, b[i], p.ZeroB, p.Ratio, p.ZeroC, 0, 255), expected[i]);
+            Assert.Equal(Requantization.MulQuantized(a[i], p.ZeroA, b[i], p.ZeroB, p.Ratio, p.ZeroC, p.Offset), expected[i]);
             Assert.True(expected[i] == actual[i], $"{kernels.Name} mul {what}: element {i} ({a[i]}, {b[i]}) is {actual[i]}, scalar gives {expected[i]}");
         }
     }

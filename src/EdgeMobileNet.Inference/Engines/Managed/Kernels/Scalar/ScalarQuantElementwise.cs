@@ -19,7 +19,7 @@ internal sealed class ScalarQuantElementwise : IQuantElementwiseKernels
     {
         for (var i = start; i < y.Length; i++)
         {
-            y[i] = Requantization.MulQuantized(a[i], p.ZeroA, b[i], p.ZeroB, p.Ratio, p.ZeroC, 0, 255);
+            y[i] = Requantization.MulQuantized(a[i], p.ZeroA, b[i], p.ZeroB, p.Ratio, p.ZeroC, p.Offset);
         }
     }
 

@@ -112,8 +112,10 @@ internal sealed class Avx2QuantElementwise : IQuantElementwiseKernels
     {
         var va = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref a)).AsByte()) - Vector256.Create(p.ZeroA);
         var vb = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref b)).AsByte()) - Vector256.Create(p.ZeroB);
-        var r = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.MultiplyLow(va, vb)), Vector256.Create(p.Ratio)));
-        return Avx2.Min(Avx2.Max(r, Vector256.Create(-p.ZeroC)), Vector256.Create(255 - p.ZeroC)) + Vector256.Create(p.ZeroC);
+        // Multiply, then add the zero point as its own rounding step (no FMA), as MLAS does.
+        var v = Avx.Add(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.MultiplyLow(va, vb)), Vector256.Create(p.Ratio)), Vector256.Create((float)(p.ZeroC - p.Offset)));
+        var r = Avx.ConvertToVector256Int32(v);
+        return Avx2.Min(Avx2.Max(r, Vector256.Create(-p.Offset)), Vector256.Create(255 - p.Offset)) + Vector256.Create(p.Offset);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -65,18 +65,20 @@ internal sealed class Avx512QuantElementwise : IQuantElementwiseKernels
             ref var py = ref MemoryMarshal.GetReference(y);
             var za = Vector512.Create(p.ZeroA);
             var zb = Vector512.Create(p.ZeroB);
-            var zc = Vector512.Create(p.ZeroC);
+            var zc = Vector512.Create((float)(p.ZeroC - p.Offset));
+            var offset = Vector512.Create(p.Offset);
             var ratio = Vector512.Create(p.Ratio);
-            var lo = Vector512.Create(-p.ZeroC);
-            var hi = Vector512.Create(255 - p.ZeroC);
+            var lo = Vector512.Create(-p.Offset);
+            var hi = Vector512.Create(255 - p.Offset);
             for (; i + Lanes <= y.Length; i += Lanes)
             {
                 // The centred product is exact in int32 and in float (|x| <= 65025 < 2^24).
                 var product = Avx512F.MultiplyLow(
                     Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref pa, (nuint)i)) - za,
                     Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref pb, (nuint)i)) - zb);
-                var r = Avx512F.ConvertToVector512Int32(Avx512F.Multiply(Avx512F.ConvertToVector512Single(product), ratio));
-                Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(r, lo), hi) + zc).StoreUnsafe(ref py, (nuint)i);
+                // Multiply, then add the zero point as its own rounding step (no FMA), as MLAS does.
+                var r = Avx512F.ConvertToVector512Int32(Avx512F.Add(Avx512F.Multiply(Avx512F.ConvertToVector512Single(product), ratio), zc));
+                Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(r, lo), hi) + offset).StoreUnsafe(ref py, (nuint)i);
             }
         }
 
