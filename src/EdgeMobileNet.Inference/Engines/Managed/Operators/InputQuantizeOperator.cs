@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 
@@ -39,6 +41,42 @@ internal sealed class InputQuantizeOperator : Operator
 
     public override long WeightBytes => _planes.Length;
 
+    /// <summary>Bytes of <paramref name="channels"/> planes (each <see cref="Chunk"/> long) to interleaved pixels.</summary>
+    private static void Interleave(byte[] planes, Span<byte> destination, int channels, int pixels)
+    {
+        if (destination.Length < pixels * channels || planes.Length < channels * Chunk || pixels > Chunk)
+        {
+            throw new ArgumentException("chunk larger than the planes or the destination");
+        }
+
+        // Bounds were checked once above; an RGB image (the usual case) gets an unrolled loop.
+        ref var d = ref MemoryMarshal.GetReference(destination);
+        ref var src = ref MemoryMarshal.GetArrayDataReference(planes);
+        if (channels == 3)
+        {
+            ref var g = ref Unsafe.Add(ref src, Chunk);
+            ref var b = ref Unsafe.Add(ref src, 2 * Chunk);
+            for (var p = 0; p < pixels; p++)
+            {
+                ref var px = ref Unsafe.Add(ref d, 3 * p);
+                px = Unsafe.Add(ref src, p);
+                Unsafe.Add(ref px, 1) = Unsafe.Add(ref g, p);
+                Unsafe.Add(ref px, 2) = Unsafe.Add(ref b, p);
+            }
+
+            return;
+        }
+
+        for (var k = 0; k < channels; k++)
+        {
+            ref var plane = ref Unsafe.Add(ref src, k * Chunk);
+            for (var p = 0; p < pixels; p++)
+            {
+                Unsafe.Add(ref d, (p * channels) + k) = Unsafe.Add(ref plane, p);
+            }
+        }
+    }
+
     public override void Run(Arena arena)
     {
         var y = arena.Bytes(Output!);
@@ -52,15 +90,7 @@ internal sealed class InputQuantizeOperator : Operator
                 _kernels.Quantize(_buffer.AsSpan((k * pixels) + p0, n), _scale, _zeroPoint, _min, _max, _planes.AsSpan(k * Chunk, n));
             }
 
-            var dst = y.Slice(p0 * c, n * c);
-            for (var k = 0; k < c; k++)
-            {
-                var plane = _planes.AsSpan(k * Chunk, n);
-                for (var p = 0; p < n; p++)
-                {
-                    dst[(p * c) + k] = plane[p];
-                }
-            }
+            Interleave(_planes, y.Slice(p0 * c, n * c), c, n);
         }
     }
 }
