@@ -1,3 +1,4 @@
+using EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
@@ -61,6 +62,8 @@ internal static class QuantElementwiseKernels
     {
         "avx512" when Avx512ConvKernels.IsSupported => Avx512QuantElementwise.Instance,
         "avx2" when Avx2ConvKernels.IsSupported => Avx2QuantElementwise.Instance,
+        "sdot" when NeonQuantElementwise.IsSupported => NeonQuantElementwise.Sdot,
+        "neon" when NeonQuantElementwise.IsSupported => NeonQuantElementwise.Neon,
         _ => ScalarQuantElementwise.Instance,
     };
 }

@@ -9,6 +9,7 @@ namespace EdgeMobileNet.Inference.Tests.Managed.Kernels.Isa;
 /// vector widths, uint8 and shifted int8 operands, random and exactly-halfway ratios, NaN, infinities, -0 and values
 /// far outside the range, and ratios too large for the SIMD path.
 /// </summary>
+[Trait(Emulated.Emulation.Trait, "true")]
 public sealed class QuantElementwiseParityTests
 {
     public static TheoryData<string> Isas() => IsaKernels.Accelerated();
