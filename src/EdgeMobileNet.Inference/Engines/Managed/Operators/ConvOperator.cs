@@ -10,7 +10,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 /// worker pool the output is split at load into one part per thread (<see cref="ConvPart"/>); every part keeps the
 /// whole layer's summation order, so the result does not depend on the split.
 /// </summary>
-internal sealed class ConvOperator : Operator, IParallelWork
+internal sealed class ConvOperator : PartitionedOperator
 {
     private readonly IConvKernels _kernels;
     private readonly ConvShape _shape;
@@ -21,10 +21,8 @@ internal sealed class ConvOperator : Operator, IParallelWork
     private readonly TensorSlot? _residual;
     private readonly int _mlasStrideK;
     private readonly bool _mlasBiasFirst;
-    private readonly WorkerPool? _pool;
     private readonly ConvPart[] _parts;
     private readonly float[][] _blocks;
-    private Arena? _arena;
 
     public ConvOperator(
         string name,
@@ -48,7 +46,7 @@ internal sealed class ConvOperator : Operator, IParallelWork
         _hi = hi;
         _residual = residual;
         _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
-        _pool = _parts.Length > 1 ? pool : null;
+        UsePool(pool);
 
         // Row and pixel parts share the layer's arrays; a channel part holds its own slice.
         _weights = _parts.Select(p => p.IsChannelSlice(shape) ? p.SliceWeights(packedWeights, shape) : packedWeights).ToArray();
@@ -73,28 +71,9 @@ internal sealed class ConvOperator : Operator, IParallelWork
 
     public override long WeightBytes => (_weights.Distinct().Sum(w => (long)w.Length) + _bias.Distinct().Sum(b => (long)b.Length)) * 4L;
 
-    public override void Run(Arena arena)
-    {
-        if (_pool is null)
-        {
-            RunPart(arena, 0);
-            return;
-        }
+    protected override int PartCount => _parts.Length;
 
-        _arena = arena;
-        try
-        {
-            _pool.Run(this, _parts.Length);
-        }
-        finally
-        {
-            _arena = null;
-        }
-    }
-
-    public void RunPart(int part) => RunPart(_arena!, part);
-
-    private void RunPart(Arena arena, int part)
+    protected override void RunPart(Arena arena, int part)
     {
         var p = _parts[part];
         var input = arena.Floats(Inputs[0]).Slice(p.InputStart, p.InputLength);

@@ -19,12 +19,10 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 /// each starting without a halo, so lanes are independent and can run on different threads.
 /// </para>
 /// </summary>
-internal sealed class InvertedResidualOperator : Operator, IParallelWork
+internal sealed class InvertedResidualOperator : PartitionedOperator
 {
     private readonly Lane[] _lanes;
     private readonly long _weightBytes;
-    private readonly WorkerPool? _pool;
-    private Arena? _arena;
 
     public InvertedResidualOperator(
         string name,
@@ -69,7 +67,7 @@ internal sealed class InvertedResidualOperator : Operator, IParallelWork
 
         Scratch = _lanes.SelectMany(l => l.Buffers).ToArray();
         _weightBytes = _lanes.Sum(l => l.PackedBytes);
-        _pool = _lanes.Length > 1 && pool is { Threads: > 1 } ? pool : null;
+        UsePool(pool);
     }
 
     /// <summary>The shapes of the fused layers (the parameters themselves live in the prepared steps).</summary>
@@ -81,7 +79,7 @@ internal sealed class InvertedResidualOperator : Operator, IParallelWork
 
     public int StripRows { get; }
 
-    /// <summary>Number of independent row ranges (<see cref="RunLane"/>).</summary>
+    /// <summary>Number of independent row ranges, one part each (<see cref="RunPart"/>).</summary>
     public int Lanes => _lanes.Length;
 
     /// <summary>The strip buffers of every lane (arena slots alive only while this operator runs).</summary>
@@ -89,36 +87,13 @@ internal sealed class InvertedResidualOperator : Operator, IParallelWork
 
     public override long WeightBytes => _weightBytes;
 
-    public override void Run(Arena arena)
+    // Lanes are independent: one part each on the worker pool.
+    protected override int PartCount => _lanes.Length;
+
+    /// <summary>Computes lane <paramref name="part"/>'s output rows; distinct lanes touch disjoint memory.</summary>
+    protected override void RunPart(Arena arena, int part)
     {
-        if (_pool is not null)
-        {
-            // Lanes are independent: one part each on the worker pool.
-            _arena = arena;
-            try
-            {
-                _pool.Run(this, _lanes.Length);
-            }
-            finally
-            {
-                _arena = null;
-            }
-
-            return;
-        }
-
-        for (var l = 0; l < _lanes.Length; l++)
-        {
-            RunLane(arena, l);
-        }
-    }
-
-    public void RunPart(int part) => RunLane(_arena!, part);
-
-    /// <summary>Computes lane <paramref name="lane"/>'s output rows; distinct lanes touch disjoint memory.</summary>
-    public void RunLane(Arena arena, int lane)
-    {
-        var ln = _lanes[lane];
+        var ln = _lanes[part];
         var input = arena.Bytes(Inputs[0]);
         var output = arena.Bytes(Output!);
         var expanded = ln.Expanded is null ? default : arena.Bytes(ln.Expanded);

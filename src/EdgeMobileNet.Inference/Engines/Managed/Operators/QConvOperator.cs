@@ -9,16 +9,14 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Operators;
 /// pool the output is split at load into one part per thread (<see cref="ConvPart"/>), each with its own prepared
 /// kernel and scratch, so the parts share nothing writable; integer results do not depend on the split.
 /// </summary>
-internal sealed class QConvOperator : Operator, IParallelWork
+internal sealed class QConvOperator : PartitionedOperator
 {
     private readonly IConvKernels _kernels;
     private readonly QuantConvParameters?[] _reference;
     private readonly bool _channelParts;
-    private readonly WorkerPool? _pool;
     private readonly ConvPart[] _parts;
     private readonly IQuantConvKernel?[] _prepared;
     private readonly int[][] _accumulators;
-    private Arena? _arena;
 
     public QConvOperator(
         string name,
@@ -39,7 +37,7 @@ internal sealed class QConvOperator : Operator, IParallelWork
         _kernels = kernels;
         var parameters = new QuantConvParameters(shape, packedWeights, bias, scales, inputZeroPoint, outputZeroPoint, min, max);
         _parts = ConvPart.Split(shape, pool?.Threads ?? 1);
-        _pool = _parts.Length > 1 ? pool : null;
+        UsePool(pool);
         _prepared = new IQuantConvKernel?[_parts.Length];
         _reference = new QuantConvParameters?[_parts.Length];
         _accumulators = new int[_parts.Length][];
@@ -66,28 +64,9 @@ internal sealed class QConvOperator : Operator, IParallelWork
     // Row and pixel parts share the packed weights, so one part's figure stands for all; channel parts hold a slice each.
     public override long WeightBytes => _channelParts ? Enumerable.Range(0, _parts.Length).Sum(PartBytes) : PartBytes(0);
 
-    public override void Run(Arena arena)
-    {
-        if (_pool is null)
-        {
-            RunPart(arena, 0);
-            return;
-        }
+    protected override int PartCount => _parts.Length;
 
-        _arena = arena;
-        try
-        {
-            _pool.Run(this, _parts.Length);
-        }
-        finally
-        {
-            _arena = null;
-        }
-    }
-
-    public void RunPart(int part) => RunPart(_arena!, part);
-
-    private void RunPart(Arena arena, int part)
+    protected override void RunPart(Arena arena, int part)
     {
         var p = _parts[part];
         var input = arena.Bytes(Inputs[0]).Slice(p.InputStart, p.InputLength);
