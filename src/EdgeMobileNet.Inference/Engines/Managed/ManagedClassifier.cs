@@ -132,14 +132,16 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
 
     /// <summary>
     /// EDGEMOBILENET_STRIPS: "off" plans every tensor whole, a number forces that many rows per strip (comparing
-    /// latency and memory from the command line); unset or anything else keeps the defaults.
+    /// latency and memory from the command line); unset or empty keeps the defaults, anything else is refused.
     /// </summary>
     private static PlanOptions PlanOptionsFromEnvironment() =>
         Environment.GetEnvironmentVariable("EDGEMOBILENET_STRIPS") switch
         {
+            null or "" => PlanOptions.Default,
             "off" => PlanOptions.Default with { Strips = false },
-            { } v when int.TryParse(v, out var rows) && rows > 0 => PlanOptions.Default with { StripRows = rows },
-            _ => PlanOptions.Default,
+            { } v when int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rows) && rows > 0
+                => PlanOptions.Default with { StripRows = rows },
+            { } v => throw new EdgeMobileNetException($"EDGEMOBILENET_STRIPS: '{v}' is neither 'off' nor a positive number of rows per strip"),
         };
 
     private static ModelInputInfo InputInfo(ModelGraph g)
