@@ -45,6 +45,16 @@ public sealed class BenchmarkScriptTests
         Assert.Equal($"benchmark.sh: {missing}: file not found", stderr.Trim());
     }
 
+    [Fact]
+    public async Task MissingExecutableIsAOneLineError()
+    {
+        var env = Environment();
+        env["EDGEMOBILENET"] = Path.Combine(TestAssets.NewTempDir(), "edgemobilenet");
+        var (code, _, stderr) = await ChildProcess.RunAsync(Script, [TestAssets.ZooInt8], TimeSpan.FromMinutes(1), env);
+        Assert.Equal(2, code);
+        Assert.Equal("benchmark.sh: edgemobilenet not found (set EDGEMOBILENET or build src/EdgeMobileNet -c Release)", stderr.Trim());
+    }
+
     private static Dictionary<string, string> Environment(params (string Key, string Value)[] extra)
     {
         var env = new Dictionary<string, string>
