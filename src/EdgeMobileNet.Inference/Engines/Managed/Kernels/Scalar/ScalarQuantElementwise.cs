@@ -15,6 +15,15 @@ internal sealed class ScalarQuantElementwise : IQuantElementwiseKernels
 
     public void Mul(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y) => MulRange(a, b, p, y, 0);
 
+    /// <summary>The bounds check every binary kernel makes once before running on references.</summary>
+    internal static void RequireOperands(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> y)
+    {
+        if (a.Length < y.Length || b.Length < y.Length)
+        {
+            throw new ArgumentException("operands shorter than the output");
+        }
+    }
+
     internal static void MulRange(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y, int start)
     {
         for (var i = start; i < y.Length; i++)

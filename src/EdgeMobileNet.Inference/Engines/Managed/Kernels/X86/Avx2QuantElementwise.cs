@@ -20,10 +20,7 @@ internal sealed class Avx2QuantElementwise : IQuantElementwiseKernels
 
     public void Add(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantAddParameters p, Span<byte> y)
     {
-        if (a.Length < y.Length || b.Length < y.Length)
-        {
-            throw new ArgumentException("operands shorter than the output");
-        }
+        ScalarQuantElementwise.RequireOperands(a, b, y);
 
         var i = 0;
         if (p.VectorSafe && Fma.IsSupported)
@@ -48,10 +45,7 @@ internal sealed class Avx2QuantElementwise : IQuantElementwiseKernels
 
     public void Mul(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in QuantMulParameters p, Span<byte> y)
     {
-        if (a.Length < y.Length || b.Length < y.Length)
-        {
-            throw new ArgumentException("operands shorter than the output");
-        }
+        ScalarQuantElementwise.RequireOperands(a, b, y);
 
         var i = 0;
         if (p.VectorSafe)
