@@ -1,8 +1,11 @@
-namespace EdgeMobileNet.Station.Pipeline;
+namespace EdgeMobileNet.Station.State;
 
-/// <summary>Keeps recent latency samples (ms) for the summary logged at stop: trigger → verdict, and trigger → output
-/// (pulse start minus its configured delay). A fixed ring, so a long run keeps the newest samples without growing.</summary>
-internal sealed class LatencyStats
+/// <summary>A latency distribution summary in milliseconds; the percentiles are null when there are no samples.</summary>
+public sealed record LatencySummary(int Count, double? P50, double? P99);
+
+/// <summary>Keeps recent latency samples (ms): trigger → verdict, and trigger → output (pulse start minus its
+/// configured delay). A fixed ring, so a long run keeps the newest samples without growing.</summary>
+public sealed class LatencyStats
 {
     private const int Capacity = 65_536;
     private readonly Lock _gate = new();
@@ -15,9 +18,9 @@ internal sealed class LatencyStats
 
     public void AddOutput(double ms) => Add(_output, ref _outputCount, ms);
 
-    public (int Count, double P50, double P99) Decision() => Summarise(_decision, _decisionCount);
+    public LatencySummary Decision() => Summarise(_decision, _decisionCount);
 
-    public (int Count, double P50, double P99) Output() => Summarise(_output, _outputCount);
+    public LatencySummary Output() => Summarise(_output, _outputCount);
 
     private void Add(double[] ring, ref long count, double ms)
     {
@@ -28,7 +31,7 @@ internal sealed class LatencyStats
         }
     }
 
-    private (int, double, double) Summarise(double[] ring, long count)
+    private LatencySummary Summarise(double[] ring, long count)
     {
         double[] copy;
         lock (_gate)
@@ -38,11 +41,11 @@ internal sealed class LatencyStats
 
         if (copy.Length == 0)
         {
-            return (0, double.NaN, double.NaN);
+            return new LatencySummary(0, null, null);
         }
 
         Array.Sort(copy);
-        return (copy.Length, Percentile(copy, 0.50), Percentile(copy, 0.99));
+        return new LatencySummary(copy.Length, Percentile(copy, 0.50), Percentile(copy, 0.99));
     }
 
     // Nearest-rank percentile: an observed value, not an interpolation.
