@@ -14,7 +14,16 @@ internal class ModelLoader
 
     public FrameClassifier Open(ModelOptions model, SourceOptions source)
     {
-        var classifier = Load(model);
+        IClassifier classifier;
+        try
+        {
+            classifier = Load(model);
+        }
+        catch (EdgeMobileNetException e) when (!e.Message.StartsWith("Model:", StringComparison.Ordinal))
+        {
+            throw new EdgeMobileNetException($"Model:Path: {e.Message}", e);
+        }
+
         try
         {
             var labels = LoadLabels(model, classifier.Output.Classes);
@@ -54,7 +63,7 @@ internal class ModelLoader
         {
             classifier.Run();
         }
-        catch (Exception e) when (e is not EdgeMobileNetException and not OutOfMemoryException)
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
         {
             throw new EdgeMobileNetException($"Model:Path: {path}: the model loads but fails to run on {classifier.Engine} ({OneLine(e.Message)})", e);
         }

@@ -36,7 +36,7 @@ internal static class ConfigurationSchema
             {
                 Walk(section, node, problems);
             }
-            else if (Nearest(section.Key, Root.Children.Keys, maxDistance: 2) is { } near)
+            else if (Spelling.Nearest(section.Key, Root.Children.Keys, maxDistance: 2) is { } near)
             {
                 problems.Add($"{section.Key}: unknown section; did you mean {near}?");
             }
@@ -63,7 +63,7 @@ internal static class ConfigurationSchema
                 }
                 else
                 {
-                    var near = Nearest(child.Key, children.Keys, maxDistance: Math.Max(2, child.Key.Length / 3));
+                    var near = Spelling.Nearest(child.Key, children.Keys, maxDistance: Math.Max(2, child.Key.Length / 3));
                     problems.Add(near is null
                         ? $"{child.Path}: unknown key (known under {section.Path}: {string.Join(", ", children.Keys)})"
                         : $"{child.Path}: unknown key; did you mean {section.Path}:{near}?");
@@ -97,53 +97,6 @@ internal static class ConfigurationSchema
         {
             problems.Add($"{section.Path}: {error}");
         }
-    }
-
-    /// <summary>The known name closest to <paramref name="key"/> (ignoring case) within the distance, if any.</summary>
-    internal static string? Nearest(string key, IEnumerable<string> known, int maxDistance)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var name in known)
-        {
-            var d = Distance(key.ToLowerInvariant(), name.ToLowerInvariant());
-            if (d < bestDistance)
-            {
-                (best, bestDistance) = (name, d);
-            }
-        }
-
-        return bestDistance <= maxDistance ? best : null;
-    }
-
-    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     /// <summary>A section (named children), a list (indexed items of one shape) or a value (with its parser, which

@@ -99,9 +99,15 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
         }
 
         var r = o.Roi;
+        var (turnedW, turnedH) = o.Rotate is 90 or 270 ? (o.Height, o.Width) : (o.Width, o.Height);
         if (r.X < 0 || r.Y < 0 || r.Width < 0 || r.Height < 0)
         {
             p.Add("Source:Roi", $"X, Y, Width and Height must not be negative, got {r.X},{r.Y} {r.Width}x{r.Height}");
+        }
+        else if (o.Kind != SourceKind.Files && !r.IsWholeFrame && ((long)r.X + r.Width > turnedW || (long)r.Y + r.Height > turnedH))
+        {
+            // Still images have their own sizes: those are checked frame by frame.
+            p.Add("Source:Roi", $"{r.Width}x{r.Height} at {r.X},{r.Y} does not fit the {turnedW}x{turnedH} frame{(o.Rotate != 0 ? $" (turned {o.Rotate}°)" : "")}");
         }
 
         switch (o.Kind)

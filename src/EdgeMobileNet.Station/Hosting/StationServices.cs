@@ -136,7 +136,7 @@ internal static class StationServices
 }
 
 /// <summary>Builds everything that can fail on bad input, in the order a user would fix it: every section's
-/// settings (all problems reported together), GPIO driver, model and labels, decision rules, frame source, trigger.
+/// settings (all problems reported together), model and labels, decision rules, frame source, GPIO driver, trigger.
 /// Run before the host starts, so no connection is made and no pin is driven when any of it is wrong.</summary>
 internal static class StartupCheck
 {
@@ -156,9 +156,9 @@ internal static class StartupCheck
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
         }
 
-        _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<Inspector>();
         _ = services.GetRequiredService<IFrameSource>();
+        _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
     }
 

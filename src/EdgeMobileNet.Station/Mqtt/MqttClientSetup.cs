@@ -93,8 +93,9 @@ internal static class MqttClientSetup
 
     private static string Refusal(MqttClientConnectResultCode code) => code switch
     {
-        MqttClientConnectResultCode.BadUserNameOrPassword => "the broker refused the connection: bad user name or password (Mqtt:Username, Mqtt:Password)",
-        MqttClientConnectResultCode.NotAuthorized => "the broker refused the connection: not authorised (Mqtt:Username, Mqtt:Password)",
+        // Brokers answer a wrong password with either code (mosquitto: "not authorised").
+        MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
+            "the broker refused the connection: wrong user name or password, or not authorised (Mqtt:Username, Mqtt:Password)",
         MqttClientConnectResultCode.ClientIdentifierNotValid => "the broker refused the connection: client id not valid (Mqtt:ClientId)",
         _ => $"the broker refused the connection: {code}",
     };

@@ -3,7 +3,7 @@ namespace EdgeMobileNet.Station.State;
 /// <summary>
 /// The run's shared state, the one thing observers (MQTT state, a web page, metrics) read: counters, latency, the
 /// latest result, health. Written by the pipeline; this folder depends on nothing else in the station.
-/// <see cref="ResultRecorded"/> fires for every classification, after the sinks had it.
+/// <see cref="ResultRecorded"/> fires for every classification (before the sinks get it).
 /// </summary>
 public sealed class RunState
 {
