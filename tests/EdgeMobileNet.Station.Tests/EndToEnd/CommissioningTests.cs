@@ -38,6 +38,45 @@ public sealed class CommissioningTests
     }
 
     [Fact]
+    public async Task The_gpio_verb_pulses_and_watches_a_running_stations_simulated_pins()
+    {
+        var port = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        using var station = StationProcess.Start([
+            "run", .. TestModels.DemoArgs, "--station-id", "bench2", "--Mqtt:Port", port,
+            "--Source:Rate", "30", "--Trigger:Kind", "gpio", "--Trigger:Pin", "4", "--Decision:Default", "pass",
+            "--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "pass",
+            "--Outputs:0:Pin", "17", "--Outputs:0:Verdict", "pass", "--Outputs:0:Mode", "pulse", "--Outputs:0:PulseMs", "100",
+            "--Gpio:Driver", "simulated",
+        ]);
+        await FreePort.WaitListeningAsync(int.Parse(port, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(60));
+        string[] where = ["--driver", "simulated", "--mqtt-port", port, "--station-id", "bench2"];
+        using var watch = StationProcess.Start(["gpio", "watch", "--pin", "17", "--seconds", "8", .. where]);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!watch.Stdout.Contains("watching", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        var (pulsed, _, pulseErr) = await StationProcess.RunAsync(["gpio", "pulse", "--pin", "4", .. where], TimeSpan.FromSeconds(30));
+        Assert.True(pulsed == 0, pulseErr);
+        Assert.Equal(0, await watch.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        station.Terminate();
+        await station.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("Simulated GPIO input pin 4: pulse (cmd/gpio)", station.Stderr);
+        Assert.Matches(@"pin 17 high \(edge\)[\s\S]*pin 17 low \(edge\)", watch.Stdout);
+    }
+
+    [Fact]
+    public async Task The_gpio_verb_names_a_missing_libgpiod_chip()
+    {
+        Assert.SkipWhen(File.Exists("/dev/gpiochip0"), "this machine has a gpiochip");
+        var (code, _, stderr) = await StationProcess.RunAsync(["gpio", "pulse", "--pin", "17"], TimeSpan.FromSeconds(30));
+        Assert.Equal(2, code);
+        Assert.StartsWith("edgemobilenet: --chip: libgpiod: ", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task Run_reads_synset_labels_like_classify_so_a_rule_can_name_a_class()
     {
         var dir = TestImages.Folder(["dog.jpg"]);
