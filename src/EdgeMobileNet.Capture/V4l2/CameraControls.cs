@@ -33,33 +33,33 @@ internal sealed class CameraControlOptions
         {
             if (IsAuto(Exposure))
             {
-                writes.Add(new("Exposure", "auto_exposure", V4l2.CidExposureAuto, V4l2.ExposureAperturePriority, "auto"));
+                writes.Add(new("Exposure", "auto_exposure", Uapi.CidExposureAuto, Uapi.ExposureAperturePriority, "auto"));
             }
             else
             {
                 var us = Number("Exposure", Exposure!, "microseconds or auto");
-                writes.Add(new("Exposure", "auto_exposure", V4l2.CidExposureAuto, V4l2.ExposureManual, "manual"));
-                writes.Add(new("Exposure", "exposure_time_absolute", V4l2.CidExposureAbsolute, (int)Math.Round(us / 100.0), $"{us} µs", Unit: 100, UnitName: "µs"));
+                writes.Add(new("Exposure", "auto_exposure", Uapi.CidExposureAuto, Uapi.ExposureManual, "manual"));
+                writes.Add(new("Exposure", "exposure_time_absolute", Uapi.CidExposureAbsolute, (int)Math.Round(us / 100.0), $"{us} µs", Unit: 100, UnitName: "µs"));
             }
         }
 
         if (Has(Gain))
         {
             var g = Number("Gain", Gain!, "a number");
-            writes.Add(new("Gain", "gain", V4l2.CidGain, g, g.ToString(CultureInfo.InvariantCulture)));
+            writes.Add(new("Gain", "gain", Uapi.CidGain, g, g.ToString(CultureInfo.InvariantCulture)));
         }
 
         if (Has(WhiteBalance))
         {
             if (IsAuto(WhiteBalance))
             {
-                writes.Add(new("WhiteBalance", "white_balance_automatic", V4l2.CidAutoWhiteBalance, 1, "auto"));
+                writes.Add(new("WhiteBalance", "white_balance_automatic", Uapi.CidAutoWhiteBalance, 1, "auto"));
             }
             else
             {
                 var k = Number("WhiteBalance", WhiteBalance!, "kelvin or auto");
-                writes.Add(new("WhiteBalance", "white_balance_automatic", V4l2.CidAutoWhiteBalance, 0, "manual"));
-                writes.Add(new("WhiteBalance", "white_balance_temperature", V4l2.CidWhiteBalanceTemperature, k, $"{k} K"));
+                writes.Add(new("WhiteBalance", "white_balance_automatic", Uapi.CidAutoWhiteBalance, 0, "manual"));
+                writes.Add(new("WhiteBalance", "white_balance_temperature", Uapi.CidWhiteBalanceTemperature, k, $"{k} K"));
             }
         }
 
@@ -67,13 +67,13 @@ internal sealed class CameraControlOptions
         {
             if (IsAuto(Focus))
             {
-                writes.Add(new("Focus", "focus_automatic_continuous", V4l2.CidFocusAuto, 1, "auto"));
+                writes.Add(new("Focus", "focus_automatic_continuous", Uapi.CidFocusAuto, 1, "auto"));
             }
             else
             {
                 var f = Number("Focus", Focus!, "a position or auto");
-                writes.Add(new("Focus", "focus_automatic_continuous", V4l2.CidFocusAuto, 0, "manual"));
-                writes.Add(new("Focus", "focus_absolute", V4l2.CidFocusAbsolute, f, f.ToString(CultureInfo.InvariantCulture)));
+                writes.Add(new("Focus", "focus_automatic_continuous", Uapi.CidFocusAuto, 0, "manual"));
+                writes.Add(new("Focus", "focus_absolute", Uapi.CidFocusAbsolute, f, f.ToString(CultureInfo.InvariantCulture)));
             }
         }
 
@@ -87,7 +87,7 @@ internal sealed class CameraControlOptions
                 "auto" => 3,
                 _ => throw new CameraException($"Source:Controls:PowerLineFrequency: '{PowerLineFrequency}' is not off, 50, 60 or auto"),
             };
-            writes.Add(new("PowerLineFrequency", "power_line_frequency", V4l2.CidPowerLineFrequency, v, PowerLineFrequency!.Trim()));
+            writes.Add(new("PowerLineFrequency", "power_line_frequency", Uapi.CidPowerLineFrequency, v, PowerLineFrequency!.Trim()));
         }
 
         return writes;
@@ -116,17 +116,17 @@ internal static class CameraControlApplier
         {
             var q = camera.QueryControl(w.Id)
                 ?? throw new CameraException($"Source:Controls:{w.Option}: {camera.Path} has no {w.ControlName} control");
-            if ((q.Flags & V4l2.CtrlFlagDisabled) != 0 || (q.Flags & V4l2.CtrlFlagReadOnly) != 0)
+            if ((q.Flags & Uapi.CtrlFlagDisabled) != 0 || (q.Flags & Uapi.CtrlFlagReadOnly) != 0)
             {
-                throw new CameraException($"Source:Controls:{w.Option}: {w.ControlName} of {camera.Path} is {((q.Flags & V4l2.CtrlFlagDisabled) != 0 ? "disabled" : "read-only")}");
+                throw new CameraException($"Source:Controls:{w.Option}: {w.ControlName} of {camera.Path} is {((q.Flags & Uapi.CtrlFlagDisabled) != 0 ? "disabled" : "read-only")}");
             }
 
             var value = w.Value;
-            if (q.Type == V4l2.CtrlTypeMenu && w.Id == V4l2.CidExposureAuto && value == V4l2.ExposureAperturePriority)
+            if (q.Type == Uapi.CtrlTypeMenu && w.Id == Uapi.CidExposureAuto && value == Uapi.ExposureAperturePriority)
             {
                 // "auto": UVC cameras offer aperture priority (their full auto); others offer V4L2_EXPOSURE_AUTO.
-                value = camera.MenuHas(w.Id, V4l2.ExposureAperturePriority, q) ? V4l2.ExposureAperturePriority
-                    : camera.MenuHas(w.Id, V4l2.ExposureAuto, q) ? V4l2.ExposureAuto
+                value = camera.MenuHas(w.Id, Uapi.ExposureAperturePriority, q) ? Uapi.ExposureAperturePriority
+                    : camera.MenuHas(w.Id, Uapi.ExposureAuto, q) ? Uapi.ExposureAuto
                     : throw new CameraException($"Source:Controls:{w.Option}: {camera.Path} offers no automatic exposure mode");
             }
 
@@ -136,12 +136,12 @@ internal static class CameraControlApplier
                 throw new CameraException($"Source:Controls:{w.Option}: {w.Shown} is outside the range of {w.ControlName} on {camera.Path}: {q.Minimum}..{q.Maximum}{unit}");
             }
 
-            if (q.Type == V4l2.CtrlTypeInteger && q.Step > 1 && (value - q.Minimum) % q.Step != 0)
+            if (q.Type == Uapi.CtrlTypeInteger && q.Step > 1 && (value - q.Minimum) % q.Step != 0)
             {
                 throw new CameraException($"Source:Controls:{w.Option}: {w.Shown} is not a multiple of the step {q.Step} of {w.ControlName} on {camera.Path} (from {q.Minimum})");
             }
 
-            if (q.Type == V4l2.CtrlTypeMenu && !camera.MenuHas(w.Id, value, q))
+            if (q.Type == Uapi.CtrlTypeMenu && !camera.MenuHas(w.Id, value, q))
             {
                 throw new CameraException($"Source:Controls:{w.Option}: {w.Shown} is not offered by {w.ControlName} on {camera.Path}");
             }

@@ -44,14 +44,14 @@ internal sealed record SimulatedCamera
 
     public IReadOnlyList<SimulatedControl> Controls { get; init; } =
     [
-        new(V4l2.CidAutoWhiteBalance, "White Balance, Automatic", V4l2.CtrlTypeBoolean, 0, 1, 1, 1),
-        new(V4l2.CidGain, "Gain", V4l2.CtrlTypeInteger, 0, 255, 1, 32),
-        new(V4l2.CidPowerLineFrequency, "Power Line Frequency", V4l2.CtrlTypeMenu, 0, 2, 1, 2, "Disabled", "50 Hz", "60 Hz"),
-        new(V4l2.CidWhiteBalanceTemperature, "White Balance Temperature", V4l2.CtrlTypeInteger, 2800, 6500, 10, 4600),
-        new(V4l2.CidExposureAuto, "Auto Exposure", V4l2.CtrlTypeMenu, 0, 3, 1, 3, "Auto Mode", "Manual Mode", "Shutter Priority Mode", "Aperture Priority Mode"),
-        new(V4l2.CidExposureAbsolute, "Exposure Time, Absolute", V4l2.CtrlTypeInteger, 3, 2047, 1, 250),
-        new(V4l2.CidFocusAbsolute, "Focus, Absolute", V4l2.CtrlTypeInteger, 0, 250, 5, 0),
-        new(V4l2.CidFocusAuto, "Focus, Automatic Continuous", V4l2.CtrlTypeBoolean, 0, 1, 1, 1),
+        new(Uapi.CidAutoWhiteBalance, "White Balance, Automatic", Uapi.CtrlTypeBoolean, 0, 1, 1, 1),
+        new(Uapi.CidGain, "Gain", Uapi.CtrlTypeInteger, 0, 255, 1, 32),
+        new(Uapi.CidPowerLineFrequency, "Power Line Frequency", Uapi.CtrlTypeMenu, 0, 2, 1, 2, "Disabled", "50 Hz", "60 Hz"),
+        new(Uapi.CidWhiteBalanceTemperature, "White Balance Temperature", Uapi.CtrlTypeInteger, 2800, 6500, 10, 4600),
+        new(Uapi.CidExposureAuto, "Auto Exposure", Uapi.CtrlTypeMenu, 0, 3, 1, 3, "Auto Mode", "Manual Mode", "Shutter Priority Mode", "Aperture Priority Mode"),
+        new(Uapi.CidExposureAbsolute, "Exposure Time, Absolute", Uapi.CtrlTypeInteger, 3, 2047, 1, 250),
+        new(Uapi.CidFocusAbsolute, "Focus, Absolute", Uapi.CtrlTypeInteger, 0, 250, 5, 0),
+        new(Uapi.CidFocusAuto, "Focus, Automatic Continuous", Uapi.CtrlTypeBoolean, 0, 1, 1, 1),
     ];
 }
 
@@ -121,7 +121,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         }
 
         var first = camera.Formats[0];
-        CurrentFourCc = V4l2.FourCc(first.FourCc);
+        CurrentFourCc = Uapi.FourCc(first.FourCc);
         CurrentWidth = first.Sizes[0].Width;
         CurrentHeight = first.Sizes[0].Height;
         CurrentInterval = first.Sizes[0].Intervals[0];
@@ -436,81 +436,81 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
                 return Errno.ENODEV;
             }
 
-            if (request == V4l2.VidiocQueryCap)
+            if (request == Uapi.VidiocQueryCap)
             {
                 return QueryCap((V4l2Capability*)arg);
             }
 
-            if (request == V4l2.VidiocEnumFmt)
+            if (request == Uapi.VidiocEnumFmt)
             {
                 return EnumFmt((V4l2FmtDesc*)arg);
             }
 
-            if (request == V4l2.VidiocEnumFrameSizes)
+            if (request == Uapi.VidiocEnumFrameSizes)
             {
                 return EnumSizes((V4l2FrmSizeEnum*)arg);
             }
 
-            if (request == V4l2.VidiocEnumFrameIntervals)
+            if (request == Uapi.VidiocEnumFrameIntervals)
             {
                 return EnumIntervals((V4l2FrmIvalEnum*)arg);
             }
 
-            if (request == V4l2.VidiocGFmt || request == V4l2.VidiocSFmt)
+            if (request == Uapi.VidiocGFmt || request == Uapi.VidiocSFmt)
             {
-                return Format((V4l2Format*)arg, set: request == V4l2.VidiocSFmt);
+                return Format((V4l2Format*)arg, set: request == Uapi.VidiocSFmt);
             }
 
-            if (request == V4l2.VidiocGParm || request == V4l2.VidiocSParm)
+            if (request == Uapi.VidiocGParm || request == Uapi.VidiocSParm)
             {
-                return Parm((V4l2StreamParm*)arg, set: request == V4l2.VidiocSParm);
+                return Parm((V4l2StreamParm*)arg, set: request == Uapi.VidiocSParm);
             }
 
-            if (request == V4l2.VidiocQueryCtrl)
+            if (request == Uapi.VidiocQueryCtrl)
             {
                 return QueryCtrl((V4l2QueryCtrl*)arg);
             }
 
-            if (request == V4l2.VidiocQueryMenu)
+            if (request == Uapi.VidiocQueryMenu)
             {
                 return QueryMenu((V4l2QueryMenu*)arg);
             }
 
-            if (request == V4l2.VidiocGCtrl || request == V4l2.VidiocSCtrl)
+            if (request == Uapi.VidiocGCtrl || request == Uapi.VidiocSCtrl)
             {
-                return Ctrl((V4l2Control*)arg, set: request == V4l2.VidiocSCtrl);
+                return Ctrl((V4l2Control*)arg, set: request == Uapi.VidiocSCtrl);
             }
 
-            if (request == V4l2.VidiocReqBufs)
+            if (request == Uapi.VidiocReqBufs)
             {
                 return ReqBufs(fd, (V4l2RequestBuffers*)arg);
             }
 
-            if (request == V4l2.VidiocQueryBuf)
+            if (request == Uapi.VidiocQueryBuf)
             {
                 return QueryBuf((V4l2Buffer*)arg);
             }
 
-            if (request == V4l2.VidiocQBuf)
+            if (request == Uapi.VidiocQBuf)
             {
                 return QBuf((V4l2Buffer*)arg);
             }
 
-            if (request == V4l2.VidiocDQBuf)
+            if (request == Uapi.VidiocDQBuf)
             {
                 return DQBuf((V4l2Buffer*)arg);
             }
 
-            if (request == V4l2.VidiocStreamOn || request == V4l2.VidiocStreamOff)
+            if (request == Uapi.VidiocStreamOn || request == Uapi.VidiocStreamOff)
             {
-                return Stream(fd, *(int*)arg, on: request == V4l2.VidiocStreamOn);
+                return Stream(fd, *(int*)arg, on: request == Uapi.VidiocStreamOn);
             }
 
             return Errno.ENOTTY;
         }
     }
 
-    private uint CaptureType => _camera.Multiplanar ? V4l2.BufTypeVideoCaptureMplane : V4l2.BufTypeVideoCapture;
+    private uint CaptureType => _camera.Multiplanar ? Uapi.BufTypeVideoCaptureMplane : Uapi.BufTypeVideoCapture;
 
     private bool IsLive(int fd) => _present && _openFds.Contains(fd) && _generation == GenerationOf(fd);
 
@@ -549,8 +549,8 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         V4l2Text.Write(cap->Card, 32, _camera.Card);
         V4l2Text.Write(cap->BusInfo, 32, _camera.BusInfo);
         cap->Version = (6u << 16) | (1u << 8);
-        cap->DeviceCaps = (_camera.Multiplanar ? V4l2.CapVideoCaptureMplane : V4l2.CapVideoCapture) | V4l2.CapStreaming;
-        cap->Capabilities = cap->DeviceCaps | V4l2.CapDeviceCaps | V4l2.CapMetaCapture;
+        cap->DeviceCaps = (_camera.Multiplanar ? Uapi.CapVideoCaptureMplane : Uapi.CapVideoCapture) | Uapi.CapStreaming;
+        cap->Capabilities = cap->DeviceCaps | Uapi.CapDeviceCaps | Uapi.CapMetaCapture;
         return 0;
     }
 
@@ -562,13 +562,13 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         }
 
         var f = _camera.Formats[(int)d->Index];
-        d->Flags = f.Compressed ? V4l2.FmtFlagCompressed : 0;
+        d->Flags = f.Compressed ? Uapi.FmtFlagCompressed : 0;
         V4l2Text.Write(d->Description, 32, f.Description);
-        d->PixelFormat = V4l2.FourCc(f.FourCc);
+        d->PixelFormat = Uapi.FourCc(f.FourCc);
         return 0;
     }
 
-    private SimulatedFormat? FindFormat(uint fourCc) => _camera.Formats.FirstOrDefault(f => V4l2.FourCc(f.FourCc) == fourCc);
+    private SimulatedFormat? FindFormat(uint fourCc) => _camera.Formats.FirstOrDefault(f => Uapi.FourCc(f.FourCc) == fourCc);
 
     private int EnumSizes(V4l2FrmSizeEnum* e)
     {
@@ -578,7 +578,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
             return Errno.EINVAL;
         }
 
-        e->Type = V4l2.FrmSizeDiscrete;
+        e->Type = Uapi.FrmSizeDiscrete;
         e->Width = (uint)f.Sizes[(int)e->Index].Width;
         e->Height = (uint)f.Sizes[(int)e->Index].Height;
         return 0;
@@ -592,7 +592,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
             return Errno.EINVAL;
         }
 
-        e->Type = V4l2.FrmIvalDiscrete;
+        e->Type = Uapi.FrmIvalDiscrete;
         e->Min = new V4l2Fract { Numerator = size.Intervals[(int)e->Index].Numerator, Denominator = size.Intervals[(int)e->Index].Denominator };
         return 0;
     }
@@ -627,7 +627,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
 
             // The nearest size the driver has (by area difference), as uvcvideo picks it.
             var size = format.Sizes.MinBy(s => Math.Abs(((long)s.Width * s.Height) - ((long)width * height)))!;
-            CurrentFourCc = V4l2.FourCc(format.FourCc);
+            CurrentFourCc = Uapi.FourCc(format.FourCc);
             CurrentWidth = size.Width;
             CurrentHeight = size.Height;
             if (!size.Intervals.Contains(CurrentInterval))
@@ -643,7 +643,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
             f->PixMp.Width = (uint)CurrentWidth;
             f->PixMp.Height = (uint)CurrentHeight;
             f->PixMp.PixelFormat = CurrentFourCc;
-            f->PixMp.Field = V4l2.FieldNone;
+            f->PixMp.Field = Uapi.FieldNone;
             f->PixMp.NumPlanes = 1;
             f->PixMp.PlaneFmt[0].BytesPerLine = (uint)stride;
             f->PixMp.PlaneFmt[0].SizeImage = (uint)sizeImage;
@@ -654,7 +654,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
             f->Pix.Width = (uint)CurrentWidth;
             f->Pix.Height = (uint)CurrentHeight;
             f->Pix.PixelFormat = CurrentFourCc;
-            f->Pix.Field = V4l2.FieldNone;
+            f->Pix.Field = Uapi.FieldNone;
             f->Pix.BytesPerLine = (uint)stride;
             f->Pix.SizeImage = (uint)sizeImage;
         }
@@ -666,25 +666,25 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
     {
         int w = CurrentWidth, h = CurrentHeight, align = Math.Max(1, _camera.StrideAlign);
         int Align(int v) => (v + align - 1) / align * align;
-        if (CurrentFourCc == V4l2.PixYuyv)
+        if (CurrentFourCc == Uapi.PixYuyv)
         {
             var s = Align(((w + 1) / 2) * 4);
             return (s, s * h);
         }
 
-        if (CurrentFourCc == V4l2.PixGrey)
+        if (CurrentFourCc == Uapi.PixGrey)
         {
             var s = Align(w);
             return (s, s * h);
         }
 
-        if (CurrentFourCc == V4l2.PixNv12)
+        if (CurrentFourCc == Uapi.PixNv12)
         {
             var s = Align(w);
             return (s, (s * h) + (s * ((h + 1) / 2)));
         }
 
-        if (CurrentFourCc == V4l2.PixYuv420)
+        if (CurrentFourCc == Uapi.PixYuv420)
         {
             var s = Align(w);
             return (s, (s * h) + (2 * (s / 2) * ((h + 1) / 2)));
@@ -709,7 +709,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
 
         *p = default;
         p->Type = CaptureType;
-        p->Capability = _camera.SupportsFrameInterval ? V4l2.CapTimePerFrame : 0;
+        p->Capability = _camera.SupportsFrameInterval ? Uapi.CapTimePerFrame : 0;
         p->TimePerFrame = new V4l2Fract { Numerator = CurrentInterval.Numerator, Denominator = CurrentInterval.Denominator };
         return 0;
     }
@@ -717,9 +717,9 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
     private int QueryCtrl(V4l2QueryCtrl* q)
     {
         SimulatedControl? c;
-        if ((q->Id & V4l2.CtrlFlagNextCtrl) != 0)
+        if ((q->Id & Uapi.CtrlFlagNextCtrl) != 0)
         {
-            var after = q->Id & ~V4l2.CtrlFlagNextCtrl;
+            var after = q->Id & ~Uapi.CtrlFlagNextCtrl;
             c = _camera.Controls.Where(x => x.Id > after).OrderBy(x => x.Id).FirstOrDefault();
         }
         else
@@ -740,20 +740,20 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         q->Maximum = c.Maximum;
         q->Step = c.Step;
         q->DefaultValue = c.Default;
-        q->Flags = Inactive(c.Id) ? V4l2.CtrlFlagInactive : 0;
+        q->Flags = Inactive(c.Id) ? Uapi.CtrlFlagInactive : 0;
         return 0;
     }
 
     // Manual values are inactive while their automatic counterpart is on (as UVC cameras report them).
     private bool Inactive(uint id) =>
-        (id == V4l2.CidExposureAbsolute && _controlValues.GetValueOrDefault(V4l2.CidExposureAuto, V4l2.ExposureManual) != V4l2.ExposureManual)
-        || (id == V4l2.CidWhiteBalanceTemperature && _controlValues.GetValueOrDefault(V4l2.CidAutoWhiteBalance) != 0)
-        || (id == V4l2.CidFocusAbsolute && _controlValues.GetValueOrDefault(V4l2.CidFocusAuto) != 0);
+        (id == Uapi.CidExposureAbsolute && _controlValues.GetValueOrDefault(Uapi.CidExposureAuto, Uapi.ExposureManual) != Uapi.ExposureManual)
+        || (id == Uapi.CidWhiteBalanceTemperature && _controlValues.GetValueOrDefault(Uapi.CidAutoWhiteBalance) != 0)
+        || (id == Uapi.CidFocusAbsolute && _controlValues.GetValueOrDefault(Uapi.CidFocusAuto) != 0);
 
     private int QueryMenu(V4l2QueryMenu* m)
     {
         var c = _camera.Controls.FirstOrDefault(x => x.Id == m->Id);
-        if (c is null || c.Type != V4l2.CtrlTypeMenu || m->Index >= c.Menu.Length || m->Index < c.Minimum || m->Index > c.Maximum)
+        if (c is null || c.Type != Uapi.CtrlTypeMenu || m->Index >= c.Menu.Length || m->Index < c.Minimum || m->Index > c.Maximum)
         {
             return Errno.EINVAL;
         }
@@ -793,7 +793,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
 
     private int ReqBufs(int fd, V4l2RequestBuffers* r)
     {
-        if (r->Type != CaptureType || r->Memory != V4l2.MemoryMmap)
+        if (r->Type != CaptureType || r->Memory != Uapi.MemoryMmap)
         {
             return Errno.EINVAL;
         }
@@ -832,8 +832,8 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
 
     private void FillBufferInfo(V4l2Buffer* b, Buffer buf, uint bytesUsed)
     {
-        b->Memory = V4l2.MemoryMmap;
-        b->Field = V4l2.FieldNone;
+        b->Memory = Uapi.MemoryMmap;
+        b->Field = Uapi.FieldNone;
         if (_camera.Multiplanar)
         {
             var planes = (V4l2Plane*)b->M;
@@ -858,7 +858,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
 
     private int QBuf(V4l2Buffer* b)
     {
-        if (b->Type != CaptureType || b->Index >= _buffers.Count || b->Memory != V4l2.MemoryMmap)
+        if (b->Type != CaptureType || b->Index >= _buffers.Count || b->Memory != Uapi.MemoryMmap)
         {
             return Errno.EINVAL;
         }
@@ -896,7 +896,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         buf.Queued = false;
         FillBufferInfo(b, buf, buf.BytesUsed);
         b->Index = (uint)index;
-        b->Flags = V4l2.BufFlagTimestampMonotonic | (buf.Error ? V4l2.BufFlagError : 0);
+        b->Flags = Uapi.BufFlagTimestampMonotonic | (buf.Error ? Uapi.BufFlagError : 0);
         b->Sequence = buf.Sequence;
         b->Timestamp = buf.Timestamp;
         return 0;
@@ -961,7 +961,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         }
 
         buffer.Fill(0xEE);
-        var rowBytes = fourCc == V4l2.PixYuyv ? ((width + 1) / 2) * 4 : width;
+        var rowBytes = fourCc == Uapi.PixYuyv ? ((width + 1) / 2) * 4 : width;
         var rows = buffer.Length / stride;
         for (var y = 0; y < rows; y++)
         {

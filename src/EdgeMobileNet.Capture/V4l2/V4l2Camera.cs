@@ -84,7 +84,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
     public V4l2Capability QueryCapability()
     {
         V4l2Capability cap;
-        var e = TryIoctl(V4l2.VidiocQueryCap, &cap);
+        var e = TryIoctl(Uapi.VidiocQueryCap, &cap);
         if (e == Errno.ENOTTY || e == Errno.EINVAL)
         {
             throw new CameraException($"Source:Device: {Path} is not a V4L2 device", e);
@@ -104,7 +104,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
         for (uint i = 0; i < 256; i++)
         {
             var d = new V4l2FmtDesc { Index = i, Type = type };
-            var e = TryIoctl(V4l2.VidiocEnumFmt, &d);
+            var e = TryIoctl(Uapi.VidiocEnumFmt, &d);
             if (e == Errno.EINVAL)
             {
                 break;
@@ -127,7 +127,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
         for (uint i = 0; i < 256; i++)
         {
             var s = new V4l2FrmSizeEnum { Index = i, PixelFormat = fourCc };
-            var e = TryIoctl(V4l2.VidiocEnumFrameSizes, &s);
+            var e = TryIoctl(Uapi.VidiocEnumFrameSizes, &s);
             if (e is Errno.EINVAL or Errno.ENOTTY)
             {
                 break;
@@ -139,7 +139,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
             }
 
             list.Add(s);
-            if (s.Type != V4l2.FrmSizeDiscrete)
+            if (s.Type != Uapi.FrmSizeDiscrete)
             {
                 break; // stepwise/continuous: one entry describes them all
             }
@@ -154,7 +154,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
         for (uint i = 0; i < 256; i++)
         {
             var v = new V4l2FrmIvalEnum { Index = i, PixelFormat = fourCc, Width = width, Height = height };
-            var e = TryIoctl(V4l2.VidiocEnumFrameIntervals, &v);
+            var e = TryIoctl(Uapi.VidiocEnumFrameIntervals, &v);
             if (e is Errno.EINVAL or Errno.ENOTTY)
             {
                 break;
@@ -166,7 +166,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
             }
 
             list.Add(v);
-            if (v.Type != V4l2.FrmIvalDiscrete)
+            if (v.Type != Uapi.FrmIvalDiscrete)
             {
                 break;
             }
@@ -180,22 +180,22 @@ internal sealed unsafe class V4l2Camera : IDisposable
     public int TrySetFormat(uint type, uint fourCc, int width, int height, out V4l2Format result)
     {
         var f = new V4l2Format { Type = type };
-        if (type == V4l2.BufTypeVideoCaptureMplane)
+        if (type == Uapi.BufTypeVideoCaptureMplane)
         {
             f.PixMp.Width = (uint)width;
             f.PixMp.Height = (uint)height;
             f.PixMp.PixelFormat = fourCc;
-            f.PixMp.Field = V4l2.FieldNone;
+            f.PixMp.Field = Uapi.FieldNone;
         }
         else
         {
             f.Pix.Width = (uint)width;
             f.Pix.Height = (uint)height;
             f.Pix.PixelFormat = fourCc;
-            f.Pix.Field = V4l2.FieldNone;
+            f.Pix.Field = Uapi.FieldNone;
         }
 
-        var e = TryIoctl(V4l2.VidiocSFmt, &f);
+        var e = TryIoctl(Uapi.VidiocSFmt, &f);
         if (e != 0 && e != Errno.EINVAL)
         {
             throw Failure("VIDIOC_S_FMT", e);
@@ -209,7 +209,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
     public V4l2Fract? SetFrameInterval(uint type, uint numerator, uint denominator)
     {
         var p = new V4l2StreamParm { Type = type };
-        var e = TryIoctl(V4l2.VidiocGParm, &p);
+        var e = TryIoctl(Uapi.VidiocGParm, &p);
         if (e is Errno.EINVAL or Errno.ENOTTY)
         {
             return null;
@@ -220,20 +220,20 @@ internal sealed unsafe class V4l2Camera : IDisposable
             throw Failure("VIDIOC_G_PARM", e);
         }
 
-        if ((p.Capability & V4l2.CapTimePerFrame) == 0)
+        if ((p.Capability & Uapi.CapTimePerFrame) == 0)
         {
             return null;
         }
 
         p = new V4l2StreamParm { Type = type, TimePerFrame = new V4l2Fract { Numerator = numerator, Denominator = denominator } };
-        Ioctl(V4l2.VidiocSParm, &p, "VIDIOC_S_PARM");
+        Ioctl(Uapi.VidiocSParm, &p, "VIDIOC_S_PARM");
         return p.TimePerFrame;
     }
 
     public V4l2QueryCtrl? QueryControl(uint id)
     {
         var q = new V4l2QueryCtrl { Id = id };
-        var e = TryIoctl(V4l2.VidiocQueryCtrl, &q);
+        var e = TryIoctl(Uapi.VidiocQueryCtrl, &q);
         if (e is Errno.EINVAL or Errno.ENOTTY)
         {
             return null;
@@ -249,8 +249,8 @@ internal sealed unsafe class V4l2Camera : IDisposable
         uint id = 0;
         for (var guard = 0; guard < 1024; guard++)
         {
-            var q = new V4l2QueryCtrl { Id = id | V4l2.CtrlFlagNextCtrl };
-            var e = TryIoctl(V4l2.VidiocQueryCtrl, &q);
+            var q = new V4l2QueryCtrl { Id = id | Uapi.CtrlFlagNextCtrl };
+            var e = TryIoctl(Uapi.VidiocQueryCtrl, &q);
             if (e is Errno.EINVAL or Errno.ENOTTY)
             {
                 break;
@@ -267,7 +267,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
             }
 
             id = q.Id;
-            if (q.Type != V4l2.CtrlTypeCtrlClass && (q.Flags & V4l2.CtrlFlagDisabled) == 0)
+            if (q.Type != Uapi.CtrlTypeCtrlClass && (q.Flags & Uapi.CtrlFlagDisabled) == 0)
             {
                 list.Add(q);
             }
@@ -279,7 +279,7 @@ internal sealed unsafe class V4l2Camera : IDisposable
     public List<(int Index, string Name)> MenuItems(V4l2QueryCtrl control)
     {
         var list = new List<(int, string)>();
-        if (control.Type is not (V4l2.CtrlTypeMenu or V4l2.CtrlTypeIntegerMenu))
+        if (control.Type is not (Uapi.CtrlTypeMenu or Uapi.CtrlTypeIntegerMenu))
         {
             return list;
         }
@@ -287,9 +287,9 @@ internal sealed unsafe class V4l2Camera : IDisposable
         for (var i = control.Minimum; i <= control.Maximum && i - control.Minimum < 64; i++)
         {
             var m = new V4l2QueryMenu { Id = control.Id, Index = (uint)i };
-            if (TryIoctl(V4l2.VidiocQueryMenu, &m) == 0)
+            if (TryIoctl(Uapi.VidiocQueryMenu, &m) == 0)
             {
-                list.Add((i, control.Type == V4l2.CtrlTypeMenu ? m.NameText : m.IntegerValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                list.Add((i, control.Type == Uapi.CtrlTypeMenu ? m.NameText : m.IntegerValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
         }
 
@@ -304,19 +304,19 @@ internal sealed unsafe class V4l2Camera : IDisposable
         }
 
         var m = new V4l2QueryMenu { Id = id, Index = (uint)index };
-        return TryIoctl(V4l2.VidiocQueryMenu, &m) == 0;
+        return TryIoctl(Uapi.VidiocQueryMenu, &m) == 0;
     }
 
     public int? GetControl(uint id)
     {
         var c = new V4l2Control { Id = id };
-        return TryIoctl(V4l2.VidiocGCtrl, &c) == 0 ? c.Value : null;
+        return TryIoctl(Uapi.VidiocGCtrl, &c) == 0 ? c.Value : null;
     }
 
     public void SetControl(uint id, int value, string option, string name)
     {
         var c = new V4l2Control { Id = id, Value = value };
-        var e = TryIoctl(V4l2.VidiocSCtrl, &c);
+        var e = TryIoctl(Uapi.VidiocSCtrl, &c);
         if (e != 0)
         {
             throw Errno.IsDeviceGone(e)

@@ -44,12 +44,12 @@ internal sealed class V4l2CaptureOptions
         {
             var fourCc = n.ToUpperInvariant() switch
             {
-                "YUYV" or "YUY2" => V4l2.PixYuyv,
-                "NV12" => V4l2.PixNv12,
-                "GREY" or "GRAY" or "GRAY8" => V4l2.PixGrey,
-                "MJPEG" or "MJPG" => V4l2.PixMjpeg,
-                "JPEG" => V4l2.PixJpeg,
-                "YU12" or "I420" or "YUV420" => V4l2.PixYuv420,
+                "YUYV" or "YUY2" => Uapi.PixYuyv,
+                "NV12" => Uapi.PixNv12,
+                "GREY" or "GRAY" or "GRAY8" => Uapi.PixGrey,
+                "MJPEG" or "MJPG" => Uapi.PixMjpeg,
+                "JPEG" => Uapi.PixJpeg,
+                "YU12" or "I420" or "YUV420" => Uapi.PixYuv420,
                 _ => throw new CameraException($"Source:Formats: unknown format '{n}' (expected YUYV, NV12, GREY, MJPEG, JPEG, YU12 or auto)"),
             };
             list.Add((n.ToUpperInvariant(), fourCc));

@@ -104,10 +104,10 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
         var cap = _camera.QueryCapability();
         Card = cap.CardName;
         var caps = cap.NodeCapabilities;
-        _type = (caps & V4l2.CapVideoCapture) != 0 ? V4l2.BufTypeVideoCapture
-            : (caps & V4l2.CapVideoCaptureMplane) != 0 ? V4l2.BufTypeVideoCaptureMplane
+        _type = (caps & Uapi.CapVideoCapture) != 0 ? Uapi.BufTypeVideoCapture
+            : (caps & Uapi.CapVideoCaptureMplane) != 0 ? Uapi.BufTypeVideoCaptureMplane
             : throw new CameraException($"Source:Device: {_camera.Path} ({cap.DriverName} '{cap.CardName}') is not a video capture node (capabilities 0x{caps:x8}; a metadata or output node? see `edgemobilenet probe`)");
-        if ((caps & V4l2.CapStreaming) == 0)
+        if ((caps & Uapi.CapStreaming) == 0)
         {
             throw new CameraException($"Source:Device: {_camera.Path} ({cap.DriverName}) does not support streaming I/O");
         }
@@ -144,7 +144,7 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
             }
 
             uint got, width, height, stride, size;
-            if (_type == V4l2.BufTypeVideoCaptureMplane)
+            if (_type == Uapi.BufTypeVideoCaptureMplane)
             {
                 (got, width, height) = (f.PixMp.PixelFormat, f.PixMp.Width, f.PixMp.Height);
                 if (f.PixMp.NumPlanes != 1)
@@ -180,20 +180,20 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
                 stride = 0;
             }
 
-            return new NegotiatedFormat(V4l2.FourCcText(fourCc), format, (int)width, (int)height, (int)stride, (int)size, _type == V4l2.BufTypeVideoCaptureMplane, null);
+            return new NegotiatedFormat(Uapi.FourCcText(fourCc), format, (int)width, (int)height, (int)stride, (int)size, _type == Uapi.BufTypeVideoCaptureMplane, null);
         }
 
-        var offeredText = string.Join(", ", offered.Select(V4l2.FourCcText));
+        var offeredText = string.Join(", ", offered.Select(Uapi.FourCcText));
         throw new CameraException(tried.Count == 0
             ? $"Source:Formats: {_camera.Path} offers none of {_options.Formats} (it offers {offeredText})"
             : $"Source:Formats: {_camera.Path} refused {string.Join(", ", tried)} at {_options.Width}x{_options.Height} (it offers {offeredText})");
     }
 
     internal static CaptureFormat ToCaptureFormat(uint fourCc) =>
-        fourCc == V4l2.PixYuyv ? CaptureFormat.Yuyv
-        : fourCc == V4l2.PixNv12 ? CaptureFormat.Nv12
-        : fourCc == V4l2.PixGrey ? CaptureFormat.Grey
-        : fourCc == V4l2.PixYuv420 ? CaptureFormat.I420
+        fourCc == Uapi.PixYuyv ? CaptureFormat.Yuyv
+        : fourCc == Uapi.PixNv12 ? CaptureFormat.Nv12
+        : fourCc == Uapi.PixGrey ? CaptureFormat.Grey
+        : fourCc == Uapi.PixYuv420 ? CaptureFormat.I420
         : CaptureFormat.Mjpeg;
 
     internal static int MinimumStride(CaptureFormat format, int width) => format switch
@@ -212,20 +212,20 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
 
     private void MapBuffers()
     {
-        var req = new V4l2RequestBuffers { Count = (uint)_options.Buffers, Type = _type, Memory = V4l2.MemoryMmap };
-        _camera.Ioctl(V4l2.VidiocReqBufs, &req, "VIDIOC_REQBUFS");
+        var req = new V4l2RequestBuffers { Count = (uint)_options.Buffers, Type = _type, Memory = Uapi.MemoryMmap };
+        _camera.Ioctl(Uapi.VidiocReqBufs, &req, "VIDIOC_REQBUFS");
         if (req.Count < 2)
         {
             throw new CameraException($"{_camera.Path}: driver granted {req.Count} buffers (at least 2 are needed)");
         }
 
         _bufferCount = (int)req.Count;
-        _planes = (V4l2Plane*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)(sizeof(V4l2Plane) * V4l2.MaxPlanes));
+        _planes = (V4l2Plane*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)(sizeof(V4l2Plane) * Uapi.MaxPlanes));
         for (var i = 0; i < _bufferCount; i++)
         {
             var b = NewBuffer((uint)i);
-            _camera.Ioctl(V4l2.VidiocQueryBuf, &b, "VIDIOC_QUERYBUF");
-            var (length, offset) = _type == V4l2.BufTypeVideoCaptureMplane ? (_planes[0].Length, _planes[0].M) : (b.Length, b.M);
+            _camera.Ioctl(Uapi.VidiocQueryBuf, &b, "VIDIOC_QUERYBUF");
+            var (length, offset) = _type == Uapi.BufTypeVideoCaptureMplane ? (_planes[0].Length, _planes[0].M) : (b.Length, b.M);
             var e = _camera.Device.Map(_camera.Descriptor, length, (uint)offset, out var address);
             if (e != 0)
             {
@@ -238,12 +238,12 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
 
     private V4l2Buffer NewBuffer(uint index)
     {
-        var b = new V4l2Buffer { Index = index, Type = _type, Memory = V4l2.MemoryMmap };
-        if (_type == V4l2.BufTypeVideoCaptureMplane)
+        var b = new V4l2Buffer { Index = index, Type = _type, Memory = Uapi.MemoryMmap };
+        if (_type == Uapi.BufTypeVideoCaptureMplane)
         {
-            new Span<byte>(_planes, sizeof(V4l2Plane) * V4l2.MaxPlanes).Clear();
+            new Span<byte>(_planes, sizeof(V4l2Plane) * Uapi.MaxPlanes).Clear();
             b.M = (ulong)_planes;
-            b.Length = V4l2.MaxPlanes;
+            b.Length = Uapi.MaxPlanes;
         }
 
         return b;
@@ -254,11 +254,11 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
         for (var i = 0; i < _bufferCount; i++)
         {
             var b = NewBuffer((uint)i);
-            _camera.Ioctl(V4l2.VidiocQBuf, &b, "VIDIOC_QBUF");
+            _camera.Ioctl(Uapi.VidiocQBuf, &b, "VIDIOC_QBUF");
         }
 
         var type = (int)_type;
-        _camera.Ioctl(V4l2.VidiocStreamOn, &type, "VIDIOC_STREAMON");
+        _camera.Ioctl(Uapi.VidiocStreamOn, &type, "VIDIOC_STREAMON");
         _streaming = true;
     }
 
@@ -307,7 +307,7 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
             }
 
             var b = NewBuffer(0);
-            var d = _camera.TryIoctl(V4l2.VidiocDQBuf, &b);
+            var d = _camera.TryIoctl(Uapi.VidiocDQBuf, &b);
             if (d == Errno.EAGAIN)
             {
                 counters.AddRetry();
@@ -320,9 +320,9 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
             }
 
             var index = (int)b.Index;
-            var used = _type == V4l2.BufTypeVideoCaptureMplane ? _planes[0].BytesUsed - _planes[0].DataOffset : b.BytesUsed;
-            var start = _type == V4l2.BufTypeVideoCaptureMplane ? _planes[0].DataOffset : 0;
-            if ((b.Flags & V4l2.BufFlagError) != 0)
+            var used = _type == Uapi.BufTypeVideoCaptureMplane ? _planes[0].BytesUsed - _planes[0].DataOffset : b.BytesUsed;
+            var start = _type == Uapi.BufTypeVideoCaptureMplane ? _planes[0].DataOffset : 0;
+            if ((b.Flags & Uapi.BufFlagError) != 0)
             {
                 counters.AddErrorFrame();
             }
@@ -336,7 +336,7 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
             }
             else
             {
-                var timestampNs = (b.Flags & V4l2.BufFlagTimestampMask) == V4l2.BufFlagTimestampMonotonic
+                var timestampNs = (b.Flags & Uapi.BufFlagTimestampMask) == Uapi.BufFlagTimestampMonotonic
                     ? (b.Timestamp.Seconds * 1_000_000_000) + (b.Timestamp.Microseconds * 1000)
                     : MonotonicClock.Nanoseconds(time);
                 var data = new ReadOnlySpan<byte>((byte*)_maps[index].Address + start, (int)used);
@@ -346,7 +346,7 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
             }
 
             var q = NewBuffer((uint)index);
-            var qe = _camera.TryIoctl(V4l2.VidiocQBuf, &q);
+            var qe = _camera.TryIoctl(Uapi.VidiocQBuf, &q);
             if (qe != 0)
             {
                 return Errno.IsDeviceGone(qe) ? SessionEnd.Lost : throw _camera.Failure("VIDIOC_QBUF", qe);
@@ -361,7 +361,7 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
         if (_streaming)
         {
             var type = (int)_type;
-            _ = _camera.TryIoctl(V4l2.VidiocStreamOff, &type);
+            _ = _camera.TryIoctl(Uapi.VidiocStreamOff, &type);
             _streaming = false;
         }
 
@@ -372,8 +372,8 @@ internal sealed unsafe class V4l2CaptureSession : IDisposable
 
         if (_maps.Count > 0 || _bufferCount > 0)
         {
-            var req = new V4l2RequestBuffers { Count = 0, Type = _type, Memory = V4l2.MemoryMmap };
-            _ = _camera.TryIoctl(V4l2.VidiocReqBufs, &req);
+            var req = new V4l2RequestBuffers { Count = 0, Type = _type, Memory = Uapi.MemoryMmap };
+            _ = _camera.TryIoctl(Uapi.VidiocReqBufs, &req);
         }
 
         _maps.Clear();

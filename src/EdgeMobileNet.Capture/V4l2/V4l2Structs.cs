@@ -22,7 +22,7 @@ internal unsafe struct V4l2Capability
     public fixed uint Reserved[3];
 
     /// <summary>The capabilities of this node: device_caps when the driver fills it, else the whole device's.</summary>
-    public readonly uint NodeCapabilities => (Capabilities & V4l2.CapDeviceCaps) != 0 ? DeviceCaps : Capabilities;
+    public readonly uint NodeCapabilities => (Capabilities & Uapi.CapDeviceCaps) != 0 ? DeviceCaps : Capabilities;
 
     public readonly string DriverName
     {
@@ -86,7 +86,7 @@ internal unsafe struct V4l2PlanePixFormat
 }
 
 /// <summary>VIDEO_MAX_PLANES plane formats.</summary>
-[InlineArray(V4l2.MaxPlanes)]
+[InlineArray(Uapi.MaxPlanes)]
 internal struct V4l2PlaneFormats
 {
     private V4l2PlanePixFormat _first;

@@ -5,7 +5,7 @@ namespace EdgeMobileNet.Capture.V4l2;
 /// way the kernel's asm-generic ioctl.h builds them (direction, size, type 'V', number) from the managed struct
 /// sizes, so a wrong struct size would also give a wrong request; the ABI test checks both against the headers.
 /// </summary>
-internal static unsafe class V4l2
+internal static unsafe class Uapi
 {
     public const int MaxPlanes = 8;
 
