@@ -30,6 +30,12 @@ internal sealed record SimulatedCamera
     /// <summary>Old drivers answer EINVAL to S_FMT with a format they lack instead of substituting one.</summary>
     public bool RejectsUnknownFormat { get; init; }
 
+    /// <summary>Formats listed by ENUM_FMT that S_FMT nevertheless refuses with EINVAL (fourccs).</summary>
+    public IReadOnlyList<string> RefusedFormats { get; init; } = [];
+
+    /// <summary>Formats listed by ENUM_FMT for which S_FMT silently substitutes the first format (fourccs).</summary>
+    public IReadOnlyList<string> SubstitutedFormats { get; init; } = [];
+
     /// <summary>Whether S_PARM takes a frame interval (V4L2_CAP_TIMEPERFRAME).</summary>
     public bool SupportsFrameInterval { get; init; } = true;
 
@@ -70,10 +76,10 @@ internal enum SimulatedEvent
     /// <summary>The next frame is flagged V4L2_BUF_FLAG_ERROR.</summary>
     ErrorFrame,
 
-    /// <summary>The next poll times out: no frame (a stalled camera).</summary>
+    /// <summary>The next poll gets no frame: it waits out its timeout in real time (a stalled camera), unless woken.</summary>
     Stall,
 
-    /// <summary>The next poll blocks until woken (or its timeout passes in real time).</summary>
+    /// <summary>Same wait as <see cref="Stall"/>; named for tests that wake the poll (abort during poll).</summary>
     Block,
 
     /// <summary>The device is unplugged at the next poll.</summary>
@@ -327,14 +333,11 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
                     case SimulatedEvent.SpuriousWakeup:
                         outcome = PollOutcome.Readable;
                         return 0;
-                    case SimulatedEvent.Stall:
-                        outcome = PollOutcome.Timeout;
-                        return 0;
                     case SimulatedEvent.Unplug:
                         UnplugLocked();
                         outcome = PollOutcome.Error;
                         return 0;
-                    case SimulatedEvent.Block:
+                    case SimulatedEvent.Block or SimulatedEvent.Stall:
                         block = true;
                         break;
                     case SimulatedEvent.ErrorFrame:
@@ -614,7 +617,13 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
             var (fourCc, width, height) = _camera.Multiplanar
                 ? (f->PixMp.PixelFormat, (int)f->PixMp.Width, (int)f->PixMp.Height)
                 : (f->Pix.PixelFormat, (int)f->Pix.Width, (int)f->Pix.Height);
-            var format = FindFormat(fourCc);
+            var code = Uapi.FourCcText(fourCc);
+            if (_camera.RefusedFormats.Contains(code))
+            {
+                return Errno.EINVAL;
+            }
+
+            var format = _camera.SubstitutedFormats.Contains(code) ? null : FindFormat(fourCc);
             if (format is null)
             {
                 if (_camera.RejectsUnknownFormat)
