@@ -218,15 +218,15 @@ public sealed class CaptureStateMachineTests
     [Fact]
     public void BufferTimestampsAreTheMonotonicCaptureTimes()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero)); // a whole second
+        var time = new FakeTimeProvider();
         using var device = new SimulatedV4l2Device(new SimulatedCamera(), time);
         device.OnFrameProduced = () => time.Advance(TimeSpan.FromMilliseconds(33.3));
         var start = MonotonicClock.Nanoseconds(time);
         var sink = RunUntil(device, Options("YUYV"), s => s.Frames.Count >= 3, time);
 
-        var stamps = sink.Frames.Take(3).Select(f => f.TimestampNs - start).ToArray();
-        // timeval carries microseconds: 33.3 ms steps, truncated to the microsecond.
-        Assert.Equal([33_300_000L, 66_600_000L, 99_900_000L], stamps);
+        // The buffer's timeval carries microseconds: the fake clock at each capture, truncated to the microsecond.
+        long Expected(int k) => (start + (k * 33_300_000L)) / 1000 * 1000;
+        Assert.Equal([Expected(1), Expected(2), Expected(3)], sink.Frames.Take(3).Select(f => f.TimestampNs));
     }
 
     [Fact]
