@@ -76,7 +76,8 @@ internal enum SimulatedEvent
     /// <summary>The next frame is flagged V4L2_BUF_FLAG_ERROR.</summary>
     ErrorFrame,
 
-    /// <summary>The next poll gets no frame: it waits out its timeout in real time (a stalled camera), unless woken.</summary>
+    /// <summary>The camera stops sending frames until it is streamed again (STREAMON after a reopen): every poll
+    /// waits out its timeout in real time, unless woken.</summary>
     Stall,
 
     /// <summary>Same wait as <see cref="Stall"/>; named for tests that wake the poll (abort during poll).</summary>
@@ -113,6 +114,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
     private int _generation;
     private int _streamingFd = -1;
     private bool _present = true;
+    private bool _stalled;
     private uint _sequence;
     private uint _bufType;
 
@@ -322,8 +324,8 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
                 return 0;
             }
 
-            block = false;
-            if (_script.TryDequeue(out var next))
+            block = _stalled;
+            if (!block && _script.TryDequeue(out var next))
             {
                 switch (next)
                 {
@@ -337,7 +339,11 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
                         UnplugLocked();
                         outcome = PollOutcome.Error;
                         return 0;
-                    case SimulatedEvent.Block or SimulatedEvent.Stall:
+                    case SimulatedEvent.Stall:
+                        _stalled = true;
+                        block = true;
+                        break;
+                    case SimulatedEvent.Block:
                         block = true;
                         break;
                     case SimulatedEvent.ErrorFrame:
@@ -922,6 +928,7 @@ internal sealed unsafe class SimulatedV4l2Device : IV4l2Device, IDisposable
         {
             _streamingFd = fd;
             StreamOns++;
+            _stalled = false;
             _sequence = 0;
         }
         else
