@@ -36,6 +36,15 @@ internal sealed partial class V4l2CaptureSource
     /// <summary>The format of the current (or last) session.</summary>
     public NegotiatedFormat? Format { get; private set; }
 
+    /// <summary>A start-up check: opens the device, negotiates the format, applies the controls, maps and starts the
+    /// buffers, then closes it again. Throws the one-line <see cref="CameraException"/> a bad setting or an absent
+    /// device gives, so it can be reported (exit code 2) before anything else starts.</summary>
+    public NegotiatedFormat Check()
+    {
+        using var session = V4l2CaptureSession.Start(_device, _options, _controls);
+        return session.Format;
+    }
+
     /// <summary>Runs until cancelled. Blocking system calls run on a dedicated thread, not the thread pool.</summary>
     public Task RunAsync(ICaptureSink sink, CancellationToken cancellationToken)
     {

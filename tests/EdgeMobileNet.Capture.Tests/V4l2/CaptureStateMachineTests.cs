@@ -124,6 +124,23 @@ public sealed class CaptureStateMachineTests
     }
 
     [Fact]
+    public void TheStartUpCheckConfiguresAndClosesOrNamesWhatIsWrong()
+    {
+        using var device = new SimulatedV4l2Device(new SimulatedCamera(), TimeProvider.System);
+        var options = Options("MJPEG", 1280, 720);
+        options.Controls.Gain = "12";
+        var format = new V4l2CaptureSource(options, device, TimeProvider.System, NullLogger.Instance).Check();
+        Assert.Equal(("MJPG", 1280, 720), (format.FourCc, format.Width, format.Height));
+        Assert.Equal(12, device.ControlValue(Uapi.CidGain));
+        Assert.Equal((0, 0, false), (device.OpenDescriptors, device.MappedBuffers, device.IsStreaming));
+
+        options.Controls.Gain = "999";
+        var e = Assert.Throws<CameraException>(() => new V4l2CaptureSource(options, device, TimeProvider.System, NullLogger.Instance).Check());
+        Assert.Equal("Source:Controls:Gain: 999 is outside the range of gain on /dev/video0: 0..255", e.Message);
+        Assert.Equal(0, device.OpenDescriptors);
+    }
+
+    [Fact]
     public void AnAbsentDeviceAtStartIsOneLineNamingIt()
     {
         using var device = new SimulatedV4l2Device(new SimulatedCamera(), TimeProvider.System, "/dev/video7");
