@@ -33,6 +33,24 @@ public sealed class VideoDeviceProbeTests
     }
 
     [Fact]
+    public void StableByIdAndByPathLinksAreListedWithTheirNode()
+    {
+        var root = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(root, "by-id"));
+        Directory.CreateDirectory(Path.Combine(root, "by-path"));
+        File.CreateSymbolicLink(Path.Combine(root, "by-id", "usb-Simulated_UVC_Camera-video-index0"), "/dev/video0");
+        File.CreateSymbolicLink(Path.Combine(root, "by-path", "pci-0000:00:14.0-usb-0:1:1.0-video-index0"), "/dev/video0");
+        File.CreateSymbolicLink(Path.Combine(root, "by-id", "usb-Other_Camera-video-index0"), "/dev/video4");
+        using var device = new SimulatedV4l2Device(new SimulatedCamera(), TimeProvider.System);
+
+        var d = Assert.Single(VideoDeviceProbe.Enumerate(device, root));
+        Assert.Equal(
+            [Path.Combine(root, "by-id", "usb-Simulated_UVC_Camera-video-index0"), Path.Combine(root, "by-path", "pci-0000:00:14.0-usb-0:1:1.0-video-index0")],
+            d.Links);
+        Assert.Contains($"  link {Path.Combine(root, "by-id", "usb-Simulated_UVC_Camera-video-index0")}", VideoDeviceProbe.ToText([d], ""), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnpluggedDeviceListsNothingAndAFailingNodeIsListedWithItsReason()
     {
         using var device = new SimulatedV4l2Device(new SimulatedCamera(), TimeProvider.System);
