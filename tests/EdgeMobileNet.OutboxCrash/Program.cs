@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // write: appends events as fast as possible (or at --rate per second) and reports, one line each:
 //   "stream S"            the store's stream id, once
-//   "written N"           every event up to N was appended (write call returned): must survive kill -9
+//   "written N"           every event up to N was appended (write call returned): must survive kill -9 (every 64)
 //   "durable N"           every event up to N was committed (fdatasync returned): must survive a power cut
 //   "removed N"           printed before events up to N are removed as delivered: they may be gone after reopening
 // verify: opens the store, checks it and prints "open first=F last=L count=C stream=S", or one line naming the
@@ -80,10 +80,10 @@ async Task<int> WriteAsync(Options o)
         }
 
         var sequence = store.Append("edgemobilenet/crash/event", s => Payload(stream, s, o.PayloadBytes));
-        stdout.WriteLine($"written {sequence}");
         var backlog = store.Backlog;
         if (backlog.DurableSequence != durable)
         {
+            stdout.WriteLine($"written {sequence}");
             durable = backlog.DurableSequence;
             stdout.WriteLine($"durable {durable}");
             // Deliver (remove) what lags far enough behind, so trims and segment deletion happen under the crash too.
@@ -104,6 +104,7 @@ async Task<int> WriteAsync(Options o)
         }
         else if (n % 64 == 0)
         {
+            stdout.WriteLine($"written {sequence}");
             stdout.Flush();
         }
     }

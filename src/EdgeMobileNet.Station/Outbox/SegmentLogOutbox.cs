@@ -558,7 +558,7 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
             .OrderBy(f => f.first)
             .ToList();
         ulong? stream = null;
-        long trimmed = 0;
+        var trimmed = NewestTrim(files.Select(f => f.path));
         long lastSequence = 0;
         for (var f = 0; f < files.Count; f++)
         {
@@ -667,6 +667,36 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
         _droppedTotalWritten = _droppedTotal;
         _durableSequence = lastSequence;
         LogOpened(_logger, _dir, _pending.Count, _bytes, lastSequence);
+    }
+
+    /// <summary>The newest trim mark: every segment starts with one and they only grow, so the newest segment with
+    /// a readable one has it. Needed before the scan: a gap left by a deleted segment is fine when it is trimmed.</summary>
+    private static long NewestTrim(IEnumerable<string> segments)
+    {
+        foreach (var path in segments.Reverse())
+        {
+            var data = File.ReadAllBytes(path);
+            if (!SegmentFormat.TryReadHeader(data, out _, out _))
+            {
+                continue;
+            }
+
+            long trim = -1;
+            for (var position = SegmentFormat.HeaderSize; SegmentFormat.TryReadRecord(data.AsSpan(position), out var r); position += r.Length)
+            {
+                if (r.Type == SegmentFormat.TrimType)
+                {
+                    trim = Math.Max(trim, r.A);
+                }
+            }
+
+            if (trim >= 0)
+            {
+                return trim;
+            }
+        }
+
+        return 0;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Dir}: {Count} messages ({Bytes} bytes) waiting, last sequence {Last}")]
