@@ -30,6 +30,7 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
     private readonly CancellationTokenSource _stop = new();
     private ulong _stream;
     private readonly Task _committer;
+    private readonly SafeFileHandle _lock;
     private byte[] _buffer = new byte[4096];
     private int _head;
     private long _lastSequence;
@@ -54,7 +55,31 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
         _segmentBytes = segmentBytes;
         _time = time;
         _logger = logger;
-        Recover();
+        try
+        {
+            // One process per outbox: .NET takes an exclusive advisory lock (flock) for FileShare.None.
+            _lock = File.OpenHandle(Path.Combine(dir, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"{dir} is in use by another process ({ex.Message})", ex);
+        }
+
+        try
+        {
+            Recover();
+        }
+        catch
+        {
+            foreach (var segment in _segments)
+            {
+                segment.Handle.Dispose();
+            }
+
+            _lock.Dispose();
+            throw;
+        }
+
         _committer = commitInterval > TimeSpan.Zero ? Task.Run(() => RunCommitterAsync(commitInterval)) : Task.CompletedTask;
     }
 
@@ -245,6 +270,8 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
 
             LogClosed(_logger, _pending.Count - _head - _removedCount, _lastSequence);
         }
+
+        _lock.Dispose();
 
         _stop.Dispose();
         _commitLock.Dispose();

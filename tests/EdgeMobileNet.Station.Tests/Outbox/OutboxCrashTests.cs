@@ -105,7 +105,7 @@ public sealed partial class OutboxCrashTests : IDisposable
     private static void CopyWhileWriting(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(from, "seg-*.log").Order(StringComparer.Ordinal))
         {
             try
             {

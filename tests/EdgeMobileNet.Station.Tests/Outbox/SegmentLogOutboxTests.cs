@@ -161,6 +161,14 @@ public sealed class SegmentLogOutboxTests : IDisposable
     }
 
     [Fact]
+    public void A_second_process_cannot_open_the_same_outbox()
+    {
+        using var store = Open();
+        var e = Assert.Throws<IOException>(() => Open());
+        Assert.Contains("in use by another process", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_options_name_their_key()
     {
         var errors = OutboxOptionsValidator.Check(new OutboxOptions { Kind = "tape", MaxMegabytes = 0, MaxAgeHours = -1, CommitIntervalMs = 0, SegmentMegabytes = 0, MaxCount = 0 });
