@@ -68,8 +68,9 @@ internal sealed partial class OutboxPublisher
     }
 
     /// <summary>
-    /// Delivers until <paramref name="cancellationToken"/> is cancelled (returns normally, leaving unacknowledged
-    /// messages in the outbox) or the connection fails (throws <see cref="DeliveryFailedException"/>). With
+    /// Delivers until <paramref name="cancellationToken"/> is cancelled (returns or throws
+    /// <see cref="OperationCanceledException"/>, leaving unacknowledged messages in the outbox) or the connection fails
+    /// (throws <see cref="DeliveryFailedException"/>). With
     /// <paramref name="untilEmpty"/> it returns as soon as nothing is waiting or in flight (the drain on stop).
     /// </summary>
     public async Task DeliverAsync(IMqttClient client, CancellationToken cancellationToken, bool untilEmpty = false)

@@ -60,6 +60,66 @@ public sealed partial class OutboxPublisherTests : IDisposable
             $"{run.Appended} events, {run.Received} received ({run.Received - run.Appended} again after the reconnect), timeouts {run.Publisher.Timeouts}, reconnects {run.Publisher.Reconnects}, resumed {run.ResumedAfter.TotalSeconds:F1} s into the hold");
     }
 
+    [Fact]
+    public async Task The_drain_on_stop_returns_once_everything_is_acknowledged_and_a_stalled_broker_is_bounded_by_its_timeout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var proxy = DelayProxy.Start(broker.Port, TimeSpan.FromMilliseconds(5));
+        await using var recorder = await MqttRecorder.StartAsync(broker.Port, Topic);
+        using var store = SegmentLogOutbox.Open(_dir, new OutboxLimits(64 << 20, TimeSpan.FromHours(1)), TimeProvider.System, NullLogger.Instance);
+        var publisher = new OutboxPublisher(store, OutboxPublisherSettings.Default, TimeProvider.System, NullLogger.Instance);
+        for (var i = 0; i < 50; i++)
+        {
+            store.Append(Topic, s => Encoding.UTF8.GetBytes($"{{\"id\":\"{store.StreamId}-{s}\"}}"));
+        }
+
+        await store.FlushAsync(ct);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", proxy.Port).WithCleanSession(true).Build(), ct);
+        await publisher.DeliverAsync(client, ct, untilEmpty: true).WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(0, store.Backlog.Count);
+        Assert.True(await recorder.WaitForAsync(r => Ids(r, store.StreamId).Distinct().Count() == 50, TimeSpan.FromSeconds(10)));
+
+        // Broker stalls during the next drain: the drain timeout ends it and the events stay in the outbox.
+        for (var i = 0; i < 20; i++)
+        {
+            store.Append(Topic, s => Encoding.UTF8.GetBytes($"{{\"id\":\"{store.StreamId}-{s}\"}}"));
+        }
+
+        await store.FlushAsync(ct);
+        proxy.HoldBrokerTraffic(TimeSpan.FromSeconds(10));
+        using var drain = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await publisher.DeliverAsync(client, drain.Token, untilEmpty: true);
+        }
+        catch (OperationCanceledException)
+        {
+            // The drain timeout.
+        }
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(3));
+        Assert.Equal(20, store.Backlog.Count);
+    }
+
+    [Fact]
+    public void Reconnect_delays_double_up_to_the_maximum_with_jitter_in_the_upper_half()
+    {
+        var backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(1000), new Random(7));
+        double[] ceilings = [100, 200, 400, 800, 1000, 1000];
+        var delays = ceilings.Select(_ => backoff.Next().TotalMilliseconds).ToList();
+        for (var i = 0; i < ceilings.Length; i++)
+        {
+            Assert.InRange(delays[i], ceilings[i] / 2, ceilings[i]);
+        }
+
+        Assert.NotEqual(delays[4], delays[5]); // jittered, not lockstep
+        backoff.Reset();
+        Assert.InRange(backoff.Next().TotalMilliseconds, 50, 100);
+    }
+
     /// <summary>Appends at <see cref="Rate"/> for the given time while the publisher delivers through the proxy, then
     /// waits for the recorder to have every event and checks ids: all there, first arrivals in sequence order, a
     /// repeated id always with the same payload.</summary>
