@@ -54,6 +54,38 @@ public sealed class OutboxServicesTests : IDisposable
         Assert.StartsWith("Station:StateDir: cannot keep the outbox in ", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("disk")]
+    [InlineData("memory")]
+    public async Task The_head_only_adapter_keeps_the_older_outbox_contract(string kind)
+    {
+        var options = new OutboxOptions { Kind = kind, MaxCount = 3 };
+        using var store = OutboxServices.Create(options, _dir, TimeProvider.System, NullLogger.Instance);
+        var outbox = new OutboxEventAdapter(store);
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.True(outbox.Enqueue(new OutboxMessage(i.ToString(System.Globalization.CultureInfo.InvariantCulture), [(byte)i])));
+        }
+
+        await store.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.True(outbox.TryPeek(out var head));
+        Assert.True(outbox.TryPeek(out head)); // not delivered yet: still the head
+        Assert.Equal("1", head.Topic);
+
+        Assert.False(outbox.Enqueue(new OutboxMessage("4", [4]))); // full: 1 is dropped
+        outbox.RemoveHead(); // the late acknowledgement of 1 must not remove 2
+        await store.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, outbox.Count);
+        var order = new List<string>();
+        while (outbox.TryPeek(out var m))
+        {
+            order.Add(m.Topic);
+            outbox.RemoveHead();
+        }
+
+        Assert.Equal(["2", "3", "4"], order);
+    }
+
     private ServiceProvider Provider(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
