@@ -692,6 +692,14 @@ internal sealed partial class SegmentLogOutbox : IOutboxStore
         _trimWritten = trimmed;
         _trimDurable = trimmed;
         _droppedTotalWritten = _droppedTotal;
+
+        // After a kill -9 the last records may still be only in the page cache: sync before calling them durable.
+        foreach (var segment in _segments)
+        {
+            NativeSync.DataSync(segment.Handle);
+        }
+
+        NativeSync.SyncDirectory(_dir);
         _durableSequence = lastSequence;
         LogOpened(_logger, _dir, _pending.Count, _bytes, lastSequence);
     }
