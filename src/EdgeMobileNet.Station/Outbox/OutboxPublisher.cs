@@ -97,14 +97,22 @@ internal sealed partial class OutboxPublisher
 
                 if (inFlight.Count == 0)
                 {
-                    if (untilEmpty || !client.IsConnected)
+                    if (!client.IsConnected)
                     {
-                        if (!client.IsConnected)
+                        throw new DeliveryFailedException("connection lost");
+                    }
+
+                    if (untilEmpty)
+                    {
+                        var backlog = _store.Backlog;
+                        if (backlog.DurableSequence >= backlog.LastSequence)
                         {
-                            throw new DeliveryFailedException("connection lost");
+                            return;
                         }
 
-                        return;
+                        // Draining: commit what is still waiting for the next commit rather than leave it behind.
+                        await _store.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
 
                     await WaitQuietlyAsync(_store.WaitAsync(sent, TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);

@@ -74,7 +74,7 @@ public sealed partial class OutboxPublisherTests : IDisposable
             store.Append(Topic, s => Encoding.UTF8.GetBytes($"{{\"id\":\"{store.StreamId}-{s}\"}}"));
         }
 
-        await store.FlushAsync(ct);
+        // Not committed yet: the drain commits them itself.
         using var client = new MqttClientFactory().CreateMqttClient();
         await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", proxy.Port).WithCleanSession(true).Build(), ct);
         await publisher.DeliverAsync(client, ct, untilEmpty: true).WaitAsync(TimeSpan.FromSeconds(10), ct);
