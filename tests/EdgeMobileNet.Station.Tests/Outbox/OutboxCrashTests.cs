@@ -17,6 +17,7 @@ namespace EdgeMobileNet.Station.Tests.Outbox;
 /// segments removed, cut or kept): every event reported durable is there, contiguous, and the store opens.</item>
 /// </list>
 /// </summary>
+[Collection(OutboxProcessesCollection.Name)]
 public sealed partial class OutboxCrashTests : IDisposable
 {
     private const int Rounds = 6;

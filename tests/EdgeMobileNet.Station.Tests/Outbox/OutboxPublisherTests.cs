@@ -12,6 +12,7 @@ namespace EdgeMobileNet.Station.Tests.Outbox;
 
 /// <summary><see cref="OutboxPublisher"/> against a real mosquitto, through a delaying proxy on loopback, fed by the
 /// disk outbox at the station's pace (30 events/s).</summary>
+[Collection(OutboxProcessesCollection.Name)]
 public sealed partial class OutboxPublisherTests : IDisposable
 {
     private const string Topic = "edgemobilenet/pub/event";

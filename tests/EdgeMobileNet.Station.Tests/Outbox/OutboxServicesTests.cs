@@ -10,6 +10,7 @@ using Xunit;
 
 namespace EdgeMobileNet.Station.Tests.Outbox;
 
+[Collection(OutboxProcessesCollection.Name)]
 public sealed class OutboxServicesTests : IDisposable
 {
     private readonly string _dir = TestAssets.NewTempDir();

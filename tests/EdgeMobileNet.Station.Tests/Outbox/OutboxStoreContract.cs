@@ -198,11 +198,13 @@ public abstract class OutboxStoreContract : IDisposable
     }
 }
 
+[Collection(OutboxProcessesCollection.Name)]
 public sealed class MemoryOutboxStoreContractTests : OutboxStoreContract
 {
     private protected override IOutboxStore CreateStore(OutboxLimits limits, TimeProvider time) => new MemoryOutboxStore(limits, time);
 }
 
+[Collection(OutboxProcessesCollection.Name)]
 public sealed class SegmentLogOutboxContractTests : OutboxStoreContract
 {
     private readonly string _dir = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();

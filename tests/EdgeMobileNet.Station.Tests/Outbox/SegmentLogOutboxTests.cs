@@ -7,6 +7,7 @@ using Xunit;
 namespace EdgeMobileNet.Station.Tests.Outbox;
 
 /// <summary>What only the disk outbox does: restarts, segment files, recovery from damage.</summary>
+[Collection(OutboxProcessesCollection.Name)]
 public sealed class SegmentLogOutboxTests : IDisposable
 {
     private const string Topic = "edgemobilenet/t/event";

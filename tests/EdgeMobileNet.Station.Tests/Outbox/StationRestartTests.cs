@@ -14,6 +14,7 @@ namespace EdgeMobileNet.Station.Tests.Outbox;
 
 /// <summary>The disk outbox registered into today's station (the demo pipeline, its current publisher on the
 /// head-only adapter): events that could not be delivered before a stop are delivered by the next run.</summary>
+[Collection(OutboxProcessesCollection.Name)]
 public sealed class StationRestartTests : IDisposable
 {
     private readonly string _state = TestAssets.NewTempDir();
