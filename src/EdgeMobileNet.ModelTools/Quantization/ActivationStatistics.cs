@@ -38,13 +38,13 @@ public sealed class ActivationStatistics
         var max = Max;
         foreach (var v in values)
         {
+            if (!float.IsFinite(v))
+            {
+                throw new QuantizationException("calibration produced a non-finite activation (NaN or infinity)");
+            }
+
             min = v < min ? v : min;
             max = v > max ? v : max;
-        }
-
-        if (float.IsNaN(min) || float.IsNaN(max) || float.IsInfinity(min) || float.IsInfinity(max))
-        {
-            throw new QuantizationException("calibration produced a non-finite activation (NaN or infinity)");
         }
 
         Min = min;

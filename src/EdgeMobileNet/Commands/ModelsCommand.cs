@@ -19,6 +19,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(CreateBuild());
         command.Subcommands.Add(CreateDemo());
         command.Subcommands.Add(ModelsQuantizeCommand.Create());
+        command.Subcommands.Add(ModelsCompareCommand.Create());
         return command;
     }
 

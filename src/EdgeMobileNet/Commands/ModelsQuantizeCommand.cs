@@ -127,7 +127,7 @@ internal static class ModelsQuantizeCommand
     }
 
     /// <summary>Chosen from the measurement in docs/models.md.</summary>
-    internal const string DefaultMethod = "percentile";
+    internal const string DefaultMethod = "mse";
 
     private static CalibrationMethod Method(string name) => name switch
     {
