@@ -9,7 +9,7 @@ public enum CalibrationMethod
     /// <summary>Each side clipped at a percentile of its magnitudes (outliers give up their range to resolution).</summary>
     Percentile,
 
-    /// <summary>The range (min/max scaled down together) whose int8 grid gives the least mean squared error over the
+    /// <summary>The range (each end scaled down from the observed one) whose int8 grid gives the least mean squared error over the
     /// observed distribution: clipping error of the values outside plus rounding error of those inside.</summary>
     Mse,
 }
@@ -80,27 +80,49 @@ public sealed class ActivationStatistics
                 return (-Math.Min(_negative.Percentile(percentile), -lo), Math.Min(_positive.Percentile(percentile), hi));
             case CalibrationMethod.Mse:
             {
-                var best = 1.0;
-                var bestError = double.PositiveInfinity;
-                for (var k = 128; k >= 8; k--)
+                // Coordinate descent over the two ends (each a fraction k/128 of the observed end, k >= 8): a long
+                // tail on one side must not cost the other side its range.
+                double l = lo, h = hi;
+                for (var round = 0; round < 3; round++)
                 {
-                    var alpha = k / 128.0;
-                    var l = lo * alpha;
-                    var h = hi * alpha;
-                    var step = (h - l) / 255.0;
-                    var error = _positive.SquaredError(h, step) + _negative.SquaredError(-l, step);
-                    if (error < bestError)
-                    {
-                        (best, bestError) = (alpha, error);
-                    }
+                    h = BestEnd(hi, c => Error(l, c));
+                    l = BestEnd(lo, c => Error(c, h));
                 }
 
-                return ((float)(lo * best), (float)(hi * best));
+                return ((float)l, (float)h);
             }
 
             default:
                 return (lo, hi);
         }
+    }
+
+    private double Error(double lo, double hi)
+    {
+        var step = (hi - lo) / 255.0;
+        return _positive.SquaredError(hi, step) + _negative.SquaredError(-lo, step);
+    }
+
+    private static double BestEnd(double observed, Func<double, double> error)
+    {
+        if (observed == 0)
+        {
+            return 0;
+        }
+
+        var best = observed;
+        var bestError = double.PositiveInfinity;
+        for (var k = 128; k >= 8; k--)
+        {
+            var candidate = observed * k / 128.0;
+            var e = error(candidate);
+            if (e < bestError)
+            {
+                (best, bestError) = (candidate, e);
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Magnitudes of one sign: bin i counts values in [i, i+1) · Span / Bins.</summary>

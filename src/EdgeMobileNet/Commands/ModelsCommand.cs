@@ -20,6 +20,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(CreateDemo());
         command.Subcommands.Add(ModelsQuantizeCommand.Create());
         command.Subcommands.Add(ModelsCompareCommand.Create());
+        command.Subcommands.Add(ModelsPullCommand.Create());
         return command;
     }
 
