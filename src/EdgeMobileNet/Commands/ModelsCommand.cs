@@ -21,6 +21,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(ModelsQuantizeCommand.Create());
         command.Subcommands.Add(ModelsCompareCommand.Create());
         command.Subcommands.Add(ModelsPullCommand.Create());
+        command.Subcommands.Add(ModelsInfoCommand.Create());
         return command;
     }
 
