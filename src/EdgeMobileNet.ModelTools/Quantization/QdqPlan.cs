@@ -2,9 +2,10 @@ using EdgeMobileNet.Onnx;
 
 namespace EdgeMobileNet.ModelTools.Quantization;
 
-/// <summary>One activation the int8 model carries quantised: its name in the float graph and, when a ReLU/ReLU6 is
-/// folded into it, the bounds the quantisation range is kept within.</summary>
-public sealed record QuantizedValue(string Name, float Lower, float Upper);
+/// <summary>One activation the int8 model carries quantised: its name in the float graph, when a ReLU/ReLU6 is folded
+/// into it the bounds the quantisation range is kept within, and when it is a reshaped copy of another quantised value
+/// (Flatten before a Gemm) that value, whose parameters it shares.</summary>
+public sealed record QuantizedValue(string Name, float Lower, float Upper, string? SameAs = null);
 
 /// <summary>
 /// Where QuantizeLinear/DequantizeLinear pairs go in a normalised float graph, in the layout ONNX Runtime's QDQ
@@ -16,6 +17,9 @@ public sealed record QuantizedValue(string Name, float Lower, float Upper);
 public sealed class QdqPlan
 {
     private static readonly HashSet<string> PassThrough = ["Flatten", "Reshape", "Squeeze"];
+
+    /// <summary>Values whose statistics calibration collects (the others share another value's parameters).</summary>
+    public IEnumerable<QuantizedValue> CalibratedValues => Values.Where(v => v.SameAs is null);
 
     private QdqPlan() { }
 
@@ -50,11 +54,11 @@ public sealed class QdqPlan
         var pads = new Dictionary<OnnxNode, string>();
         var inputSource = new Dictionary<OnnxNode, string>();
 
-        void Quantise(string name, float lower = float.NegativeInfinity, float upper = float.PositiveInfinity)
+        void Quantise(string name, float lower = float.NegativeInfinity, float upper = float.PositiveInfinity, string? sameAs = null)
         {
             if (!quantised.ContainsKey(name))
             {
-                var v = new QuantizedValue(name, lower, upper);
+                var v = new QuantizedValue(name, lower, upper, sameAs);
                 quantised[name] = v;
                 values.Add(v);
             }
@@ -92,7 +96,14 @@ public sealed class QdqPlan
             {
                 if (Source(input) is { } source)
                 {
-                    inputSource[node] = source;
+                    if (source != input)
+                    {
+                        // Flatten/Reshape between the pool and the classifier: a Q/DQ pair with the same parameters
+                        // right before the Gemm, so both engines see (and fuse) DequantizeLinear → Gemm → Quantize.
+                        Quantise(input, sameAs: source);
+                    }
+
+                    inputSource[node] = input;
                     continue;
                 }
 

@@ -81,7 +81,8 @@ public sealed class QuantizableModel
     {
         ArgumentNullException.ThrowIfNull(fill);
         var tapped = FloatModel();
-        foreach (var v in Plan.Values)
+        var calibrated = Plan.CalibratedValues.ToList();
+        foreach (var v in calibrated)
         {
             // The Identity gives the value a second consumer, so no fused operator hides it.
             var tap = v.Name + "__calibration_tap";
@@ -89,7 +90,7 @@ public sealed class QuantizableModel
             tapped.Graph.Outputs.Add(new OnnxValueInfo { Name = tap, ElemType = OnnxDataType.Float });
         }
 
-        var statistics = Plan.Values.Select(_ => new ActivationStatistics()).ToArray();
+        var statistics = calibrated.Select(_ => new ActivationStatistics()).ToArray();
         using var recorder = ManagedValueRecorder.Load(Name, tapped, threads);
         var started = Stopwatch.GetTimestamp();
         var used = 0;
@@ -111,14 +112,19 @@ public sealed class QuantizableModel
             throw new QuantizationException($"{Name}: no calibration input could be used");
         }
 
-        return Plan.Values.Select((v, i) => (v.Name, statistics[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal);
+        return calibrated.Select((v, i) => (v.Name, statistics[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal);
     }
 
-    /// <summary>The QDQ int8 model from calibration statistics, ranges chosen by <paramref name="method"/>.</summary>
+    /// <summary>The QDQ int8 model from calibration statistics (of <see cref="QdqPlan.CalibratedValues"/>), ranges chosen by <paramref name="method"/>.</summary>
     public OnnxModel ToInt8(IReadOnlyDictionary<string, ActivationStatistics> statistics, CalibrationMethod method, bool unsignedActivations, double percentile = 99.999)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         var ranges = statistics.ToDictionary(p => p.Key, p => p.Value.Range(method, percentile), StringComparer.Ordinal);
+        foreach (var v in Plan.Values.Where(v => v.SameAs is not null && ranges.ContainsKey(v.SameAs)))
+        {
+            ranges[v.Name] = ranges[v.SameAs!];
+        }
+
         var model = FloatModel();
 
         // The plan refers to nodes by identity: make it again on this copy (the analysis is deterministic).

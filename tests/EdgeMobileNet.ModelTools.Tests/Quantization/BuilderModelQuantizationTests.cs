@@ -52,17 +52,21 @@ public sealed class BuilderModelQuantizationTests
             Assert.All(int8.Graph.Nodes.Where(n => n.OpType is "HardSwish" or "HardSigmoid"), n => Assert.Equal("DequantizeLinear", producers[n.Inputs[0]].OpType));
         }
 
-        // Both engines run it; int8 logits agree within one output quantisation step (docs/models.md: known issue).
-        var outputScale = OutputScale(int8);
-        var images = Inputs.Photos();
-        foreach (var photo in images)
+        // Both engines run it and give the same int8 logits bit for bit. The Keras layout ends in a float Softmax: the
+        // engines may differ there in the last float bit (as for the builder's own int8 Keras models), and on a few
+        // images the V2 Keras form differs by one step in a residual QLinearAdd (docs/models.md, known issues), which
+        // moves a probability by at most a factor e^(2·step).
+        var softmax = int8.Graph.Nodes[^1].OpType == "Softmax";
+        var step = OutputScale(int8);
+        foreach (var photo in Inputs.Photos())
         {
             var x = Inputs.Tensor(photo, source.Input);
             var ort = Inputs.Run(int8Path, "ort", x);
             var managed = Inputs.Run(int8Path, "managed", x);
             for (var i = 0; i < ort.Length; i++)
             {
-                Assert.True(Math.Abs(ort[i] - managed[i]) <= (outputScale * 1.1f) + 1e-6f, $"{Path.GetFileName(photo)} logit {i}: ort {ort[i]}, managed {managed[i]}");
+                var tolerance = softmax ? (Math.Max(ort[i], managed[i]) * (MathF.Exp(2 * step) - 1)) + 1e-7f : 0f;
+                Assert.True(ort[i] == managed[i] || Math.Abs(ort[i] - managed[i]) <= tolerance, $"{Path.GetFileName(photo)} output {i}: ort {ort[i]}, managed {managed[i]}");
             }
         }
 
@@ -74,7 +78,7 @@ public sealed class BuilderModelQuantizationTests
         Assert.True(r.MeanAbsLogitError < 0.25 * r.MeanLogitSpread, $"{arch} {layout}: {r}");
     }
 
-    /// <summary>The scale of the last QuantizeLinear before the output (the logits' grid).</summary>
+    /// <summary>The scale of the last QuantizeLinear (the logits' grid).</summary>
     private static float OutputScale(OnnxModel model)
     {
         var q = model.Graph.Nodes.Last(n => n.OpType == "QuantizeLinear");
