@@ -114,6 +114,12 @@ internal static class ModelsQuantizeCommand
                 using var candidate = ClassifierFactory.Create(outPath, options);
                 foreach (var (folder, files) in validation)
                 {
+                    if (files.Count == 0)
+                    {
+                        stdout.WriteLine($"agreement on {folder}: no images left once the calibration images are set aside");
+                        continue;
+                    }
+
                     var measure = new ProgressLine(stderr, parse.ShowsProgress(), "validating");
                     var r = Agreement.Measure(reference, candidate, files, preprocess, e => stderr.WriteLine($"edgemobilenet: {CliHost.OneLine(e)} (skipped)"), measure);
                     measure.Done();
