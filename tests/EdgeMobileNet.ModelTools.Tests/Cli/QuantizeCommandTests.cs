@@ -30,6 +30,18 @@ public sealed class QuantizeCommandTests
     }
 
     [Fact]
+    public void Validation_leaves_out_the_calibration_images()
+    {
+        var dir = TestAssets.NewTempDir();
+        var floatPath = Path.Combine(dir, "v1.onnx");
+        Assert.Equal(0, Verb.Run("models", "build", "--arch", "mobilenetv1", "--width", "0.25", "--resolution", "64", "--classes", "5", "--calibration-images", "2", "--out", floatPath).Code);
+        var (code, output, error) = Verb.Run("models", "quantize", "--model", floatPath, "--calibration", TestAssets.Images, "--out", Path.Combine(dir, "q.onnx"),
+            "--validate", TestAssets.Images, "--engine", "managed");
+        Assert.True(code == 0, error);
+        Assert.Contains($"agreement on {TestAssets.Images}: no images left once the calibration images are set aside", output);
+    }
+
+    [Fact]
     public void An_already_quantised_model_exits_2_with_one_line()
     {
         var (code, output, error) = Verb.Run("models", "quantize", "--model", TestAssets.ZooInt8, "--calibration", TestAssets.Images, "--out", Path.Combine(TestAssets.NewTempDir(), "x.onnx"));
