@@ -134,7 +134,14 @@ public sealed class QdqPlan
             }
             else
             {
-                Quantise(output);
+                // An activation's output range never extends past what the function can produce.
+                var (lower, upper) = node.OpType switch
+                {
+                    "HardSwish" => (-0.375f, float.PositiveInfinity),
+                    "HardSigmoid" or "Sigmoid" => (0f, 1f),
+                    _ => (float.NegativeInfinity, float.PositiveInfinity),
+                };
+                Quantise(output, lower, upper);
             }
         }
 

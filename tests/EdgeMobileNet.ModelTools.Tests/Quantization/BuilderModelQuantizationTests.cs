@@ -50,6 +50,23 @@ public sealed class BuilderModelQuantizationTests
         {
             var producers = int8.Graph.Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n);
             Assert.All(int8.Graph.Nodes.Where(n => n.OpType is "HardSwish" or "HardSigmoid"), n => Assert.Equal("DequantizeLinear", producers[n.Inputs[0]].OpType));
+
+            // Output ranges stay within what the functions produce: HardSigmoid [0, 1], HardSwish >= -0.375.
+            var (qmin, qmax) = unsigned ? (0, 255) : (-128, 127);
+            foreach (var q in int8.Graph.Nodes.Where(n => n.OpType == "QuantizeLinear" && producers.TryGetValue(n.Inputs[0], out var p) && p.OpType is "HardSwish" or "HardSigmoid"))
+            {
+                var scale = init[q.Inputs[1]].ToFloatArray()[0];
+                var zp = init[q.Inputs[2]].ToInt32Array()[0];
+                var (lo, hi) = ((qmin - zp) * scale, (qmax - zp) * scale);
+                if (producers[q.Inputs[0]].OpType == "HardSigmoid")
+                {
+                    Assert.True(lo >= -scale && hi <= 1 + scale, $"{q.Name}: [{lo}, {hi}]");
+                }
+                else
+                {
+                    Assert.True(lo >= -0.375f - scale, $"{q.Name}: [{lo}, {hi}]");
+                }
+            }
         }
 
         // Both engines run it and give the same int8 logits bit for bit. The Keras layout ends in a float Softmax: the
