@@ -71,7 +71,7 @@ public sealed class BuilderModelQuantizationTests
 
         // Both engines run it and give the same int8 logits bit for bit. The Keras layout ends in a float Softmax: the
         // engines may differ there in the last float bit (as for the builder's own int8 Keras models), and on a few
-        // images the V2 Keras form differs by one step in a residual QLinearAdd (docs/models.md, known issues), which
+        // images the V2 Keras form differs by one step in a residual QLinearAdd (docs/models.md, known limitations), which
         // moves a probability by at most a factor e^(2·step).
         var softmax = int8.Graph.Nodes[^1].OpType == "Softmax";
         var step = OutputScale(int8);
