@@ -12,6 +12,13 @@ namespace EdgeMobileNet.ModelBuilder;
 /// </summary>
 public static class MobileNetModelBuilder
 {
+    /// <summary>Metadata key of the notice every built model carries (<see cref="UntrainedNotice"/>).</summary>
+    public const string UntrainedKey = "weights";
+
+    /// <summary>What `models build` says on stderr and writes into the model's metadata: the weights are not trained.</summary>
+    public const string UntrainedNotice =
+        "untrained: deterministic random weights for testing speed and numerics only; its classifications are meaningless";
+
     public static ModelBuildResult Build(ModelBuildOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +39,7 @@ public static class MobileNetModelBuilder
         model.Metadata.Add(("width", options.Width.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         model.Metadata.Add(("resolution", options.Resolution.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         model.Metadata.Add(("seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        model.Metadata.Add((UntrainedKey, UntrainedNotice));
         return new ModelBuildResult(model, net.Macs(), net.Parameters(), inputs.Count);
     }
 

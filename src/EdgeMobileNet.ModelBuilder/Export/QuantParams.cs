@@ -6,7 +6,7 @@ namespace EdgeMobileNet.ModelBuilder.Export;
 /// Per-tensor affine quantization of an activation, derived from a calibrated range the way ONNX Runtime's static
 /// quantizer does with MinMax calibration: the range is widened to include 0 so that 0 is exactly representable.
 /// </summary>
-internal readonly record struct QuantParams(float Scale, int ZeroPoint, bool Unsigned)
+public readonly record struct QuantParams(float Scale, int ZeroPoint, bool Unsigned)
 {
     public int QMin => Unsigned ? 0 : -128;
 

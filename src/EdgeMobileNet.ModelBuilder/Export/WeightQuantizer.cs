@@ -1,7 +1,7 @@
 namespace EdgeMobileNet.ModelBuilder.Export;
 
 /// <summary>Symmetric per-output-channel int8 weights (zero point 0) and int32 biases at scale x_scale·w_scale.</summary>
-internal static class WeightQuantizer
+public static class WeightQuantizer
 {
     public static (sbyte[] Values, float[] Scales) PerChannel(float[] weights, int channels)
     {

@@ -1,7 +1,7 @@
 namespace EdgeMobileNet.ModelBuilder.Reference;
 
 /// <summary>Observed min/max of one value over the calibration set (the static quantizer's MinMax calibration).</summary>
-internal readonly record struct ValueRange(float Min, float Max)
+public readonly record struct ValueRange(float Min, float Max)
 {
     public static ValueRange Of(IEnumerable<float[]> tensors)
     {

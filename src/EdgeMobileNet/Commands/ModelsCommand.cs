@@ -15,9 +15,13 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var command = new Command("models", "Build MobileNet models with deterministic, data-calibrated weights");
+        var command = new Command("models", "Build, quantise, download and inspect models");
         command.Subcommands.Add(CreateBuild());
         command.Subcommands.Add(CreateDemo());
+        command.Subcommands.Add(ModelsQuantizeCommand.Create());
+        command.Subcommands.Add(ModelsCompareCommand.Create());
+        command.Subcommands.Add(ModelsPullCommand.Create());
+        command.Subcommands.Add(ModelsInfoCommand.Create());
         return command;
     }
 
@@ -65,6 +69,7 @@ internal static class ModelsCommand
             };
             var path = parse.GetValue(output)!;
             var result = MobileNetModelBuilder.Build(options);
+            parse.Error().WriteLine($"edgemobilenet: note: {path} has {MobileNetModelBuilder.UntrainedNotice} (metadata '{MobileNetModelBuilder.UntrainedKey}')");
             Write(() => OnnxWriter.Write(result.Model, path), path);
             Report(parse.Out(), parse.GetValue(json), path, options, result);
             return 0;

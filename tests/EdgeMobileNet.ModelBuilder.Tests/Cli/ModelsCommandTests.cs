@@ -45,6 +45,25 @@ public sealed class ModelsCommandTests
     }
 
     [Theory]
+    [InlineData("float")]
+    [InlineData("int8")]
+    public void Build_says_on_stderr_and_in_the_metadata_that_the_weights_are_untrained(string precision)
+    {
+        var path = Path.Combine(TestAssets.NewTempDir(), "v2.onnx");
+        var (code, output, error) = Run("models", "build", "--arch", "mobilenetv2", "--width", "0.35", "--resolution", "64",
+            "--precision", precision, "--calibration-images", "2", "--classes", "10", "--out", path);
+
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("untrained", output);
+        var line = Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("untrained", line);
+        Assert.Contains("testing speed and numerics only", line);
+        Assert.Contains(path, line);
+        var metadata = OnnxReader.Read(path).Metadata;
+        Assert.Contains(metadata, kv => kv.Key == "weights" && kv.Value.StartsWith("untrained:", StringComparison.Ordinal) && kv.Value.Contains("testing speed and numerics only"));
+    }
+
+    [Theory]
     [InlineData("edgemobilenet: --arch: unknown architecture 'resnet' (expected one of: mobilenetv1, mobilenetv2, mobilenetv3-large, mobilenetv3-small)", "--arch", "resnet")]
     [InlineData("edgemobilenet: --precision: unknown value 'int4' (expected one of: float, int8)", "--arch", "mobilenetv2", "--precision", "int4")]
     [InlineData("edgemobilenet: --activations: unknown value 'u16' (expected one of: u8, s8)", "--arch", "mobilenetv2", "--activations", "u16")]
