@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text.Json;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Onnx;
@@ -300,38 +301,43 @@ public static class TrainingPipeline
         return (m, lambda);
     }
 
-    /// <summary>Nearest class mean on cosine similarity (imprinting): each class's weight is the normalised mean of
-    /// its normalised embeddings. A query's norm scales every logit alike, so the argmax is the cosine one.</summary>
+    /// <summary>Nearest class mean on cosine similarity (imprinting) of centred embeddings: the mean embedding of
+    /// the training images is subtracted (images of one product share most of their activations), each class's
+    /// weight is the normalised mean of its normalised centred embeddings. A query's norm scales every logit alike,
+    /// so the argmax is the cosine one.</summary>
     private static void Centroids(HeadModel m, List<float[]> h, int[] y)
     {
         Array.Clear(m.Mean);
+        foreach (var v in h)
+        {
+            TensorPrimitives.Add(m.Mean, v, m.Mean);
+        }
+
+        TensorPrimitives.Divide(m.Mean, h.Count, m.Mean);
         Array.Fill(m.Scale, 1f);
         Array.Clear(m.D);
         Array.Clear(m.V);
         var unit = new float[m.O];
+        double meanNorm = 0;
         for (var i = 0; i < h.Count; i++)
         {
-            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(h[i]);
-            System.Numerics.Tensors.TensorPrimitives.Divide(h[i], Math.Max(norm, 1e-12f), unit);
+            TensorPrimitives.Subtract(h[i], m.Mean, unit);
+            var norm = TensorPrimitives.Norm(unit);
+            meanNorm += norm / h.Count;
+            TensorPrimitives.Divide(unit, Math.Max(norm, 1e-12f), unit);
             var row = m.V.AsSpan(y[i] * m.O, m.O);
-            System.Numerics.Tensors.TensorPrimitives.Add(row, unit, row);
+            TensorPrimitives.Add(row, unit, row);
         }
 
         for (var k = 0; k < m.K; k++)
         {
             var row = m.V.AsSpan(k * m.O, m.O);
-            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
+            var norm = TensorPrimitives.Norm(row);
             if (norm > 0)
             {
-                // Scaled so that a typical embedding gives logits of a few units (a usable softmax).
-                System.Numerics.Tensors.TensorPrimitives.Multiply(row, 10f / norm, row);
+                // Unit class vectors, scaled so that a typical query gives logits of a few units (a usable softmax).
+                TensorPrimitives.Multiply(row, (float)(5.0 / (norm * Math.Max(meanNorm, 1e-12))), row);
             }
-        }
-
-        var meanNorm = h.Average(v => System.Numerics.Tensors.TensorPrimitives.Norm(v));
-        if (meanNorm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(m.V, (float)meanNorm, m.V);
         }
     }
 
