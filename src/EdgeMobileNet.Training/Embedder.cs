@@ -63,21 +63,19 @@ public sealed class Embedder : IDisposable
 
     public int FromCache { get; private set; }
 
-    /// <summary>Activations at the cut, channel-major [C, H*W], for each image; with <paramref name="flip"/> the
-    /// horizontally mirrored image.</summary>
-    public float[][] Embed(IReadOnlyList<LabelledImage> images, bool flip, IProgress<TrainingProgress>? progress, CancellationToken cancel = default)
+    /// <summary>Adds the activations at the cut of each image to <paramref name="store"/>; with
+    /// <paramref name="flip"/> of the horizontally mirrored image.</summary>
+    internal void Embed(IReadOnlyList<LabelledImage> images, bool flip, ActivationStore store, IProgress<TrainingProgress>? progress, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(store);
         var meter = new ProgressMeter(progress, flip ? "embedding (mirrored)" : "embedding", images.Count);
-        var result = new float[images.Count][];
         for (var i = 0; i < images.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            result[i] = EmbedOne(images[i].Path, flip);
+            store.Add(EmbedOne(images[i].Path, flip));
             meter.Report(i + 1, $"{Computed} computed, {FromCache} cached");
         }
-
-        return result;
     }
 
     private float[] EmbedOne(string path, bool flip)

@@ -15,7 +15,9 @@ public static class Folds
     public const float DuplicateCosine = 0.97f;
 
     /// <summary>Fold index of every image and the number of groups with more than one image.</summary>
-    public static (int[] Fold, int LinkedGroups, int LinkedImages) Assign(IReadOnlyList<float[]> plain, IReadOnlyList<float[]>? mirrored, int[] labels, int channels, int folds, float threshold = DuplicateCosine)
+    /// <param name="plain">Per image, its activations averaged over positions (one value per channel).</param>
+    /// <param name="mirrored">The same for the mirrored images, or null.</param>
+    public static (int[] Fold, int LinkedGroups, int LinkedImages) Assign(IReadOnlyList<float[]> plain, IReadOnlyList<float[]>? mirrored, int[] labels, int folds, float threshold = DuplicateCosine)
     {
         ArgumentNullException.ThrowIfNull(plain);
         ArgumentNullException.ThrowIfNull(labels);
@@ -24,10 +26,10 @@ public static class Folds
         var descMirror = mirrored is null ? null : new float[n][];
         for (var i = 0; i < n; i++)
         {
-            desc[i] = Descriptor(plain[i], channels);
+            desc[i] = Normalised(plain[i]);
             if (descMirror is not null)
             {
-                descMirror[i] = Descriptor(mirrored![i], channels);
+                descMirror[i] = Normalised(mirrored![i]);
             }
         }
 
@@ -102,16 +104,23 @@ public static class Folds
         return (fold, linked.Count, linked.Sum(g => g.Length));
     }
 
-    /// <summary>Channel means over positions, L2-normalised.</summary>
-    private static float[] Descriptor(float[] x, int channels)
+    /// <summary>Channel means over positions of position-major activations.</summary>
+    internal static float[] ChannelMeans(ReadOnlySpan<float> positionMajor, int channels)
     {
-        var positions = x.Length / channels;
+        var positions = positionMajor.Length / channels;
         var d = new float[channels];
-        for (var c = 0; c < channels; c++)
+        for (var s = 0; s < positions; s++)
         {
-            d[c] = TensorPrimitives.Sum(x.AsSpan(c * positions, positions)) / positions;
+            TensorPrimitives.Add(d, positionMajor.Slice(s * channels, channels), d);
         }
 
+        TensorPrimitives.Divide(d, positions, d);
+        return d;
+    }
+
+    private static float[] Normalised(float[] x)
+    {
+        var d = (float[])x.Clone();
         var norm = TensorPrimitives.Norm(d);
         if (norm > 0)
         {

@@ -9,7 +9,7 @@ namespace EdgeMobileNet.Training;
 internal sealed record HeadRanges(float Conv, float Square, float Cube, float Pooled, float LogitMin, float LogitMax)
 {
     /// <param name="cut">Position-major cut activations of the calibration images.</param>
-    public static HeadRanges Calibrate(HeadModel m, IReadOnlyList<float[]> cut, int threads)
+    public static HeadRanges Calibrate(HeadModel m, ActivationView cut, int threads)
     {
         float y1 = 0, lo = float.MaxValue, hi = float.MinValue, pooled = 0;
         var h = m.PoolAll(cut, threads, observeZ: (z, n) =>

@@ -115,12 +115,12 @@ public sealed class HeadModel
     /// Convolution of <paramref name="count"/> images (position-major activations, <paramref name="views"/>[idx])
     /// as one product: z [count*S, O] before the clip, and pooled features h [count, O].
     /// </summary>
-    public void ForwardBatch(IReadOnlyList<float[]> views, ReadOnlySpan<int> idx, float[] wt, float[] xt, float[] z, float[] h, int threads)
+    internal void ForwardBatch(ActivationView views, ReadOnlySpan<int> idx, float[] wt, float[] xt, float[] z, float[] h, int threads)
     {
         var count = idx.Length;
         for (var b = 0; b < count; b++)
         {
-            views[idx[b]].CopyTo(xt.AsSpan(b * S * C, S * C));
+            views.CopyTo(idx[b], xt.AsSpan(b * S * C, S * C));
             for (var s = 0; s < S; s++)
             {
                 B.CopyTo(z.AsSpan(((b * S) + s) * O, O));
@@ -146,7 +146,7 @@ public sealed class HeadModel
     }
 
     /// <summary>Pooled features of every view (position-major activations), in batches.</summary>
-    public float[][] PoolAll(IReadOnlyList<float[]> views, int threads, Action<int>? progress = null, Action<float[], int>? observeZ = null)
+    internal float[][] PoolAll(ActivationView views, int threads, Action<int>? progress = null, Action<float[], int>? observeZ = null)
     {
         const int batch = 16;
         var wt = TransposedWeights();

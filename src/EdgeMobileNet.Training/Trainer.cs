@@ -43,7 +43,7 @@ public sealed record TrainerSettings
 
     public int BatchSize { get; init; } = 32;
 
-    public float ConvRate { get; init; } = 2e-4f;
+    public float ConvRate { get; init; } = 5e-5f;
 
     public float HeadRate { get; init; } = 2e-3f;
 
@@ -80,9 +80,19 @@ internal static class Trainer
             TensorPrimitives.MultiplyAdd(d, d, variance, variance);
         }
 
+        // The int8 model quantises the pooled features per tensor (step = largest feature / 255): a feature whose
+        // spread is no larger than that step is rounding noise there, so the step is added to every spread rather
+        // than letting the standardisation amplify such features.
+        var step = 0f;
+        foreach (var f in h)
+        {
+            step = Math.Max(step, TensorPrimitives.Max(f));
+        }
+
+        step /= 255f;
         for (var i = 0; i < o; i++)
         {
-            m.Scale[i] = 1f / MathF.Sqrt((variance[i] / n) + 1e-6f);
+            m.Scale[i] = 1f / MathF.Sqrt((variance[i] / n) + (step * step) + 1e-6f);
         }
 
         var xs = new float[n][];
@@ -181,7 +191,7 @@ internal static class Trainer
 
     /// <summary>Backpropagation through the head, the pooling and the 1x1 convolution on cut activations
     /// (position-major), in mini-batches computed as matrix products.</summary>
-    public static void FineTune(HeadModel m, IReadOnlyList<float[]> x, int[] y, float lambda, TrainerSettings settings, Action<int, int>? progress = null)
+    public static void FineTune(HeadModel m, ActivationView x, int[] y, float lambda, TrainerSettings settings, Action<int, int>? progress = null)
     {
         var n = x.Count;
         var (c, o, k, s) = (m.C, m.O, m.K, m.S);

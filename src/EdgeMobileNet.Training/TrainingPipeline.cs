@@ -88,15 +88,16 @@ public static class TrainingPipeline
 
         var preprocess = PreprocessOptions.ImageNet with { ResizeRatio = options.FullView ? 1f : 256f / 224f };
         var embedWatch = Stopwatch.StartNew();
-        float[][] plain;
-        float[][]? mirrored = null;
+        var plain = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
+        ActivationStore? mirrored = null;
         int computed, cached;
         using (var embedder = new Embedder(backbone, preprocess, options.Engine, options.CacheDir))
         {
-            plain = embedder.Embed(folder.Images, false, progress, cancel);
+            embedder.Embed(folder.Images, false, plain, progress, cancel);
             if (options.Mirror && options.Method != "centroid")
             {
-                mirrored = embedder.Embed(folder.Images, true, progress, cancel);
+                mirrored = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
+                embedder.Embed(folder.Images, true, mirrored, progress, cancel);
             }
 
             (computed, cached) = (embedder.Computed, embedder.FromCache);
@@ -112,7 +113,9 @@ public static class TrainingPipeline
         string protocol;
         if (folds >= 2)
         {
-            var (assigned, groups, linked) = Folds.Assign(plain, mirrored, labels, backbone.InChannels, folds);
+            var means = Enumerable.Range(0, plain.Count).Select(i => Folds.ChannelMeans(plain.PositionMajor(i), plain.Channels)).ToList();
+            var meansMirror = mirrored is null ? null : Enumerable.Range(0, mirrored.Count).Select(i => Folds.ChannelMeans(mirrored.PositionMajor(i), mirrored.Channels)).ToList();
+            var (assigned, groups, linked) = Folds.Assign(means, meansMirror, labels, folds);
             fold = assigned;
             protocol = string.Create(CultureInfo.InvariantCulture,
                 $"{folds}-fold cross-validation; images whose pooled activations have cosine similarity >= {Folds.DuplicateCosine} (plain or mirrored) are linked and linked groups stay in one fold ({groups} groups holding {linked} images); classes balanced per fold");
@@ -128,25 +131,15 @@ public static class TrainingPipeline
         backbone.ConvWeights.CopyTo(template.W, 0);
         backbone.ConvBias.CopyTo(template.B, 0);
 
-        // From here on activations are position-major (one row of channels per position): the layout of the
-        // batched products.
-        for (var i = 0; i < plain.Length; i++)
-        {
-            plain[i] = HeadModel.ToPositionMajor(plain[i], backbone.InChannels);
-            if (mirrored is not null)
-            {
-                mirrored[i] = HeadModel.ToPositionMajor(mirrored[i], backbone.InChannels);
-            }
-        }
-
         // Pooled features with the trained convolution, for every view: the linear head and the centroids use them
         // as they are, fine-tuning starts from a head fitted on them.
-        var poolMeter = new ProgressMeter(progress, "pooling", plain.Length * (mirrored is null ? 1 : 2));
-        var hPlain = template.PoolAll(plain, options.Settings.Threads, done => poolMeter.Report(done));
-        var hMirror = mirrored is null ? null : template.PoolAll(mirrored, options.Settings.Threads, done => poolMeter.Report(plain.Length + done));
+        var allIndices = Enumerable.Range(0, plain.Count).ToArray();
+        var poolMeter = new ProgressMeter(progress, "pooling", plain.Count * (mirrored is null ? 1 : 2));
+        var hPlain = template.PoolAll(plain.Select(allIndices), options.Settings.Threads, done => poolMeter.Report(done));
+        var hMirror = mirrored is null ? null : template.PoolAll(mirrored.Select(allIndices), options.Settings.Threads, done => poolMeter.Report(plain.Count + done));
 
         var oofProb = new float[labels.Length][];
-        var oofInt8 = backbone.IsQuantized ? new int[labels.Length] : null;
+        var oofInt8 = backbone.IsQuantized ? new float[labels.Length][] : null;
         float? chosenLambda = null;
         for (var f = 0; f < folds; f++)
         {
@@ -155,7 +148,7 @@ public static class TrainingPipeline
             var (model, lambda) = Fit(template, options, train, plain, mirrored, hPlain, hMirror, labels, progress, $"fold {f + 1}/{folds}", cancel);
             chosenLambda ??= lambda;
             var std = new float[model.O];
-            var testViews = test.Select(i => plain[i]).ToList();
+            var testViews = plain.Select(test);
             var hTest = options.Method == "finetune" ? model.PoolAll(testViews, options.Settings.Threads) : test.Select(i => hPlain[i]).ToArray();
             for (var j = 0; j < test.Length; j++)
             {
@@ -167,12 +160,12 @@ public static class TrainingPipeline
 
             if (oofInt8 is not null)
             {
-                var ranges = HeadRanges.Calibrate(model, train.Select(i => plain[i]).ToList(), options.Settings.Threads);
+                var ranges = HeadRanges.Calibrate(model, plain.Select(train), options.Settings.Threads);
                 var tail = HeadExporter.Export(backbone, model, ranges, tailOnly: true, []);
-                var predicted = RunTail(tail, test.Select(i => plain[i]).ToList(), options.Engine);
+                var tailProbabilities = RunTail(tail, testViews, options.Engine);
                 for (var j = 0; j < test.Length; j++)
                 {
-                    oofInt8[test[j]] = predicted[j];
+                    oofInt8[test[j]] = tailProbabilities[j];
                 }
             }
         }
@@ -180,15 +173,19 @@ public static class TrainingPipeline
         // The model shipped: the same procedure on every image.
         var all = Enumerable.Range(0, labels.Length).ToArray();
         var (final, finalLambda) = Fit(template, options, all, plain, mirrored, hPlain, hMirror, labels, progress, "final", cancel);
-        var finalRanges = HeadRanges.Calibrate(final, plain, options.Settings.Threads);
+        var finalRanges = HeadRanges.Calibrate(final, plain.Select(all), options.Settings.Threads);
         trainWatch.Stop();
 
+        // Confusion, per-class figures and the threshold describe the model that ships: the int8 one when the
+        // backbone is int8.
         var evaluated = Enumerable.Range(0, labels.Length).Where(i => oofProb[i] is not null).ToArray();
         var truth = evaluated.Select(i => labels[i]).ToArray();
         var predictedFloat = evaluated.Select(i => ArgMax(oofProb[i])).ToArray();
-        var confusion = Metrics.Confusion(truth, predictedFloat, k);
+        var shipped = oofInt8 ?? oofProb;
+        var predicted = evaluated.Select(i => ArgMax(shipped[i])).ToArray();
+        var confusion = Metrics.Confusion(truth, predicted, k);
         ThresholdReport? threshold = evaluated.Length > 0
-            ? Metrics.Threshold(evaluated.Select(i => oofProb[i][rejectLabel]).ToArray(), truth, rejectLabel, folder.Classes[rejectLabel], options.MaxFalseReject, options.MaxMissed)
+            ? Metrics.Threshold(evaluated.Select(i => shipped[i][rejectLabel]).ToArray(), truth, rejectLabel, folder.Classes[rejectLabel], options.MaxFalseReject, options.MaxMissed)
             : null;
         var report = new TrainingReport
         {
@@ -200,7 +197,7 @@ public static class TrainingPipeline
             Folds = folds,
             FoldProtocol = protocol,
             HeldOutAccuracy = Metrics.Accuracy(truth, predictedFloat),
-            HeldOutAccuracyInt8 = oofInt8 is null || evaluated.Length == 0 ? null : Metrics.Accuracy(truth, evaluated.Select(i => oofInt8[i]).ToArray()),
+            HeldOutAccuracyInt8 = oofInt8 is null || evaluated.Length == 0 ? null : Metrics.Accuracy(truth, predicted),
             PerClass = Metrics.PerClass(confusion, folder.Classes),
             Confusion = confusion,
             Threshold = threshold,
@@ -257,22 +254,22 @@ public static class TrainingPipeline
         }
     }
 
-    private static (HeadModel Model, float Lambda) Fit(HeadModel template, TrainingOptions options, int[] train, float[][] plain, float[][]? mirrored,
+    private static (HeadModel Model, float Lambda) Fit(HeadModel template, TrainingOptions options, int[] train, ActivationStore plain, ActivationStore? mirrored,
         float[][] hPlain, float[][]? hMirror, int[] labels, IProgress<TrainingProgress>? progress, string what, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
         var h = new List<float[]>();
-        var x = new List<float[]>();
+        var x = new ActivationView();
         var y = new List<int>();
         foreach (var i in train)
         {
             h.Add(hPlain[i]);
-            x.Add(plain[i]);
+            x.Add(plain, i);
             y.Add(labels[i]);
             if (hMirror is not null)
             {
                 h.Add(hMirror[i]);
-                x.Add(mirrored![i]);
+                x.Add(mirrored!, i);
                 y.Add(labels[i]);
             }
         }
@@ -341,18 +338,19 @@ public static class TrainingPipeline
         }
     }
 
-    private static int[] RunTail(OnnxModel tail, List<float[]> cut, string engine)
+    private static float[][] RunTail(OnnxModel tail, ActivationView cut, string engine)
     {
         var path = Path.Combine(Path.GetTempPath(), $"edgemobilenet-head-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         OnnxWriter.Write(tail, path);
         try
         {
             using var c = ClassifierFactory.Create(path, new ClassifierOptions { Engine = engine, Threads = 1 });
-            var result = new int[cut.Count];
+            var result = new float[cut.Count][];
             for (var i = 0; i < cut.Count; i++)
             {
-                HeadModel.ToChannelMajor(cut[i], c.Input.Channels).CopyTo(c.InputBuffer);
-                result[i] = ArgMax(c.Run());
+                cut.ChannelMajor(i).CopyTo(c.InputBuffer);
+                result[i] = c.Run().ToArray();
+                HeadModel.Softmax(result[i]);
             }
 
             return result;

@@ -30,7 +30,8 @@ public sealed record TrainingReport
 
     public required IReadOnlyList<ClassMetrics> PerClass { get; init; }
 
-    /// <summary>confusion[true][predicted], held-out folds, argmax decisions.</summary>
+    /// <summary>confusion[true][predicted], held-out folds, argmax decisions of the shipped model (int8 when the
+    /// backbone is int8).</summary>
     public required int[][] Confusion { get; init; }
 
     public ThresholdReport? Threshold { get; init; }

@@ -84,7 +84,7 @@ public sealed class FoldsTests
             [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [1, 0, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1],
         ];
         int[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-        var (fold, groups, linked) = Folds.Assign(x, null, labels, 4, 3);
+        var (fold, groups, linked) = Folds.Assign(x, null, labels, 3);
         Assert.Equal(2, groups);
         Assert.Equal(4, linked);
         Assert.Equal(fold[0], fold[1]);

@@ -28,10 +28,11 @@ internal static class TrainCommand
         var perClass = new Option<int?>("--per-class") { Description = "Use only the first N images of each class (name order)" };
         var cache = new Option<string?>("--cache") { Description = "Embedding cache folder (default: .edgemobilenet-cache beside --out)" };
         var engine = new Option<string>("--engine") { Description = "Engine that embeds the images: managed | ort", DefaultValueFactory = _ => "managed" };
+        var convRate = new Option<float>("--conv-rate") { Description = "Fine-tuning step size of the last convolution (Adam)", DefaultValueFactory = _ => new TrainerSettings().ConvRate };
         var threads = new Option<int>("--threads") { Description = "Threads for pooling and fine-tuning (results do not depend on it)", DefaultValueFactory = _ => 1 };
         var command = new Command("train", "Train a classifier on a frozen MobileNet backbone from a folder of class subfolders")
         {
-            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, cache, engine, threads,
+            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, cache, engine, convRate, threads,
         };
         command.SetAction(result =>
         {
@@ -61,7 +62,13 @@ internal static class TrainCommand
                 RejectClass = result.GetValue(rejectClass),
                 PerClass = result.GetValue(perClass) is { } pc ? (pc >= 1 ? pc : throw new EdgeMobileNetException($"--per-class must be at least 1, got {pc}")) : null,
                 Engine = OptionValues.Engines("--engine", result.GetRequiredValue(engine), allowAuto: false)[0],
-                Settings = new TrainerSettings { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed), Threads = result.GetValue(threads) },
+                Settings = new TrainerSettings
+                {
+                    Epochs = result.GetValue(epochs),
+                    Seed = result.GetValue(seed),
+                    Threads = result.GetValue(threads),
+                    ConvRate = result.GetValue(convRate) is var cr && cr > 0 && float.IsFinite(cr) ? cr : throw new EdgeMobileNetException($"--conv-rate must be a positive number, got {cr}"),
+                },
             };
             return Execute(result, options, outPath);
         });
