@@ -22,7 +22,7 @@ public sealed record TrainingReport
 
     /// <summary>Accuracy of the float head on the held-out folds (every image predicted by a model that never saw
     /// it or its near-duplicates).</summary>
-    public double HeldOutAccuracy { get; init; }
+    public double? HeldOutAccuracy { get; init; }
 
     /// <summary>The same with each fold's model written as int8 ONNX and run by the managed engine (null for a float
     /// backbone).</summary>

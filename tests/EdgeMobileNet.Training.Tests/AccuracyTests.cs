@@ -17,7 +17,7 @@ public sealed class AccuracyTests
     {
         var result = TrainingPipeline.Run(new TrainingOptions
         {
-            Backbone = TestAssets.ZooInt8, Data = TrainingAssets.Casting, PerClass = 60, CacheDir = TrainingAssets.SharedCache, Folds = 4,
+            Backbone = TestAssets.ZooInt8, Data = TrainingAssets.Casting, PerClass = 60, CacheDir = TrainingAssets.SharedCache, Folds = 4, Method = "finetune",
         }, null, TestContext.Current.CancellationToken);
         var r = result.Report;
         Assert.Equal([60, 60], r.ImagesPerClass);

@@ -39,7 +39,7 @@ public sealed class PipelineTests
         var data = TrainingAssets.CopySubset(TrainingAssets.Casting, 8);
         var options = new TrainingOptions
         {
-            Backbone = TestAssets.ZooInt8, Data = data, CacheDir = TrainingAssets.SharedCache, Folds = 2,
+            Backbone = TestAssets.ZooInt8, Data = data, CacheDir = TrainingAssets.SharedCache, Folds = 2, Method = "finetune",
             Settings = new TrainerSettings { Epochs = 1, BatchSize = 8 },
         };
         var result = TrainingPipeline.Run(options, null, TestContext.Current.CancellationToken);

@@ -44,6 +44,8 @@ public sealed class TrainCommandTests
     [InlineData("--data", "no-such-folder", "no-such-folder")]
     [InlineData("--max-false-reject", "abc", "--max-false-reject")]
     [InlineData("--method", "svm", "--method")]
+    [InlineData("--folds", "1", "--folds")]
+    [InlineData("--reject-class", "scratches", "--reject-class")]
     public void BadInputIsOneLineNamingItWithExitCode2(string option, string value, string named)
     {
         var data = TrainingAssets.Casting;

@@ -15,7 +15,7 @@ internal static class TrainCommand
         var backbone = new Option<string>("--backbone") { Description = "MobileNet classifier ONNX model (int8 QOperator, QDQ or float) to train on", Required = true };
         var data = new Option<string>("--data") { Description = "Folder with one subfolder of images per class", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Model to write (ONNX); the report goes to <out>.json", Required = true };
-        var method = new Option<string>("--method") { Description = "finetune (last 1x1 convolution + head) | linear (new head only) | centroid (nearest class mean, 1-5 images per class)", DefaultValueFactory = _ => "finetune" };
+        var method = new Option<string>("--method") { Description = "auto (finetune with 200+ images per class, else linear) | finetune (last 1x1 convolution + head) | linear (new head only) | centroid (nearest class mean, 1-5 images per class)", DefaultValueFactory = _ => "auto" };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds for the held-out figures", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the fine-tuning order (same data and seed give the same bytes)", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning passes over the images", DefaultValueFactory = _ => new TrainerSettings().Epochs };
@@ -95,7 +95,10 @@ internal static class TrainCommand
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine(string.Create(inv, $"{outPath}: {r.Method} head on {r.Backbone}, {r.ImagesPerClass.Sum()} images, classes {string.Join(", ", r.Classes)}"));
         o.WriteLine(r.FoldProtocol);
-        o.WriteLine(string.Create(inv, $"held-out accuracy: {r.HeldOutAccuracy:P2} (float head){(r.HeldOutAccuracyInt8 is { } a ? string.Create(inv, $", {a:P2} (int8 model)") : "")}"));
+        if (r.HeldOutAccuracy is { } accuracy)
+        {
+            o.WriteLine(string.Create(inv, $"held-out accuracy: {accuracy:P2} (float head){(r.HeldOutAccuracyInt8 is { } a ? string.Create(inv, $", {a:P2} (int8 model)") : "")}"));
+        }
         o.WriteLine("confusion (rows: true class, columns: predicted):");
         for (var i = 0; i < r.Classes.Count; i++)
         {
