@@ -113,7 +113,7 @@ public sealed class Embedder : IDisposable
         Computed++;
         if (cachePath is not null)
         {
-            var temp = cachePath + $".{Environment.ProcessId}.tmp";
+            var temp = cachePath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
             File.WriteAllBytes(temp, System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()).ToArray());
             File.Move(temp, cachePath, overwrite: true);
         }

@@ -40,6 +40,19 @@ public sealed class TrainCommandTests
         Assert.Contains("def_front", o2);
     }
 
+    [Fact]
+    public void AnUnreadableImageIsNamedWithExitCode2()
+    {
+        var data = TrainingAssets.CopySubset(TrainingAssets.Casting, 2);
+        var bad = Path.Combine(data, "def_front", "aaa_truncated.jpeg");
+        File.WriteAllBytes(bad, [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
+        var (code, _, stderr) = Cli("train", "--backbone", TestAssets.ZooInt8, "--data", data, "--out", Path.Combine(TestAssets.NewTempDir(), "m.onnx"));
+        Assert.Equal(2, code);
+        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("edgemobilenet:", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.Contains("aaa_truncated.jpeg", errors[0]);
+    }
+
     [Theory]
     [InlineData("--data", "no-such-folder", "no-such-folder")]
     [InlineData("--max-false-reject", "abc", "--max-false-reject")]
