@@ -74,6 +74,29 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void QdqInt8BackboneWithInt8ActivationsAlsoGivesIdenticalLogits()
+    {
+        var data = TrainingAssets.CopySubset(TrainingAssets.Casting, 4);
+        var result = TrainingPipeline.Run(new TrainingOptions
+        {
+            Backbone = TestAssets.TorchvisionQdq, Data = data, CacheDir = TrainingAssets.SharedCache, Folds = 2, Method = "finetune",
+            Settings = new TrainerSettings { Epochs = 1, BatchSize = 4 },
+        }, null, TestContext.Current.CancellationToken);
+        Assert.NotNull(result.Report.HeldOutAccuracyInt8);
+        var path = Path.Combine(TestAssets.NewTempDir(), "qdq.onnx");
+        File.WriteAllBytes(path, result.ModelBytes);
+        using var managed = ClassifierFactory.Create(path, new ClassifierOptions { Engine = "managed" });
+        using var ort = ClassifierFactory.Create(path, new ClassifierOptions { Engine = "ort" });
+        var pre = new Preprocessor(managed.Input, PreprocessOptions.ImageNet with { ResizeRatio = 1f });
+        foreach (var image in Directory.GetFiles(Path.Combine(TrainingAssets.Casting, "ok_front")).Order(StringComparer.Ordinal).Skip(200).Take(3))
+        {
+            pre.Run(ImageDecoder.Decode(image), managed.InputBuffer);
+            managed.InputBuffer.CopyTo(ort.InputBuffer);
+            Assert.Equal(managed.Run().ToArray(), ort.Run().ToArray());
+        }
+    }
+
+    [Fact]
     public void FloatBackboneGetsAFloatHead()
     {
         var data = TrainingAssets.CopySubset(TrainingAssets.Casting, 4);
