@@ -3,21 +3,21 @@ using System.Numerics.Tensors;
 namespace EdgeMobileNet.Training;
 
 /// <summary>
-/// Cross-validation folds that keep near-duplicates together. Augmented sets (the casting photos were already
+/// Cross-validation folds that keep near-identical views together. Augmented sets (the casting photos were already
 /// rotated and flipped by their authors) hold several views of one part; a view in the training folds and another
 /// in the held-out fold would flatter the accuracy. Images whose globally pooled activations at the cut are closer
-/// than <see cref="DuplicateCosine"/> (cosine similarity, compared with the plain and the mirrored view) are linked,
+/// than <see cref="LinkCosine"/> (cosine similarity, compared with the plain and the mirrored view) are linked,
 /// linked images form groups (union-find), and whole groups are dealt to folds: largest first, each to the fold
 /// with the fewest images of that class so far (ties to the lowest fold index). Deterministic: no random numbers.
 /// </summary>
 public static class Folds
 {
-    public const float DuplicateCosine = 0.97f;
+    public const float LinkCosine = 0.97f;
 
     /// <summary>Fold index of every image and the number of groups with more than one image.</summary>
     /// <param name="plain">Per image, its activations averaged over positions (one value per channel).</param>
     /// <param name="mirrored">The same for the mirrored images, or null.</param>
-    public static (int[] Fold, int LinkedGroups, int LinkedImages) Assign(IReadOnlyList<float[]> plain, IReadOnlyList<float[]>? mirrored, int[] labels, int folds, float threshold = DuplicateCosine)
+    public static (int[] Fold, int LinkedGroups, int LinkedImages) Assign(IReadOnlyList<float[]> plain, IReadOnlyList<float[]>? mirrored, int[] labels, int folds, float threshold = LinkCosine)
     {
         ArgumentNullException.ThrowIfNull(plain);
         ArgumentNullException.ThrowIfNull(labels);

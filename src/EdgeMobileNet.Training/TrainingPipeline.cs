@@ -128,7 +128,7 @@ public static class TrainingPipeline
             var (assigned, groups, linked) = Folds.Assign(means, meansMirror, labels, folds);
             fold = assigned;
             protocol = string.Create(CultureInfo.InvariantCulture,
-                $"{folds}-fold cross-validation; images whose pooled activations have cosine similarity >= {Folds.DuplicateCosine} (plain or mirrored) are linked and linked groups stay in one fold ({groups} groups holding {linked} images); classes balanced per fold");
+                $"{folds}-fold cross-validation; images whose pooled activations have cosine similarity >= {Folds.LinkCosine} (plain or mirrored) are linked and linked groups stay in one fold ({groups} groups holding {linked} images); classes balanced per fold");
         }
         else
         {

@@ -17,11 +17,11 @@ public sealed record TrainingReport
 
     public int Folds { get; init; }
 
-    /// <summary>How the held-out folds were formed (near-duplicate groups kept in one fold).</summary>
+    /// <summary>How the held-out folds were formed (near-identical groups kept in one fold).</summary>
     public required string FoldProtocol { get; init; }
 
     /// <summary>Accuracy of the float head on the held-out folds (every image predicted by a model that never saw
-    /// it or its near-duplicates).</summary>
+    /// it or its near-identical views).</summary>
     public double? HeldOutAccuracy { get; init; }
 
     /// <summary>The same with each fold's model written as int8 ONNX and run by the managed engine (null for a float

@@ -8,7 +8,7 @@ namespace EdgeMobileNet.Training.Tests;
 /// <summary>
 /// Held-out accuracy on real photographs, on subsets small enough for CI (the full-dataset figures are in
 /// docs/training.md, measured with the train verb). Every figure is on images the evaluated model never saw:
-/// cross-validation folds that keep near-duplicates together.
+/// cross-validation folds that keep near-identical views together.
 /// </summary>
 public sealed class AccuracyTests
 {

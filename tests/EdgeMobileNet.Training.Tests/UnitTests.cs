@@ -75,9 +75,9 @@ public sealed class MetricsTests
 public sealed class FoldsTests
 {
     [Fact]
-    public void NearDuplicatesShareAFoldAndClassesAreBalanced()
+    public void NearIdenticalViewsShareAFoldAndClassesAreBalanced()
     {
-        // 4 channels x 1 position. Images 0,1 and 2,3 are near-duplicates of class 0; the rest are distinct.
+        // 4 channels x 1 position. Images 0,1 and 2,3 are near-identical views of class 0; the rest are distinct.
         float[][] x =
         [
             [1, 0, 0, 0], [0.99f, 0.01f, 0, 0], [0, 1, 0, 0], [0, 0.98f, 0.02f, 0], [0, 0, 1, 0], [0, 0, 0, 1],
