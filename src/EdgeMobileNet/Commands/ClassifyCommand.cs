@@ -75,8 +75,8 @@ internal static class ClassifyCommand
                 Result.Error().WriteLine($"managed kernels: {managed.Kernels}");
             }
 
-            var labelSet = Labels is null ? LabelSet.Indices : LabelSet.Load(Labels, classifier.Output.Classes);
-            var preprocess = PreprocessOptions.ImageNet;
+            var labelSet = Labels is null ? LabelSet.FromModelMetadata(Model, classifier.Output.Classes) ?? LabelSet.Indices : LabelSet.Load(Labels, classifier.Output.Classes);
+            var preprocess = LabelSet.WithModelResize(Model, PreprocessOptions.ImageNet);
             if (meanValues is not null)
             {
                 preprocess = preprocess with { Mean = CheckChannels("--mean", meanValues, classifier.Input) };

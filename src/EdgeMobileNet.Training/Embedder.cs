@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EdgeMobileNet.Inference;
+using EdgeMobileNet.Onnx;
+using EdgeMobileNet.Vision;
+
+namespace EdgeMobileNet.Training;
+
+/// <summary>
+/// Runs the frozen part of the backbone (<see cref="Backbone.CutModel"/>) on images and caches the activations at the
+/// cut, one file per (backbone, preprocessing, view, image content): renaming or moving an image costs nothing and
+/// retraining after adding images embeds only the new ones. Cache files are written to a temporary name and renamed,
+/// so an interrupted run never leaves a truncated entry.
+/// </summary>
+public sealed class Embedder : IDisposable
+{
+    private readonly Backbone _backbone;
+    private readonly IClassifier _classifier;
+    private readonly Preprocessor _pre;
+    private readonly string? _cacheDir;
+    private readonly string _keyPrefix;
+    private readonly string _tempModel;
+
+    public Embedder(Backbone backbone, PreprocessOptions preprocess, string engine, string? cacheDir)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(preprocess);
+        _backbone = backbone;
+        _tempModel = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"edgemobilenet-cut-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        OnnxWriter.Write(backbone.CutModel(), _tempModel);
+        try
+        {
+            _classifier = ClassifierFactory.Create(_tempModel, new ClassifierOptions { Engine = engine, Threads = 1 });
+        }
+        finally
+        {
+            File.Delete(_tempModel);
+        }
+
+        if (_classifier.Output.Classes != backbone.CutLength)
+        {
+            throw new EdgeMobileNetException($"{backbone.Path}: the feature map at the cut has {_classifier.Output.Classes} values, expected {backbone.CutLength}");
+        }
+
+        _pre = new Preprocessor(_classifier.Input, preprocess);
+        Engine = _classifier.Engine;
+        _cacheDir = cacheDir is null ? null : System.IO.Path.Combine(cacheDir, backbone.Sha256[..16]);
+        if (_cacheDir is not null)
+        {
+            Directory.CreateDirectory(_cacheDir);
+        }
+
+        // Float engines may differ in the last bit; int8 results are identical across engines.
+        var prep = string.Create(CultureInfo.InvariantCulture, $"{backbone.Sha256}|{string.Join(",", preprocess.Mean)}|{string.Join(",", preprocess.Std)}|{preprocess.ResizeRatio}|{(backbone.IsQuantized ? "int8" : Engine)}");
+        _keyPrefix = prep;
+    }
+
+    public string Engine { get; }
+
+    /// <summary>Images embedded by the backbone (not found in the cache) since creation.</summary>
+    public int Computed { get; private set; }
+
+    public int FromCache { get; private set; }
+
+    /// <summary>Adds the activations at the cut of each image to <paramref name="store"/>; with
+    /// <paramref name="flip"/> of the horizontally mirrored image.</summary>
+    internal void Embed(IReadOnlyList<LabelledImage> images, bool flip, ActivationStore store, IProgress<TrainingProgress>? progress, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(store);
+        var meter = new ProgressMeter(progress, flip ? "embedding (mirrored)" : "embedding", images.Count);
+        for (var i = 0; i < images.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            store.Add(EmbedOne(images[i].Path, flip));
+            meter.Report(i + 1, $"{Computed} computed, {FromCache} cached");
+        }
+    }
+
+    private float[] EmbedOne(string path, bool flip)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new EdgeMobileNetException($"{path}: cannot read ({ex.Message})", ex);
+        }
+
+        string? cachePath = null;
+        if (_cacheDir is not null)
+        {
+            var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{_keyPrefix}|{(flip ? "mirror" : "plain")}|{Convert.ToHexStringLower(SHA256.HashData(bytes))}"));
+            cachePath = System.IO.Path.Combine(_cacheDir, Convert.ToHexStringLower(key) + ".f32");
+            if (TryRead(cachePath, _backbone.CutLength) is { } cached)
+            {
+                FromCache++;
+                return cached;
+            }
+        }
+
+        var image = ImageDecoder.Decode(bytes, path);
+        if (flip)
+        {
+            image = Mirror(image);
+        }
+
+        _pre.Run(image, _classifier.InputBuffer);
+        var features = _classifier.Run().ToArray();
+        Computed++;
+        if (cachePath is not null)
+        {
+            var temp = cachePath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllBytes(temp, System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()).ToArray());
+            File.Move(temp, cachePath, overwrite: true);
+        }
+
+        return features;
+    }
+
+    private static float[]? TryRead(string path, int length)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length != length * sizeof(float))
+            {
+                return null;
+            }
+
+            var values = new float[length];
+            Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+            return values;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal static RgbImage Mirror(RgbImage image)
+    {
+        var output = new RgbImage(image.Width, image.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            var src = image.Pixels.AsSpan(y * image.Stride, image.Stride);
+            var dst = output.Pixels.AsSpan(y * image.Stride, image.Stride);
+            for (var x = 0; x < image.Width; x++)
+            {
+                var s = (image.Width - 1 - x) * 3;
+                dst[(x * 3)] = src[s];
+                dst[(x * 3) + 1] = src[s + 1];
+                dst[(x * 3) + 2] = src[s + 2];
+            }
+        }
+
+        return output;
+    }
+
+    public void Dispose() => _classifier.Dispose();
+}

@@ -1,0 +1,287 @@
+using System.Numerics.Tensors;
+
+namespace EdgeMobileNet.Training;
+
+/// <summary>Adam on one parameter array (bias-corrected first and second moments).</summary>
+internal sealed class Adam
+{
+    private readonly float[] _m;
+    private readonly float[] _v;
+    private int _t;
+
+    public Adam(int length)
+    {
+        _m = new float[length];
+        _v = new float[length];
+    }
+
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, float rate)
+    {
+        const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+        _t++;
+        var c1 = 1f - MathF.Pow(b1, _t);
+        var c2 = 1f - MathF.Pow(b2, _t);
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            _m[i] = (b1 * _m[i]) + ((1 - b1) * gradient[i]);
+            _v[i] = (b2 * _v[i]) + ((1 - b2) * gradient[i] * gradient[i]);
+            parameters[i] -= rate * (_m[i] / c1) / (MathF.Sqrt(_v[i] / c2) + eps);
+        }
+    }
+}
+
+/// <summary>Settings of one training run (what cross-validation and the final fit share).</summary>
+public sealed record TrainerSettings
+{
+    /// <summary>L2 penalty candidates of the linear head on standardised features; cross-validation picks one.</summary>
+    public float[] Lambdas { get; init; } = [1e-3f, 1e-2f, 1e-1f];
+
+    public int HeadIterations { get; init; } = 200;
+
+    /// <summary>Passes over the training images when fine-tuning the last convolution (0: frozen convolution).</summary>
+    public int Epochs { get; init; } = 4;
+
+    public int BatchSize { get; init; } = 32;
+
+    public float ConvRate { get; init; } = 5e-5f;
+
+    public float HeadRate { get; init; } = 2e-3f;
+
+    /// <summary>Pull of the fine-tuned convolution towards its trained weights (L2 on the change).</summary>
+    public float ConvDecay { get; init; } = 1e-3f;
+
+    public int Seed { get; init; } = 1;
+
+    public int Threads { get; init; } = 1;
+}
+
+/// <summary>Float training of <see cref="HeadModel"/>: the linear head on pooled features (convex, full batch),
+/// then optionally all of it on cached cut activations (mini-batch backpropagation through head, pooling and the
+/// 1x1 convolution). Deterministic for a given seed and input order; the thread count does not change results.</summary>
+internal static class Trainer
+{
+    /// <summary>Sets the standardisation from <paramref name="h"/> and fits V, D with penalty <paramref name="lambda"/>.</summary>
+    public static void FitHead(HeadModel m, IReadOnlyList<float[]> h, int[] y, float lambda, int iterations)
+    {
+        var n = h.Count;
+        var o = m.O;
+        Array.Clear(m.Mean);
+        foreach (var f in h)
+        {
+            TensorPrimitives.Add(m.Mean, f, m.Mean);
+        }
+
+        TensorPrimitives.Divide(m.Mean, n, m.Mean);
+        var variance = new float[o];
+        var d = new float[o];
+        foreach (var f in h)
+        {
+            TensorPrimitives.Subtract(f, m.Mean, d);
+            TensorPrimitives.MultiplyAdd(d, d, variance, variance);
+        }
+
+        // The int8 model quantises the pooled features per tensor (step = largest feature / 255): a feature whose
+        // spread is no larger than that step is rounding noise there, so the step is added to every spread rather
+        // than letting the standardisation amplify such features.
+        var step = 0f;
+        foreach (var f in h)
+        {
+            step = Math.Max(step, TensorPrimitives.Max(f));
+        }
+
+        step /= 255f;
+        for (var i = 0; i < o; i++)
+        {
+            m.Scale[i] = 1f / MathF.Sqrt((variance[i] / n) + (step * step) + 1e-6f);
+        }
+
+        var xs = new float[n][];
+        for (var i = 0; i < n; i++)
+        {
+            xs[i] = new float[o];
+            TensorPrimitives.Subtract(h[i], m.Mean, xs[i]);
+            TensorPrimitives.Multiply(xs[i], m.Scale, xs[i]);
+        }
+
+        Array.Clear(m.V);
+        Array.Clear(m.D);
+        var gV = new float[m.V.Length];
+        var gD = new float[m.K];
+        var adamV = new Adam(m.V.Length);
+        var adamD = new Adam(m.K);
+        var p = new float[m.K];
+        for (var it = 0; it < iterations; it++)
+        {
+            TensorPrimitives.Multiply(m.V, lambda, gV);
+            Array.Clear(gD);
+            for (var i = 0; i < n; i++)
+            {
+                for (var k = 0; k < m.K; k++)
+                {
+                    p[k] = m.D[k] + TensorPrimitives.Dot(m.V.AsSpan(k * o, o), xs[i]);
+                }
+
+                HeadModel.Softmax(p);
+                p[y[i]] -= 1f;
+                for (var k = 0; k < m.K; k++)
+                {
+                    var g = p[k] / n;
+                    gD[k] += g;
+                    TensorPrimitives.MultiplyAdd(xs[i], g, gV.AsSpan(k * o, o), gV.AsSpan(k * o, o));
+                }
+            }
+
+            var rate = 0.05f * (1f - (0.9f * it / iterations));
+            adamV.Step(m.V, gV, rate);
+            adamD.Step(m.D, gD, rate);
+        }
+    }
+
+    /// <summary>The penalty with the lowest held-out log loss over <paramref name="innerFolds"/> folds (ties: the
+    /// stronger penalty). Folds are interleaved by position within each class.</summary>
+    public static float ChooseLambda(HeadModel template, IReadOnlyList<float[]> h, int[] y, TrainerSettings settings, int innerFolds = 3)
+    {
+        if (settings.Lambdas.Length == 1)
+        {
+            return settings.Lambdas[0];
+        }
+
+        var fold = new int[y.Length];
+        var seen = new int[template.K];
+        for (var i = 0; i < y.Length; i++)
+        {
+            fold[i] = seen[y[i]]++ % innerFolds;
+        }
+
+        var best = settings.Lambdas[^1];
+        var bestLoss = double.MaxValue;
+        foreach (var lambda in settings.Lambdas.OrderByDescending(l => l))
+        {
+            double loss = 0;
+            for (var f = 0; f < innerFolds; f++)
+            {
+                var train = Enumerable.Range(0, y.Length).Where(i => fold[i] != f).ToArray();
+                var test = Enumerable.Range(0, y.Length).Where(i => fold[i] == f).ToArray();
+                if (train.Length == 0 || test.Length == 0)
+                {
+                    continue;
+                }
+
+                var m = template.Clone();
+                FitHead(m, train.Select(i => h[i]).ToList(), train.Select(i => y[i]).ToArray(), lambda, settings.HeadIterations);
+                var std = new float[m.O];
+                var p = new float[m.K];
+                foreach (var i in test)
+                {
+                    m.Logits(h[i], std, p);
+                    HeadModel.Softmax(p);
+                    loss -= Math.Log(Math.Max(p[y[i]], 1e-7f));
+                }
+            }
+
+            if (loss < bestLoss - 1e-9)
+            {
+                bestLoss = loss;
+                best = lambda;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Backpropagation through the head, the pooling and the 1x1 convolution on cut activations
+    /// (position-major), in mini-batches computed as matrix products.</summary>
+    public static void FineTune(HeadModel m, ActivationView x, int[] y, float lambda, TrainerSettings settings, Action<int, int>? progress = null)
+    {
+        var n = x.Count;
+        var (c, o, k, s) = (m.C, m.O, m.K, m.S);
+        var bs = settings.BatchSize;
+        var w0 = (float[])m.W.Clone();
+        var gW = new float[m.W.Length];
+        var gB = new float[o];
+        var gV = new float[m.V.Length];
+        var gD = new float[k];
+        var adamW = new Adam(m.W.Length);
+        var adamB = new Adam(o);
+        var adamV = new Adam(m.V.Length);
+        var adamD = new Adam(k);
+        var xt = new float[bs * s * c];
+        var z = new float[bs * s * o];
+        var dzt = new float[o * bs * s];
+        var h = new float[bs * o];
+        var hs = new float[o];
+        var dh = new float[bs * o];
+        var p = new float[k];
+        var order = Enumerable.Range(0, n).ToArray();
+        var rng = new Random(settings.Seed);
+        var steps = settings.Epochs * ((n + bs - 1) / bs);
+        var step = 0;
+        for (var epoch = 0; epoch < settings.Epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            for (var start = 0; start < n; start += bs)
+            {
+                var batch = order.AsSpan(start, Math.Min(bs, n - start));
+                var count = batch.Length;
+                var rows = count * s;
+                var wt = m.TransposedWeights();
+                m.ForwardBatch(x, batch, wt, xt, z, h, settings.Threads);
+
+                // Penalties: lambda on the head weights, decay towards the trained convolution.
+                TensorPrimitives.Multiply(m.V, lambda, gV);
+                TensorPrimitives.Subtract(m.W, w0, gW);
+                TensorPrimitives.Multiply(gW, settings.ConvDecay, gW);
+                Array.Clear(gB);
+                Array.Clear(gD);
+                for (var b = 0; b < count; b++)
+                {
+                    var hb = h.AsSpan(b * o, o);
+                    m.Logits(hb, hs, p);
+                    HeadModel.Softmax(p);
+                    p[y[batch[b]]] -= 1f;
+                    var dhb = dh.AsSpan(b * o, o);
+                    dhb.Clear();
+                    for (var kk = 0; kk < k; kk++)
+                    {
+                        var g = p[kk] / count;
+                        gD[kk] += g;
+                        TensorPrimitives.MultiplyAdd(hs, g, gV.AsSpan(kk * o, o), gV.AsSpan(kk * o, o));
+                        TensorPrimitives.MultiplyAdd(m.V.AsSpan(kk * o, o), g, dhb, dhb);
+                    }
+
+                    // Through the standardisation and the mean over positions.
+                    TensorPrimitives.Multiply(dhb, m.Scale, dhb);
+                    TensorPrimitives.Divide(dhb, s, dhb);
+                }
+
+                // dZ (transposed, [O, rows]): through the power and the clip.
+                for (var r = 0; r < rows; r++)
+                {
+                    var b = r / s;
+                    var zr = z.AsSpan(r * o, o);
+                    var dhb = dh.AsSpan(b * o, o);
+                    for (var oo = 0; oo < o; oo++)
+                    {
+                        var v = zr[oo];
+                        dzt[(oo * rows) + r] = v > 0f && v < m.ClipMax ? dhb[oo] * m.PowDerivative(v) : 0f;
+                    }
+                }
+
+                for (var oo = 0; oo < o; oo++)
+                {
+                    gB[oo] = TensorPrimitives.Sum(dzt.AsSpan(oo * rows, rows));
+                }
+
+                MatMul.Multiply(dzt.AsSpan(0, o * rows), xt.AsSpan(0, rows * c), gW, o, rows, c, settings.Threads);
+
+                var decay = 1f - (0.9f * step / steps);
+                adamW.Step(m.W, gW, settings.ConvRate * decay);
+                adamB.Step(m.B, gB, settings.ConvRate * decay);
+                adamV.Step(m.V, gV, settings.HeadRate * decay);
+                adamD.Step(m.D, gD, settings.HeadRate * decay);
+                step++;
+                progress?.Invoke(step, steps);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeMobileNet.Training;
+
+/// <summary>The report written beside the model (`parts.onnx.json`) and summarised in its metadata.</summary>
+public sealed record TrainingReport
+{
+    public required string Backbone { get; init; }
+
+    public required string Method { get; init; }
+
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    public required IReadOnlyList<int> ImagesPerClass { get; init; }
+
+    public required string Preprocessing { get; init; }
+
+    public int Folds { get; init; }
+
+    /// <summary>How the held-out folds were formed (near-identical groups kept in one fold).</summary>
+    public required string FoldProtocol { get; init; }
+
+    /// <summary>Accuracy of the float head on the held-out folds (every image predicted by a model that never saw
+    /// it or its near-identical views).</summary>
+    public double? HeldOutAccuracy { get; init; }
+
+    /// <summary>The same with each fold's model written as int8 ONNX and run by the managed engine (null for a float
+    /// backbone).</summary>
+    public double? HeldOutAccuracyInt8 { get; init; }
+
+    public required IReadOnlyList<ClassMetrics> PerClass { get; init; }
+
+    /// <summary>confusion[true][predicted], held-out folds, argmax decisions of the shipped model (int8 when the
+    /// backbone is int8).</summary>
+    public required int[][] Confusion { get; init; }
+
+    public ThresholdReport? Threshold { get; init; }
+
+    public float? Lambda { get; init; }
+
+    public int Power { get; init; }
+
+    public int Epochs { get; init; }
+
+    public int Seed { get; init; }
+
+    public double TrainingSeconds { get; init; }
+
+    public double EmbeddingSeconds { get; init; }
+
+    public int ImagesEmbedded { get; init; }
+
+    public int ImagesFromCache { get; init; }
+
+    public long PeakWorkingSetBytes { get; init; }
+}
+
+public sealed record ClassMetrics(string Name, int Support, double Precision, double Recall);
+
+/// <summary>The operating point on the reject class's probability chosen from held-out predictions.</summary>
+public sealed record ThresholdReport(
+    string RejectClass,
+    float Threshold,
+    double MaxFalseReject,
+    double? MaxMissed,
+    double FalseRejectRate,
+    double MissedRate,
+    int FalseRejects,
+    int Missed,
+    bool WithinLimits);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TrainingReport))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class TrainingJsonContext : JsonSerializerContext;
