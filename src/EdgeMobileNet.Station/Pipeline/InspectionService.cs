@@ -75,6 +75,8 @@ internal sealed partial class InspectionService : BackgroundService
         _result = new ClassificationResult(_options.Model.TopK);
     }
 
+    public static Action<ClassificationResult, FrameBuffer, IReadOnlyList<string>>? Observed;
+
     private bool Continuous => _options.Trigger.Kind == "continuous";
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -237,6 +239,7 @@ internal sealed partial class InspectionService : BackgroundService
             _counters.AddEventDropped();
         }
 
+        Observed?.Invoke(r, frame, _classifier!.Labels);
         if (_options.Station.PrintEvents)
         {
             PrintEvent(r);

@@ -86,7 +86,7 @@ internal sealed class WebEndpoints
         headers["Referrer-Policy"] = "no-referrer";
         headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
         var path = context.Request.Path.Value ?? "/";
-        if (_gate.IsAuthorized(context.Request) || path is "/login" or "/app.css")
+        if (_gate.IsAuthorized(context.Request) || path is "/login" or "/app.css" or "/favicon.svg")
         {
             await next(context).ConfigureAwait(false);
             return;

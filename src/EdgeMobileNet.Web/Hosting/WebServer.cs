@@ -43,6 +43,7 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         LiveFeed feed,
         LatencyHistogram latency,
         StationMeters meters,
+        Station.WebResultSink sink,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         WebLaunch launch)
@@ -52,6 +53,7 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         _feed = feed;
         _latency = latency;
         _meters = meters;
+        EdgeMobileNet.Station.Pipeline.InspectionService.Observed = sink.Accept;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<WebServer>();
         _time = time;

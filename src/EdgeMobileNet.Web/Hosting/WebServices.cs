@@ -43,6 +43,7 @@ public static class WebServices
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LatencyHistogram>();
         services.AddSingleton<StationMeters>();
+        services.AddSingleton<WebResultSink>();
         services.AddHostedService<WebServer>();
         return services;
     }

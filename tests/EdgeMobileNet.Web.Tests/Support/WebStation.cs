@@ -62,6 +62,14 @@ internal sealed partial class WebStation : IAsyncDisposable
         return station;
     }
 
+    /// <summary>GETs a JSON document (with the token when the station has one); fails on a non-success status.</summary>
+    public async Task<System.Text.Json.JsonElement> GetJsonAsync(string path)
+    {
+        var text = await Http.GetStringAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+        using var doc = System.Text.Json.JsonDocument.Parse(text);
+        return doc.RootElement.Clone();
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> on timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {

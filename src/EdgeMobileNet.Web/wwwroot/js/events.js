@@ -5,12 +5,13 @@ const MAX = 100;
 
 export function create() {
   const list = document.getElementById('events');
-  let last = 0;
+  const shown = new Set();
   return {
-    reset() { list.replaceChildren(); last = 0; },
+    reset() { list.replaceChildren(); shown.clear(); },
     result(r) {
-      if (r.number <= last) return;
-      last = r.number;
+      // The catch-up list (/api/events) and the stream may overlap or arrive out of order.
+      if (shown.has(r.number)) return;
+      shown.add(r.number);
       const top = r.top.map((t) => `${t.label} ${pct(t.score)}`).join(' · ');
       const li = el('li', { title: time(r.time) },
         el('span', { textContent: `#${r.number}` }),
@@ -24,8 +25,9 @@ export function create() {
         li.classList.add('selected');
         document.dispatchEvent(new CustomEvent('select-result', { detail: r.number }));
       });
-      list.prepend(li);
-      while (list.children.length > MAX) list.lastElementChild.remove();
+      const after = [...list.children].find((x) => Number(x.dataset.number) < r.number);
+      list.insertBefore(li, after || null);
+      while (list.children.length > MAX) { shown.delete(Number(list.lastElementChild.dataset.number)); list.lastElementChild.remove(); }
     },
   };
 }

@@ -42,7 +42,7 @@ export function create() {
     ctx.strokeStyle = colour;
     ctx.strokeRect(roi.x * scale + 1.5, roi.y * scale + 1.5, roi.width * scale - 3, roi.height * scale - 3);
     ctx.setLineDash([]);
-    const font = Math.round(canvas.height / 16);
+    const font = Math.round(canvas.height / 20);
     ctx.font = `600 ${font}px system-ui, sans-serif`;
     const pad = font * 0.4;
     const label = (text, x, y, bg) => {
@@ -56,7 +56,8 @@ export function create() {
     if (r) {
       const w = label(r.verdict.toUpperCase(), pad, pad, colour);
       label(`${r.label} ${pct(r.score)}`, 2 * pad + w, pad, 'rgba(0,0,0,.65)');
-      label(`#${r.number}  total ${ms(r.total_ms)}  inference ${ms(r.inference_ms)}`, pad, canvas.height - font - 3 * pad, 'rgba(0,0,0,.65)');
+      ctx.font = `500 ${Math.round(font * 0.8)}px system-ui, sans-serif`;
+      label(`#${r.number} · ${ms(r.total_ms)} (inference ${ms(r.inference_ms)})`, pad, canvas.height - font - 3 * pad, 'rgba(0,0,0,.65)');
       caption.textContent = `#${r.number} · frame ${r.frame_sequence} · ${r.label} ${pct(r.score)} → ${r.verdict} · total ${ms(r.total_ms)}, inference ${ms(r.inference_ms)}, preprocess ${ms(r.preprocess_ms)}`;
     } else {
       caption.textContent = `#${frame.number} (result no longer listed)`;
