@@ -21,6 +21,7 @@ internal sealed class StationView : IStationView
     private readonly TimeProvider _time;
     private readonly Lazy<ModelDto> _model;
     private readonly PinWatch _pins;
+    private readonly HashSet<ITimer> _pulses = [];
 
     public StationView(
         IOptions<StationOptions> options,
@@ -114,19 +115,39 @@ internal sealed class StationView : IStationView
         return true;
     }
 
-    public async Task<bool> PulseAsync(int pin, int ms, CancellationToken cancellationToken)
+    public Task<bool> PulseAsync(int pin, int ms, CancellationToken cancellationToken)
     {
         var output = _options.Outputs.FirstOrDefault(o => o.Pin == pin);
         if (!Commissioning || output is null || !_controller.IsPinOpen(pin))
         {
-            return false;
+            return Task.FromResult(false);
         }
 
+        // Answered at once; the pin goes back to the level it had when the pulse ends.
         var before = _controller.Read(pin);
         _controller.Write(pin, output.ActiveLow ? PinValue.Low : PinValue.High);
-        await Task.Delay(TimeSpan.FromMilliseconds(ms), _time, CancellationToken.None).ConfigureAwait(false);
-        _controller.Write(pin, before);
-        return true;
+        ITimer? timer = null;
+        timer = _time.CreateTimer(
+            _ =>
+            {
+                _controller.Write(pin, before);
+                lock (_pulses)
+                {
+                    _pulses.Remove(timer!);
+                }
+
+                timer?.Dispose();
+            },
+            null,
+            TimeSpan.FromMilliseconds(ms),
+            Timeout.InfiniteTimeSpan);
+        lock (_pulses)
+        {
+            // Referenced until it fires (an unreferenced timer may be collected first).
+            _pulses.Add(timer);
+        }
+
+        return Task.FromResult(true);
     }
 
     private int Level(int pin)
