@@ -17,6 +17,12 @@ namespace EdgeMobileNet.Web.Api;
 internal sealed class WebEndpoints
 {
     private static readonly TimeSpan StateInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The stream sends in batches at most this often, and at most <see cref="ResultsPerBatch"/> results
+    /// in each (the newest), so a station classifying a thousand frames a second does not flood a phone.</summary>
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+
+    private const int ResultsPerBatch = 10;
     private readonly IStationView _station;
     private readonly LiveFeed _feed;
     private readonly LatencyHistogram _latency;
@@ -209,6 +215,7 @@ internal sealed class WebEndpoints
             await body.FlushAsync(ct).ConfigureAwait(false);
             var nextState = _time.GetTimestamp() + (long)(StateInterval.TotalSeconds * _time.TimestampFrequency);
             var results = subscriber.Results.Reader;
+            var batch = new Queue<LiveResult>(ResultsPerBatch);
             var frames = subscriber.Frames.Reader;
             while (!ct.IsCancellationRequested)
             {
@@ -228,7 +235,18 @@ internal sealed class WebEndpoints
                 }
 
                 ct.ThrowIfCancellationRequested();
+                batch.Clear();
                 while (results.TryRead(out var r))
+                {
+                    if (batch.Count == ResultsPerBatch)
+                    {
+                        batch.Dequeue();
+                    }
+
+                    batch.Enqueue(r);
+                }
+
+                foreach (var r in batch)
                 {
                     await WriteSse(body, "result", r, WebJsonContext.Default.LiveResult, null, ct).ConfigureAwait(false);
                 }
@@ -246,6 +264,7 @@ internal sealed class WebEndpoints
                 }
 
                 await body.FlushAsync(ct).ConfigureAwait(false);
+                await Task.Delay(BatchInterval, _time, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
