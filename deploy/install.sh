@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (or upgrades) EdgeMobileNet from an unpacked release folder on a Raspberry Pi or Jetson. Idempotent: run it
-# again after unpacking a newer release; settings in /etc/edgemobilenet are never overwritten.
+# again after unpacking a newer release; settings in /etc/edgemobilenet are never overwritten, and files you put into
+# /opt/edgemobilenet yourself (a model, labels) are carried over to the new release.
 #
 #   sudo ./deploy/install.sh [--example inspection-station|camera-monitor] [--no-start] [--root DIR]
 #
@@ -11,6 +12,7 @@
 #
 # Layout: /opt/edgemobilenet (the application, root-owned, read-only to the service), /etc/edgemobilenet/appsettings.json,
 # /var/lib/edgemobilenet (models and state, owned by the service user), /etc/systemd/system/edgemobilenet.service.
+# Checks for libgpiod (the GPIO driver on real hardware) and says how to install it when it is missing.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
         --example) example="$2"; shift 2 ;;
         --no-start) start=false; shift ;;
         --root) root=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -52,13 +54,35 @@ if [ -z "$root" ]; then
 fi
 
 # The application: replaced as a whole through a staging folder, so an upgrade never leaves a mix of two releases
-# and files a newer release dropped do not linger.
+# and files a newer release dropped do not linger. The release's own files are listed in .release-files; anything
+# else in the folder was put there by the user and is carried over (unless the new release has a file of that name).
 mkdir -p "$root/opt"
 staging="$root/opt/.edgemobilenet.new"
+manifest=.release-files
 rm -rf "$staging"
 mkdir -p "$staging"
 (cd "$release" && tar --exclude=./deploy -cf - .) | (cd "$staging" && tar -xf -)
 cp -r "$here" "$staging/deploy"
+(cd "$staging" && find . -mindepth 1 \( -type f -o -type l \) -print | sed 's|^\./||' | LC_ALL=C sort) > "$staging/$manifest.tmp"
+mv "$staging/$manifest.tmp" "$staging/$manifest"
+if [ -d "$app" ]; then
+    (cd "$app" && find . -mindepth 1 \( -type f -o -type l \) -print | sed 's|^\./||' | LC_ALL=C sort) | while IFS= read -r file; do
+        [ "$file" != "$manifest" ] || continue
+        if [ -f "$app/$manifest" ] && grep -Fxq -- "$file" "$app/$manifest"; then
+            continue # a file of the old release
+        fi
+        if [ ! -f "$app/$manifest" ] && [ -e "$release/$file" ]; then
+            continue # no list (installed by an older install.sh): a name the release ships is taken as the release's
+        fi
+        if [ -e "$staging/$file" ]; then
+            echo "install.sh: $app/$file is replaced by the new release's file of that name" >&2
+            continue
+        fi
+        mkdir -p "$staging/$(dirname "$file")"
+        cp -a "$app/$file" "$staging/$file"
+        echo "install.sh: keeping $app/$file (not part of the release)"
+    done
+fi
 [ -n "$root" ] || chown -R root:root "$staging"
 chmod -R u=rwX,go=rX "$staging"
 if [ -d "$app" ]; then
@@ -87,6 +111,13 @@ fi
 
 install -d -m 0755 "$(dirname "$unit")"
 install -m 0644 "$here/edgemobilenet.service" "$unit"
+
+# libgpiod is how the station drives real GPIO (Gpio:Driver libgpiod, or auto on a board with a gpiochip).
+libraries=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+if ! grep -q 'libgpiod\.so' <<<"$libraries"; then
+    echo "install.sh: warning: libgpiod is not installed: GPIO outputs and triggers need it (apt install libgpiod2)," \
+        "or set Gpio:Driver to simulated" >&2
+fi
 
 if [ -z "$root" ]; then
     systemctl daemon-reload

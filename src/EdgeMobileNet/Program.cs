@@ -7,7 +7,12 @@ namespace EdgeMobileNet;
 /// <summary>Entry point. <see cref="Run"/> is public so tests can drive the whole CLI in-process.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Before any verb can load ONNX Runtime: no telemetry queue in the user's home.
+        Station.Hosting.NativeEnvironment.DisableOnnxRuntimeTelemetry();
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Parses and runs one command line; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

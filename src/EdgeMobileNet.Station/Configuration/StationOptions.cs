@@ -1,31 +1,15 @@
+using EdgeMobileNet.Station.State;
+
 namespace EdgeMobileNet.Station.Configuration;
 
-/// <summary>
-/// Every setting of the station, bound from configuration sections of the same names (Station, Model, Source,
-/// Trigger, Decision, Outputs, Gpio, Mqtt). Plain settable properties so the configuration binder can fill them;
-/// <see cref="StationOptionsValidator"/> rejects bad values at start with the key in the message.
-/// </summary>
+// One options class per configuration section (docs/configuration.md). Plain settable properties for the
+// source-generated binder; each section's validator names the key in its messages.
+
+/// <summary>Section `Station`.</summary>
 public sealed class StationOptions
 {
-    public StationSection Station { get; set; } = new();
+    public const string Section = "Station";
 
-    public ModelSection Model { get; set; } = new();
-
-    public SourceSection Source { get; set; } = new();
-
-    public TriggerSection Trigger { get; set; } = new();
-
-    public DecisionSection Decision { get; set; } = new();
-
-    public List<OutputSection> Outputs { get; set; } = [];
-
-    public GpioSection Gpio { get; set; } = new();
-
-    public MqttSection Mqtt { get; set; } = new();
-}
-
-public sealed class StationSection
-{
     /// <summary>Names the station in MQTT topics and events; letters, digits, '-' and '_' only.</summary>
     public string Id { get; set; } = "station1";
 
@@ -37,18 +21,25 @@ public sealed class StationSection
 
     /// <summary>Where the demo model and other generated files are kept; empty = $XDG_CACHE_HOME or ~/.cache.</summary>
     public string CacheDir { get; set; } = "";
+
+    /// <summary>Seconds without a new frame before the station reports itself degraded.</summary>
+    public double NoFramesSeconds { get; set; } = 5;
 }
 
-public sealed class ModelSection
+/// <summary>Section `Model`.</summary>
+public sealed class ModelOptions
 {
+    public const string Section = "Model";
+
     public string Path { get; set; } = "";
 
-    /// <summary>Optional text file with one label per line, in output order.</summary>
+    /// <summary>Optional labels file: synset.txt lines or one label per line, in output order.</summary>
     public string Labels { get; set; } = "";
 
     /// <summary>Labels inline (used by the demo); wins over <see cref="Labels"/> when non-empty.</summary>
     public List<string> LabelList { get; set; } = [];
 
+    /// <summary>ort, managed or auto.</summary>
     public string Engine { get; set; } = "auto";
 
     public int Threads { get; set; } = 1;
@@ -57,97 +48,77 @@ public sealed class ModelSection
 
     /// <summary>Shorter side is resized to crop × ratio before the centre crop; 1.0 keeps the whole shorter side.</summary>
     public float ResizeRatio { get; set; } = 256f / 224f;
+
+    /// <summary>Per-channel mean on [0,1] pixels; empty = ImageNet's.</summary>
+    public List<float> Mean { get; set; } = [];
+
+    /// <summary>Per-channel standard deviation on [0,1] pixels; empty = ImageNet's.</summary>
+    public List<float> Std { get; set; } = [];
 }
 
-public sealed class SourceSection
+/// <summary>Section `Trigger`.</summary>
+public sealed class TriggerOptions
 {
-    /// <summary>synthetic, files or pipe.</summary>
-    public string Kind { get; set; } = "synthetic";
+    public const string Section = "Trigger";
 
-    public int Width { get; set; } = 160;
-
-    public int Height { get; set; } = 120;
-
-    /// <summary>Frames per second for synthetic and files sources; 0 = as fast as they can be produced.</summary>
-    public double Rate { get; set; } = 15;
-
-    /// <summary>Synthetic scene seed: the same seed renders the same conveyor.</summary>
-    public int Seed { get; set; } = 1;
-
-    /// <summary>Synthetic: frames each part (or empty gap) stays in view.</summary>
-    public int FramesPerPart { get; set; } = 4;
-
-    /// <summary>files: an image file or a folder of images.</summary>
-    public string Path { get; set; } = "";
-
-    public bool Loop { get; set; } = true;
-
-    /// <summary>pipe: shell command whose stdout carries raw frames.</summary>
-    public string Command { get; set; } = "";
-
-    /// <summary>pipe: I420, NV12, YUYV, RGB24 or GRAY8.</summary>
-    public string PixelFormat { get; set; } = "I420";
-
-    /// <summary>Wait for each frame to be classified before taking the next (replaying a recording); off for
-    /// live cameras, where the newest frame wins and the rest are dropped and counted.</summary>
-    public bool Lossless { get; set; }
-
-    public int RestartMinMs { get; set; } = 500;
-
-    public int RestartMaxMs { get; set; } = 10_000;
-}
-
-public sealed class TriggerSection
-{
-    /// <summary>continuous, gpio or mqtt.</summary>
-    public string Kind { get; set; } = "continuous";
+    public TriggerKind Kind { get; set; } = TriggerKind.Continuous;
 
     /// <summary>continuous: at most this many classifications per second; 0 = every new frame.</summary>
     public double Rate { get; set; } = 10;
 
     public int Pin { get; set; } = 4;
 
-    /// <summary>rising or falling.</summary>
-    public string Edge { get; set; } = "rising";
+    public TriggerEdge Edge { get; set; } = TriggerEdge.Rising;
 
-    /// <summary>none, up or down.</summary>
-    public string Pull { get; set; } = "down";
+    public PinPull Pull { get; set; } = PinPull.Down;
 
     public int DebounceMs { get; set; } = 5;
 }
 
-public sealed class DecisionSection
+/// <summary>Section `Decision`.</summary>
+public sealed class DecisionOptions
 {
+    public const string Section = "Decision";
+
     public List<DecisionRule> Rules { get; set; } = [];
 
     /// <summary>Verdict of classes no rule names.</summary>
-    public string Default { get; set; } = "unknown";
+    public Verdict Default { get; set; } = Verdict.Unknown;
 
     /// <summary>Top score below this gives <see cref="LowScoreVerdict"/>.</summary>
     public double Threshold { get; set; }
 
-    public string LowScoreVerdict { get; set; } = "unknown";
+    public Verdict LowScoreVerdict { get; set; } = Verdict.Unknown;
 
     /// <summary>continuous: identical consecutive verdicts needed before the state changes; 1 = none.</summary>
     public int Smoothing { get; set; } = 1;
 }
 
+/// <summary>Decision:Rules:N.</summary>
 public sealed class DecisionRule
 {
     /// <summary>A label, or a class index.</summary>
     public string Class { get; set; } = "";
 
-    public string Verdict { get; set; } = "";
+    public Verdict Verdict { get; set; } = Verdict.Unknown;
 }
 
-public sealed class OutputSection
+/// <summary>Section `Outputs` (a list).</summary>
+public sealed class OutputsOptions
+{
+    public const string Section = "Outputs";
+
+    public List<OutputOptions> Items { get; set; } = [];
+}
+
+/// <summary>Outputs:N.</summary>
+public sealed class OutputOptions
 {
     public int Pin { get; set; } = -1;
 
-    public string Verdict { get; set; } = "";
+    public Verdict Verdict { get; set; } = Verdict.Unknown;
 
-    /// <summary>pulse (a gate) or level (a lamp that shows the current verdict).</summary>
-    public string Mode { get; set; } = "pulse";
+    public OutputMode Mode { get; set; } = OutputMode.Pulse;
 
     public int PulseMs { get; set; } = 50;
 
@@ -157,48 +128,15 @@ public sealed class OutputSection
     public bool ActiveLow { get; set; }
 }
 
-public sealed class GpioSection
+/// <summary>Section `Gpio`.</summary>
+public sealed class GpioOptions
 {
-    /// <summary>auto (libgpiod when a gpiochip exists, else simulated), libgpiod or simulated.</summary>
-    public string Driver { get; set; } = "auto";
+    public const string Section = "Gpio";
+
+    public GpioDriverKind Driver { get; set; } = GpioDriverKind.Auto;
 
     public int Chip { get; set; }
 
     /// <summary>Valid pins are 0..PinCount-1 (BCM 0–27 on a Raspberry Pi header).</summary>
     public int PinCount { get; set; } = 28;
-}
-
-public sealed class MqttSection
-{
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>External broker; empty starts the embedded broker on localhost.</summary>
-    public string Host { get; set; } = "";
-
-    public int Port { get; set; } = 1883;
-
-    public string ClientId { get; set; } = "";
-
-    public string Username { get; set; } = "";
-
-    public string Password { get; set; } = "";
-
-    public bool Tls { get; set; }
-
-    public string CaFile { get; set; } = "";
-
-    public bool AllowUntrustedCertificates { get; set; }
-
-    /// <summary>Events kept in memory while the broker is away; the oldest is dropped (and counted) beyond it.</summary>
-    public int QueueCapacity { get; set; } = 10_000;
-
-    public int ReconnectMinMs { get; set; } = 250;
-
-    public int ReconnectMaxMs { get; set; } = 5_000;
-
-    /// <summary>On stop, how long queued events may take to flush before `stopped` is published.</summary>
-    public int DrainTimeoutMs { get; set; } = 1_000;
-
-    /// <summary>Seconds between retained `state` updates (also sent on stop).</summary>
-    public double StateIntervalSeconds { get; set; } = 1;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Station.Configuration;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Decisions;
 
@@ -20,9 +21,9 @@ internal sealed class DecisionPolicy
     }
 
     /// <summary>Resolves the configured rules against the model's labels; a rule naming no class is an error.</summary>
-    public static DecisionPolicy Create(DecisionSection options, IReadOnlyList<string> labels)
+    public static DecisionPolicy Create(DecisionOptions options, IReadOnlyList<string> labels)
     {
-        var byClass = Enumerable.Repeat(VerdictNames.Parse(options.Default), labels.Count).ToArray();
+        var byClass = Enumerable.Repeat(options.Default, labels.Count).ToArray();
         for (var i = 0; i < options.Rules.Count; i++)
         {
             var rule = options.Rules[i];
@@ -33,10 +34,10 @@ internal sealed class DecisionPolicy
                     $"Decision:Rules:{i}:Class: no class '{rule.Class}' in the model's labels (or index 0..{labels.Count - 1})");
             }
 
-            byClass[index] = VerdictNames.Parse(rule.Verdict);
+            byClass[index] = rule.Verdict;
         }
 
-        return new DecisionPolicy(byClass, (float)options.Threshold, VerdictNames.Parse(options.LowScoreVerdict));
+        return new DecisionPolicy(byClass, (float)options.Threshold, options.LowScoreVerdict);
     }
 
     public Verdict Decide(int classIndex, float score) =>

@@ -1,3 +1,5 @@
+using EdgeMobileNet.Station.State;
+
 namespace EdgeMobileNet.Station.Decisions;
 
 /// <summary>Continuous mode hysteresis: the reported verdict changes only after <c>required</c> identical raw

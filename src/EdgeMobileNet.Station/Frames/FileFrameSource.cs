@@ -1,26 +1,37 @@
 using EdgeMobileNet.Inference;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Vision;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeMobileNet.Station.Frames;
 
 /// <summary>An image, or every image in a folder (by name), decoded and published at a fixed rate; optionally
-/// looping. Without looping the source ends after the last image.</summary>
-internal sealed class FileFrameSource : IFrameSource
+/// looping. Without looping the source ends after the last image. An image that cannot be read is skipped, counted
+/// and reported (the station is `degraded`); only a pass in which no image at all can be read is a fault. Large
+/// JPEGs are decoded scaled down (1/2, 1/4, 1/8) when the model needs far fewer pixels.</summary>
+internal sealed partial class FileFrameSource : IFrameSource
 {
+    public const string SkippedCondition = "images-skipped";
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp"];
     private readonly string _path;
     private readonly double _rate;
     private readonly bool _loop;
     private readonly bool _lossless;
+    private readonly int? _decodeShortSide;
+    private readonly RunState _run;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
-    public FileFrameSource(string path, double rate, bool loop, bool lossless, TimeProvider time)
+    public FileFrameSource(string path, double rate, bool loop, bool lossless, int? decodeShortSide, RunState run, TimeProvider time, ILogger logger)
     {
         _path = path;
         _rate = rate;
         _loop = loop;
         _lossless = lossless;
+        _decodeShortSide = decodeShortSide;
+        _run = run;
         _time = time;
+        _logger = logger;
     }
 
     public string Description => $"files {_path}{(_loop ? " (looping)" : "")}";
@@ -45,13 +56,19 @@ internal sealed class FileFrameSource : IFrameSource
         using var timer = _rate > 0 ? new PeriodicTimer(TimeSpan.FromSeconds(1 / _rate), _time) : null;
         do
         {
+            var published = 0;
             foreach (var file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var image = ImageDecoder.Decode(file);
+                if (Decode(file) is not { } image)
+                {
+                    continue;
+                }
+
                 var buffer = slot.BeginWrite();
                 image.Pixels.CopyTo(buffer.Prepare(PixelFormat.RGB24, image.Width, image.Height));
                 slot.Publish();
+                published++;
                 if (_lossless)
                 {
                     await slot.WaitUntilTakenAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +79,31 @@ internal sealed class FileFrameSource : IFrameSource
                     await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            if (published == 0)
+            {
+                throw new EdgeMobileNetException($"Source:Path: none of the {files.Count} images in {_path} can be read");
+            }
         }
         while (_loop);
     }
+
+    private RgbImage? Decode(string file)
+    {
+        try
+        {
+            return _decodeShortSide is { } side ? ImageDecoder.DecodeForTarget(file, side) : ImageDecoder.Decode(file);
+        }
+        catch (EdgeMobileNetException e)
+        {
+            _run.Counters.AddSkipped();
+            var skipped = _run.Counters.Skipped;
+            LogSkipped(_logger, file, e.Message, skipped);
+            _run.Health.Raise(SkippedCondition, $"{skipped} images skipped (last: {Path.GetFileName(file)})");
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source:Path: skipped an unreadable image {File}: {Reason} ({Skipped} skipped so far)")]
+    private static partial void LogSkipped(ILogger logger, string file, string reason, long skipped);
 }

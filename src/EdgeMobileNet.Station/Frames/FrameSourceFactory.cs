@@ -1,26 +1,24 @@
 using EdgeMobileNet.Station.Configuration;
-using EdgeMobileNet.Vision;
+using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMobileNet.Station.Frames;
 
-/// <summary>Builds the configured <see cref="IFrameSource"/> (a V4L2 source would be one more case here).</summary>
+/// <summary>Builds the configured <see cref="IFrameSource"/>: a new kind of source is one class and one case here.</summary>
 internal static class FrameSourceFactory
 {
-    public static IFrameSource Create(SourceSection o, TimeProvider time, ILoggerFactory loggers) => o.Kind switch
+    /// <param name="decodeShortSide">For still images: the shorter side the model needs (scaled JPEG decoding), or null.</param>
+    public static IFrameSource Create(SourceOptions o, int? decodeShortSide, RunState run, TimeProvider time, ILoggerFactory loggers) => o.Kind switch
     {
-        "synthetic" => new SyntheticFrameSource(new ConveyorScene(o.Width, o.Height, o.Seed, o.FramesPerPart), o.Rate, o.Lossless, time),
-        "files" => new FileFrameSource(o.Path, o.Rate, o.Loop, o.Lossless, time),
-        "pipe" => new PipeFrameSource(
-            o.Command,
-            Enum.Parse<PixelFormat>(o.PixelFormat, ignoreCase: true),
-            o.Width,
-            o.Height,
-            o.Lossless,
-            TimeSpan.FromMilliseconds(o.RestartMinMs),
-            TimeSpan.FromMilliseconds(o.RestartMaxMs),
+        SourceKind.Synthetic => new SyntheticFrameSource(new ConveyorScene(o.Width, o.Height, o.Seed, o.FramesPerPart), o.Rate, o.Lossless, time),
+        SourceKind.Files => new FileFrameSource(o.Path, o.Rate, o.Loop, o.Lossless, decodeShortSide, run, time, loggers.CreateLogger<FileFrameSource>()),
+        SourceKind.Pipe => new PipeFrameSource(
+            new PipeSettings(
+                o.Command, o.PixelFormat, o.Width, o.Height, o.Stride, o.Lossless,
+                TimeSpan.FromMilliseconds(o.RestartMinMs), TimeSpan.FromMilliseconds(o.RestartMaxMs), TimeSpan.FromMilliseconds(o.StallTimeoutMs)),
+            run,
             time,
             loggers.CreateLogger<PipeFrameSource>()),
-        _ => throw new Inference.EdgeMobileNetException($"Source:Kind: unknown source kind '{o.Kind}'"),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "unknown source kind"),
     };
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Frames;
 

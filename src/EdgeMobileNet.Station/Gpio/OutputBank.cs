@@ -1,7 +1,7 @@
 using System.Device.Gpio;
 using EdgeMobileNet.Station.Configuration;
-using EdgeMobileNet.Station.Decisions;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeMobileNet.Station.Gpio;
 
@@ -9,25 +9,28 @@ namespace EdgeMobileNet.Station.Gpio;
 /// The verdict outputs. A pulse output fires <c>DelayMs</c> after the trigger (the reject gate sits downstream of the
 /// camera) for <c>PulseMs</c>; a level output shows whether the current verdict is its verdict. The safe level is the
 /// inactive level, driven at start, on stop and on any fault. Overlapping pulses on one pin merge (the pin stays
-/// active until the last one ends).
+/// active until the last one ends). With <c>logChanges</c> (the simulated driver) every level change is logged at
+/// Information with its pin and reason, so outputs can be commissioned without hardware.
 /// </summary>
-internal sealed class OutputBank : IDisposable
+internal sealed partial class OutputBank : IDisposable
 {
     private static readonly TimeSpan SpinLimit = TimeSpan.FromMilliseconds(2);
     private readonly Lock _gate = new();
     private readonly GpioController _controller;
     private readonly TimeProvider _time;
     private readonly LatencyStats _latency;
-    private readonly Output[] _outputs;
+    private readonly OutputPin[] _outputs;
     private readonly HashSet<ITimer> _timers = [];
+    private readonly ILogger? _changes;
     private bool _safe = true;
 
-    public OutputBank(GpioController controller, IReadOnlyList<OutputSection> outputs, TimeProvider time, LatencyStats latency)
+    public OutputBank(GpioController controller, IReadOnlyList<OutputOptions> outputs, TimeProvider time, LatencyStats latency, ILogger? logChanges = null)
     {
         _controller = controller;
         _time = time;
         _latency = latency;
-        _outputs = [.. outputs.Select(o => new Output(o.Pin, VerdictNames.Parse(o.Verdict), o.Mode == "level", o.PulseMs, o.DelayMs, o.ActiveLow))];
+        _changes = logChanges;
+        _outputs = [.. outputs.Select(o => new OutputPin(o.Pin, o.Verdict, o.Mode == OutputMode.Level, o.PulseMs, o.DelayMs, o.ActiveLow))];
     }
 
     /// <summary>Opens every output pin at its safe level.</summary>
@@ -59,7 +62,7 @@ internal sealed class OutputBank : IDisposable
             {
                 if (output.IsLevel)
                 {
-                    Drive(output, output.Verdict == verdict);
+                    Drive(output, output.Verdict == verdict, verdict);
                     if (output.Verdict == verdict)
                     {
                         _latency.AddOutput(_time.GetElapsedTime(triggerTimestamp).TotalMilliseconds);
@@ -101,14 +104,19 @@ internal sealed class OutputBank : IDisposable
             foreach (var output in _outputs)
             {
                 output.ActivePulses = 0;
-                TryWrite(output.Pin, output.Inactive);
+                if (TryWrite(output.Pin, output.Inactive) && output.Current != output.Inactive && _changes is not null)
+                {
+                    LogChange(_changes, output.Pin, output.Inactive == PinValue.High ? "high" : "low", "safe level");
+                }
+
+                output.Current = output.Inactive;
             }
         }
     }
 
     public void Dispose() => DriveSafe();
 
-    private void StartPulse(Output output, long triggerTimestamp)
+    private void StartPulse(OutputPin output, long triggerTimestamp)
     {
         lock (_gate)
         {
@@ -119,12 +127,12 @@ internal sealed class OutputBank : IDisposable
 
             _latency.AddOutput(_time.GetElapsedTime(triggerTimestamp).TotalMilliseconds - output.DelayMs);
             output.ActivePulses++;
-            Drive(output, active: true);
+            Drive(output, active: true, output.Verdict, "pulse start");
             Schedule(_time.GetTimestamp() + Ticks(output.PulseMs), () => EndPulse(output));
         }
     }
 
-    private void EndPulse(Output output)
+    private void EndPulse(OutputPin output)
     {
         lock (_gate)
         {
@@ -135,7 +143,7 @@ internal sealed class OutputBank : IDisposable
 
             if (--output.ActivePulses == 0)
             {
-                Drive(output, active: false);
+                Drive(output, active: false, output.Verdict, "pulse end");
             }
         }
     }
@@ -185,49 +193,38 @@ internal sealed class OutputBank : IDisposable
 
     private long Ticks(int milliseconds) => milliseconds * _time.TimestampFrequency / 1000;
 
-    private void Drive(Output output, bool active)
+    private void Drive(OutputPin output, bool active, Verdict verdict, string what = "level output")
     {
         var level = active ? output.Active : output.Inactive;
         if (output.Current != level)
         {
             output.Current = level;
             _controller.Write(output.Pin, level);
+            if (_changes is not null)
+            {
+                LogChange(_changes, output.Pin, level == PinValue.High ? "high" : "low", $"{what}, verdict {verdict.Name()}");
+            }
         }
     }
 
-    private void TryWrite(int pin, PinValue value)
+    private bool TryWrite(int pin, PinValue value)
     {
         try
         {
             if (_controller.IsPinOpen(pin))
             {
                 _controller.Write(pin, value);
+                return true;
             }
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
         {
             // Reaching the safe level is best effort once the controller is gone.
         }
+
+        return false;
     }
 
-    private sealed class Output(int pin, Verdict verdict, bool isLevel, int pulseMs, int delayMs, bool activeLow)
-    {
-        public int Pin { get; } = pin;
-
-        public Verdict Verdict { get; } = verdict;
-
-        public bool IsLevel { get; } = isLevel;
-
-        public int PulseMs { get; } = pulseMs;
-
-        public int DelayMs { get; } = delayMs;
-
-        public PinValue Active { get; } = activeLow ? PinValue.Low : PinValue.High;
-
-        public PinValue Inactive { get; } = activeLow ? PinValue.High : PinValue.Low;
-
-        public PinValue Current { get; set; } = activeLow ? PinValue.High : PinValue.Low;
-
-        public int ActivePulses { get; set; }
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "GPIO output pin {Pin} -> {Level} ({Reason})")]
+    private static partial void LogChange(ILogger logger, int pin, string level, string reason);
 }

@@ -1,5 +1,6 @@
 using EdgeMobileNet.Inference;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.Configuration;
+using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -48,13 +49,14 @@ public static class StationHost
         {
             host = Build(launch);
 
-            // Validate before any service is constructed, so bad settings give one line and nothing half-starts.
-            _ = host.Services.GetRequiredService<IOptions<Configuration.StationOptions>>().Value;
+            // Every check (settings, model, labels, rules, pins, source) before any service starts, so bad input
+            // gives one line and nothing half-starts: no connection, no retained `state`.
+            StartupCheck.Run(host.Services);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             started = false; // WaitForShutdownAsync has stopped it
-            return host.Services.GetRequiredService<StationState>().ExitCode;
+            return host.Services.GetRequiredService<RunState>().ExitCode;
         }
         catch (Exception ex) when (UserError(ex) is { } message)
         {
@@ -89,8 +91,8 @@ public static class StationHost
         });
 
         var config = builder.Configuration;
-        config.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        config.AddJsonFile(SystemConfigFile, optional: true, reloadOnChange: false);
+        AddJson(config, Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, "appsettings.json");
+        AddJson(config, SystemConfigFile, optional: true, SystemConfigFile);
         if (launch.ConfigFile is { Length: > 0 } file)
         {
             if (!File.Exists(file))
@@ -98,7 +100,7 @@ public static class StationHost
                 throw new EdgeMobileNetException($"--config: file not found: {file}");
             }
 
-            config.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+            AddJson(config, Path.GetFullPath(file), optional: false, "--config " + file);
         }
 
         if (launch.Demo)
@@ -116,6 +118,12 @@ public static class StationHost
         config.AddEnvironmentVariables(EnvironmentPrefix);
         config.AddCommandLine([.. launch.ConfigArgs]);
         config.AddInMemoryCollection(launch.Overrides);
+
+        // Misspelt keys and values of the wrong type are refused before binding, with the key's path.
+        if (ConfigurationSchema.Check(config) is { Count: > 0 } problems)
+        {
+            throw new EdgeMobileNetException(string.Join("; ", problems));
+        }
 
         builder.Logging.AddConfiguration(config.GetSection("Logging"));
         // Start-up failures are reported as one line by RunAsync; the host's own stack trace adds nothing for users.
@@ -139,6 +147,19 @@ public static class StationHost
         launch.AddServices?.Invoke(builder.Services, config);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    private static void AddJson(IConfigurationBuilder config, string path, bool optional, string name)
+    {
+        try
+        {
+            config.AddJsonFile(path, optional, reloadOnChange: false);
+        }
+        catch (InvalidDataException e)
+        {
+            var detail = e.InnerException is { } inner ? inner.Message : e.Message;
+            throw new EdgeMobileNetException($"{name}: not valid JSON ({detail})", e);
+        }
     }
 
     /// <summary>The one-line message for failures caused by input (configuration, model, files); null for bugs.</summary>

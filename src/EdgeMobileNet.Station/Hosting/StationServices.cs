@@ -1,9 +1,13 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Device.Gpio;
+using EdgeMobileNet.Station.Classification;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.Sinks;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Systemd;
 using EdgeMobileNet.Station.Triggers;
 using Microsoft.Extensions.Configuration;
@@ -15,45 +19,159 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeMobileNet.Station.Hosting;
 
-/// <summary>The station's object graph. Hosted services start in the order registered (broker, pins, publisher,
-/// classifier, capture) and stop in reverse: frames stop first, events are flushed, the pins go safe, the embedded
-/// broker closes last.</summary>
+/// <summary>
+/// The station's object graph. Data flows one way: frame source → trigger → classify and decide → sinks, with the
+/// shared <see cref="RunState"/> beside it. Everything that can fail on bad input (options, model, labels, rules,
+/// GPIO driver, frame source) is a singleton built by <see cref="StartupCheck"/> before any hosted service starts.
+/// Hosted services start in the order registered (broker, pins, publisher, loop, capture) and stop in reverse:
+/// frames stop first, events are flushed, the pins go safe, the embedded broker closes last.
+/// </summary>
 internal static class StationServices
 {
     public static IServiceCollection AddStation(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StationOptions>().Bind(configuration).ValidateOnStart();
+        // One options class per section, bound by the source generator and validated at start.
+        services.AddOptions<StationOptions>().Bind(configuration.GetSection(StationOptions.Section)).ValidateOnStart();
+        services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
+        services.AddOptions<SourceOptions>().Bind(configuration.GetSection(SourceOptions.Section)).ValidateOnStart();
+        services.AddOptions<TriggerOptions>().Bind(configuration.GetSection(TriggerOptions.Section)).ValidateOnStart();
+        services.AddOptions<DecisionOptions>().Bind(configuration.GetSection(DecisionOptions.Section)).ValidateOnStart();
+        services.AddOptions<OutputsOptions>().Configure(o => configuration.GetSection(OutputsOptions.Section).Bind(o.Items)).ValidateOnStart();
+        services.AddOptions<GpioOptions>().Bind(configuration.GetSection(GpioOptions.Section)).ValidateOnStart();
+        services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StationOptions>, StationOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
+        services.AddSingleton<IValidateOptions<TriggerOptions>, TriggerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DecisionOptions>, DecisionOptionsValidator>();
+        services.AddSingleton<IValidateOptions<OutputsOptions>, OutputsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GpioOptions>, GpioOptionsValidator>();
+        services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelLoader>();
-        services.AddSingleton<StationCounters>();
-        services.AddSingleton<StationState>();
-        services.AddSingleton<LatencyStats>();
+        services.AddSingleton<RunState>();
         services.AddSingleton<StationFault>();
-        services.AddSingleton<LatestFrameSlot>();
-        services.AddSingleton<TriggerQueue>();
-        services.AddSingleton(sp => new SimulatedGpioDriver(sp.GetRequiredService<TimeProvider>(), Options(sp).Gpio.PinCount));
-        services.AddSingleton(sp => GpioControllerFactory.Create(
-            Options(sp).Gpio,
-            sp.GetRequiredService<SimulatedGpioDriver>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GpioController).FullName!)));
-        services.AddSingleton(sp => new OutputBank(
-            sp.GetRequiredService<GpioController>(),
-            Options(sp).Outputs,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<LatencyStats>()));
-        services.TryAddSingleton<IEventOutbox>(sp => new MemoryOutbox(Options(sp).Mqtt.QueueCapacity));
-        services.AddSingleton(sp => FrameSourceFactory.Create(Options(sp).Source, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<LatestFrameSlot>(sp => new LatestFrameSlot(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
+        services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
+        services.AddSingleton<PipelineHeartbeat>();
+        AddGpio(services);
+        services.AddSingleton(sp => sp.GetRequiredService<ModelLoader>().Open(Get<ModelOptions>(sp), Get<SourceOptions>(sp)));
+        services.AddSingleton(sp => new Inspector(
+            sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => FrameSourceFactory.Create(
+            Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(CreateTrigger);
 
-        services.AddHostedService<EmbeddedBrokerService>();
+        // Sinks, in the order they get each result: a new output is one class and one line here.
+        services.AddSingleton<IResultSink, GpioOutputSink>();
+        var mqtt = configuration.GetSection(MqttOptions.Section);
+        var mqttEnabled = !bool.TryParse(mqtt["Enabled"], out var enabled) || enabled;
+        if (mqttEnabled)
+        {
+            services.TryAddSingleton<IEventOutbox>(sp => new MemoryOutbox(Get<MqttOptions>(sp).QueueCapacity));
+            services.AddSingleton<IResultSink, MqttEventSink>();
+        }
+
+        if (bool.TryParse(configuration[$"{StationOptions.Section}:PrintEvents"], out var print) && print)
+        {
+            services.AddSingleton<IResultSink, ConsoleSink>();
+        }
+
+        if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
+        {
+            services.AddHostedService<EmbeddedBrokerService>();
+        }
+
         services.AddHostedService<GpioService>();
-        services.AddHostedService<MqttPublisherService>();
-        services.AddHostedService<InspectionService>(); // loads the model before the camera starts
+        if (mqttEnabled)
+        {
+            services.AddSingleton(sp => new MqttCommands(
+                new StationTopics(Get<StationOptions>(sp).Id), sp.GetRequiredService<ITriggerSource>(), sp.GetRequiredService<SimulatedGpio>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttCommands>()));
+            services.AddHostedService<MqttPublisherService>();
+        }
+
+        services.AddHostedService<InspectionLoop>();
         services.AddHostedService<CaptureService>();
+        services.AddHostedService<FrameWatch>();
         services.AddSystemdWatchdog(); // last: READY=1 once everything above has started
         return services;
     }
 
-    private static StationOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<StationOptions>>().Value;
+    private static void AddGpio(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new SimulatedGpioDriver(sp.GetRequiredService<TimeProvider>(), Get<GpioOptions>(sp).PinCount));
+        services.AddSingleton(sp => GpioControllerFactory.Create(
+            Get<GpioOptions>(sp), sp.GetRequiredService<SimulatedGpioDriver>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GpioController).FullName!)));
+        services.AddSingleton(sp => new SimulatedGpio(
+            GpioControllerFactory.UsesSimulated(Get<GpioOptions>(sp)) ? sp.GetRequiredService<SimulatedGpioDriver>() : null, Get<GpioOptions>(sp).PinCount));
+        services.AddSingleton(sp => new OutputBank(
+            sp.GetRequiredService<GpioController>(),
+            Get<OutputsOptions>(sp).Items,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RunState>().Latency,
+            sp.GetRequiredService<SimulatedGpio>().Driver is null ? null : sp.GetRequiredService<ILoggerFactory>().CreateLogger<OutputBank>()));
+    }
+
+    /// <summary>The configured trigger: a new kind is one class and one case here.</summary>
+    private static ITriggerSource CreateTrigger(IServiceProvider sp)
+    {
+        var o = Get<TriggerOptions>(sp);
+        var slot = sp.GetRequiredService<LatestFrameSlot>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        ITriggerSource trigger = o.Kind switch
+        {
+            TriggerKind.Continuous => new ContinuousTrigger(slot, o.Rate, time),
+            TriggerKind.Gpio => new GpioTrigger(sp.GetRequiredService<GpioController>(), o, sp.GetRequiredService<TriggerQueue>(), time),
+            TriggerKind.Mqtt => new MqttTrigger(sp.GetRequiredService<TriggerQueue>()),
+            _ => throw new ArgumentOutOfRangeException(nameof(sp), o.Kind, "unknown trigger kind"),
+        };
+        slot.CountsDrops = trigger.CountsDrops;
+        return trigger;
+    }
+
+    private static T Get<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider sp)
+        where T : class => sp.GetRequiredService<IOptions<T>>().Value;
+}
+
+/// <summary>Builds everything that can fail on bad input, in the order a user would fix it: every section's
+/// settings (all problems reported together), model and labels, decision rules, frame source, GPIO driver, trigger.
+/// Run before the host starts, so no connection is made and no pin is driven when any of it is wrong.</summary>
+internal static class StartupCheck
+{
+    public static void Run(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Validate<StationOptions>(services, failures);
+        Validate<ModelOptions>(services, failures);
+        Validate<SourceOptions>(services, failures);
+        Validate<TriggerOptions>(services, failures);
+        Validate<DecisionOptions>(services, failures);
+        Validate<OutputsOptions>(services, failures);
+        Validate<GpioOptions>(services, failures);
+        Validate<MqttOptions>(services, failures);
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
+        }
+
+        _ = services.GetRequiredService<Inspector>();
+        _ = services.GetRequiredService<IFrameSource>();
+        _ = services.GetRequiredService<GpioController>();
+        _ = services.GetRequiredService<ITriggerSource>();
+    }
+
+    private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            failures.AddRange(e.Failures);
+        }
+    }
 }

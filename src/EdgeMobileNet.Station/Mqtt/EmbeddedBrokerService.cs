@@ -8,14 +8,14 @@ using MQTTnet.Server;
 namespace EdgeMobileNet.Station.Mqtt;
 
 /// <summary>With no external broker configured, the station runs its own on localhost (Mqtt:Port), so a dashboard
-/// or mosquitto_sub on the device can watch it without any other software installed.</summary>
+/// or mosquitto_sub on the device can watch it without any other software installed. Registered only then.</summary>
 internal sealed partial class EmbeddedBrokerService : IHostedService, IDisposable
 {
-    private readonly StationOptions _options;
+    private readonly MqttOptions _options;
     private readonly ILogger<EmbeddedBrokerService> _logger;
     private MqttServer? _server;
 
-    public EmbeddedBrokerService(IOptions<StationOptions> options, ILogger<EmbeddedBrokerService> logger)
+    public EmbeddedBrokerService(IOptions<MqttOptions> options, ILogger<EmbeddedBrokerService> logger)
     {
         _options = options.Value;
         _logger = logger;
@@ -23,15 +23,10 @@ internal sealed partial class EmbeddedBrokerService : IHostedService, IDisposabl
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Mqtt.Enabled || _options.Mqtt.Host.Length > 0)
-        {
-            return;
-        }
-
         var serverOptions = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointPort(_options.Mqtt.Port)
+            .WithDefaultEndpointPort(_options.Port)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
         try
@@ -40,10 +35,10 @@ internal sealed partial class EmbeddedBrokerService : IHostedService, IDisposabl
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
         {
-            throw new Inference.EdgeMobileNetException($"Mqtt:Port: cannot start the embedded broker on 127.0.0.1:{_options.Mqtt.Port} ({ex.Message})", ex);
+            throw new Inference.EdgeMobileNetException($"Mqtt:Port: cannot start the embedded broker on 127.0.0.1:{_options.Port} ({ex.Message})", ex);
         }
 
-        LogStarted(_logger, _options.Mqtt.Port);
+        LogStarted(_logger, _options.Port);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using EdgeMobileNet.Station.Decisions;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Mqtt;
 
@@ -13,13 +12,11 @@ internal sealed class EventJson
     private readonly Utf8JsonWriter _writer;
     private readonly string _station;
     private readonly string _runId;
-    private readonly IReadOnlyList<string> _labels;
 
-    public EventJson(string station, string runId, IReadOnlyList<string> labels)
+    public EventJson(string station, string runId)
     {
         _station = station;
         _runId = runId;
-        _labels = labels;
         _writer = new Utf8JsonWriter(_buffer);
     }
 
@@ -33,14 +30,14 @@ internal sealed class EventJson
         w.WriteString("station", _station);
         w.WriteString("trigger", r.Trigger);
         w.WriteNumber("frame_seq", r.FrameSequence);
-        w.WriteString("label", _labels[r.Index]);
+        w.WriteString("label", r.Label);
         w.WriteNumber("index", r.Index);
         w.WriteNumber("score", Math.Round(r.Score, 5));
         w.WriteStartArray("top");
         for (var i = 0; i < r.TopCount; i++)
         {
             w.WriteStartObject();
-            w.WriteString("label", _labels[r.TopIndex[i]]);
+            w.WriteString("label", r.Labels[r.TopIndex[i]]);
             w.WriteNumber("index", r.TopIndex[i]);
             w.WriteNumber("score", Math.Round(r.TopScore[i], 5));
             w.WriteEndObject();
@@ -58,17 +55,35 @@ internal sealed class EventJson
         return Finish();
     }
 
-    public byte[] State(string status, Verdict? last, StationCounters counters, DateTimeOffset now)
+    /// <summary>The retained `state`: health (status, reason, reasons), the last verdict and the counters.</summary>
+    public byte[] State(HealthSnapshot health, RunState run, DateTimeOffset now)
     {
         Reset();
         var w = _writer;
+        var counters = run.Counters;
         w.WriteStartObject();
         w.WriteString("station", _station);
         w.WriteString("ts", now);
-        w.WriteString("status", status);
-        if (last is { } verdict)
+        w.WriteString("status", health.StatusName);
+        if (health.Reason is { } reason)
         {
-            w.WriteString("verdict", verdict.Name());
+            w.WriteString("reason", reason);
+        }
+        else
+        {
+            w.WriteNull("reason");
+        }
+
+        w.WriteStartArray("reasons");
+        foreach (var r in health.Reasons)
+        {
+            w.WriteStringValue(r);
+        }
+
+        w.WriteEndArray();
+        if (run.Latest is { } latest)
+        {
+            w.WriteString("verdict", latest.Verdict);
         }
         else
         {
@@ -80,6 +95,7 @@ internal sealed class EventJson
         w.WriteNumber("dropped", counters.Dropped);
         w.WriteNumber("triggers", counters.Triggers);
         w.WriteNumber("events_dropped", counters.EventsDropped);
+        w.WriteNumber("skipped", counters.Skipped);
         w.WriteStartObject("verdicts");
         foreach (var v in Enum.GetValues<Verdict>())
         {

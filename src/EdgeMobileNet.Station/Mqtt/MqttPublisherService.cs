@@ -1,8 +1,7 @@
-using System.Security.Cryptography.X509Certificates;
+using System.Buffers;
 using System.Text;
 using EdgeMobileNet.Station.Configuration;
-using EdgeMobileNet.Station.Pipeline;
-using EdgeMobileNet.Station.Triggers;
+using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,51 +11,56 @@ using MQTTnet.Protocol;
 namespace EdgeMobileNet.Station.Mqtt;
 
 /// <summary>
-/// The one MQTT connection: announces availability (retained `online`, will `offline`, `stopped` on a clean exit),
-/// delivers queued events in order with QoS 1, refreshes the retained `state`, and turns `cmd/trigger` messages into
-/// triggers. Reconnects with exponential backoff; events wait in the outbox meanwhile.
+/// The one MQTT connection (registered only with Mqtt:Enabled): announces availability (retained `online`, will
+/// `offline`), delivers queued events in order with QoS 1, keeps the retained `state` (health with its reason, the
+/// counters) current on every health change and every Mqtt:StateIntervalSeconds, and hands subscribed commands to
+/// <see cref="MqttCommands"/>. Reconnects with exponential backoff; events wait in the outbox meanwhile. On stop it
+/// flushes, publishes the final `state` and says `stopped`, or, after a fault, leaves `available` `offline`.
 /// </summary>
 internal sealed partial class MqttPublisherService : BackgroundService
 {
-    private readonly StationOptions _options;
+    public const string BrokerCondition = "mqtt";
+    private readonly MqttOptions _o;
     private readonly IEventOutbox _outbox;
-    private readonly StationCounters _counters;
-    private readonly StationState _state;
-    private readonly TriggerQueue _triggers;
+    private readonly RunState _run;
+    private readonly MqttCommands _commands;
     private readonly TimeProvider _time;
     private readonly ILogger<MqttPublisherService> _logger;
     private readonly StationTopics _topics;
     private readonly EventJson _json;
+    private readonly MqttClientOptions _clientOptions;
     private readonly CancellationTokenSource _drain = new();
+    private volatile bool _healthChanged;
 
     public MqttPublisherService(
-        IOptions<StationOptions> options,
+        IOptions<MqttOptions> mqtt,
+        IOptions<StationOptions> station,
         IEventOutbox outbox,
-        StationCounters counters,
-        StationState state,
-        TriggerQueue triggers,
+        RunState run,
+        MqttCommands commands,
         TimeProvider time,
         ILogger<MqttPublisherService> logger)
     {
-        _options = options.Value;
+        _o = mqtt.Value;
         _outbox = outbox;
-        _counters = counters;
-        _state = state;
-        _triggers = triggers;
+        _run = run;
+        _commands = commands;
         _time = time;
         _logger = logger;
-        _topics = new StationTopics(_options.Station.Id);
-        _json = new EventJson(_options.Station.Id, state.RunId, []);
+        _topics = new StationTopics(station.Value.Id);
+        _json = new EventJson(station.Value.Id, run.RunId);
+        _clientOptions = MqttClientSetup.Build(_o, station.Value.Id, _topics);
+        _run.Health.Changed += _ => _healthChanged = true;
     }
 
-    /// <summary>Asks the loop to flush the outbox, publish `state` and `stopped`, and disconnect; the host's token
+    /// <summary>Asks the loop to flush the outbox, publish the final `state` and disconnect; the host's token
     /// (cancelled by base.StopAsync) cuts that short when the shutdown budget runs out.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await _drain.CancelAsync().ConfigureAwait(false);
         if (ExecuteTask is { } task)
         {
-            var budget = TimeSpan.FromMilliseconds(_options.Mqtt.DrainTimeoutMs + 500);
+            var budget = TimeSpan.FromMilliseconds(_o.DrainTimeoutMs + 500);
             await Task.WhenAny(task, Task.Delay(budget, _time, cancellationToken)).ConfigureAwait(false);
         }
 
@@ -71,40 +75,28 @@ internal sealed partial class MqttPublisherService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = _options.Mqtt;
-        var host = o.Host.Length > 0 ? o.Host : "127.0.0.1";
+        var host = MqttClientSetup.Host(_o);
         using var client = new MqttClientFactory().CreateMqttClient();
-        client.ApplicationMessageReceivedAsync += e =>
-        {
-            if (e.ApplicationMessage.Topic == _topics.TriggerCommand)
-            {
-                if (_options.Trigger.Kind == "mqtt")
-                {
-                    _triggers.Fire("mqtt");
-                }
-                else
-                {
-                    LogTriggerIgnored(_logger, _options.Trigger.Kind);
-                }
-            }
-
-            return Task.CompletedTask;
-        };
-
-        var backoff = TimeSpan.FromMilliseconds(o.ReconnectMinMs);
+        client.ApplicationMessageReceivedAsync += e => _commands.HandleAsync(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
+        var backoff = TimeSpan.FromMilliseconds(_o.ReconnectMinMs);
         var wasConnected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await client.ConnectAsync(BuildOptions(host), stoppingToken).ConfigureAwait(false);
-                await PublishAsync(client, _topics.Available, Encoding.UTF8.GetBytes("online"), retain: true, stoppingToken).ConfigureAwait(false);
-                await client.SubscribeAsync(
-                    new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_topics.TriggerCommand, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                    stoppingToken).ConfigureAwait(false);
-                LogConnected(_logger, host, o.Port, _outbox.Count);
+                await MqttClientSetup.ConnectAsync(client, _clientOptions, stoppingToken).ConfigureAwait(false);
+                await MqttClientSetup.PublishAsync(client, _topics.Available, Encoding.UTF8.GetBytes("online"), retain: true, stoppingToken).ConfigureAwait(false);
+                var subscribe = new MqttClientSubscribeOptionsBuilder();
+                foreach (var filter in _commands.Filters)
+                {
+                    subscribe.WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce);
+                }
+
+                await client.SubscribeAsync(subscribe.Build(), stoppingToken).ConfigureAwait(false);
+                LogConnected(_logger, host, _o.Port, _outbox.Count);
+                _run.Health.Clear(BrokerCondition);
                 wasConnected = true;
-                backoff = TimeSpan.FromMilliseconds(o.ReconnectMinMs);
+                backoff = TimeSpan.FromMilliseconds(_o.ReconnectMinMs);
                 if (await PumpAsync(client, stoppingToken).ConfigureAwait(false))
                 {
                     return;
@@ -116,6 +108,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                _run.Health.Raise(BrokerCondition, $"MQTT broker {host}:{_o.Port} unreachable: {ex.Message}");
                 if (wasConnected)
                 {
                     LogLost(_logger, ex.Message, _outbox.Count);
@@ -123,14 +116,13 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 }
                 else
                 {
-                    LogConnectFailed(_logger, host, o.Port, ex.Message, backoff.TotalMilliseconds);
+                    LogConnectFailed(_logger, host, _o.Port, ex.Message, backoff.TotalMilliseconds);
                 }
             }
 
             if (_drain.IsCancellationRequested)
             {
-                // Stopping with no broker: nothing more can be delivered.
-                return;
+                return; // stopping with no broker: nothing more can be delivered
             }
 
             try
@@ -138,22 +130,23 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _drain.Token);
                 await Task.Delay(backoff, _time, wake.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
             catch (OperationCanceledException)
             {
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
+                // Drain requested: one more attempt to say goodbye.
             }
 
-            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, o.ReconnectMaxMs));
+            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _o.ReconnectMaxMs));
         }
     }
 
-    /// <summary>Delivers events and state while connected. Returns true after a clean goodbye (drain requested).</summary>
+    /// <summary>Delivers events and state while connected. Returns true after the goodbye (drain requested).</summary>
     private async Task<bool> PumpAsync(IMqttClient client, CancellationToken stoppingToken)
     {
-        var interval = TimeSpan.FromSeconds(_options.Mqtt.StateIntervalSeconds);
+        var interval = TimeSpan.FromSeconds(_o.StateIntervalSeconds);
         var nextState = _time.GetTimestamp();
         while (true)
         {
@@ -169,24 +162,26 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 return true;
             }
 
-            if (_time.GetElapsedTime(nextState) >= TimeSpan.Zero)
+            if (_healthChanged || _time.GetElapsedTime(nextState) >= TimeSpan.Zero)
             {
-                await PublishStateAsync(client, "running", stoppingToken).ConfigureAwait(false);
+                _healthChanged = false;
+                await PublishStateAsync(client, stoppingToken).ConfigureAwait(false);
                 nextState = _time.GetTimestamp() + (long)(interval.TotalSeconds * _time.TimestampFrequency);
             }
 
             if (_outbox.TryPeek(out var message))
             {
-                await PublishAsync(client, message.Topic, message.Payload, retain: false, stoppingToken).ConfigureAwait(false);
+                await MqttClientSetup.PublishAsync(client, message.Topic, message.Payload, retain: false, stoppingToken).ConfigureAwait(false);
                 _outbox.RemoveHead();
                 continue;
             }
 
-            var untilState = -_time.GetElapsedTime(nextState);
+            // Health changes are picked up within 100 ms.
+            var untilState = TimeSpan.FromTicks(Math.Clamp((-_time.GetElapsedTime(nextState)).Ticks, 0, TimeSpan.TicksPerMillisecond * 100));
             try
             {
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _drain.Token);
-                await _outbox.WaitAsync(untilState > TimeSpan.Zero ? untilState : TimeSpan.Zero, wake.Token).ConfigureAwait(false);
+                await _outbox.WaitAsync(untilState, wake.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
@@ -198,12 +193,12 @@ internal sealed partial class MqttPublisherService : BackgroundService
     private async Task GoodbyeAsync(IMqttClient client, CancellationToken stoppingToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        deadline.CancelAfter(TimeSpan.FromMilliseconds(_options.Mqtt.DrainTimeoutMs));
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(_o.DrainTimeoutMs));
         try
         {
             while (_outbox.TryPeek(out var message))
             {
-                await PublishAsync(client, message.Topic, message.Payload, retain: false, deadline.Token).ConfigureAwait(false);
+                await MqttClientSetup.PublishAsync(client, message.Topic, message.Payload, retain: false, deadline.Token).ConfigureAwait(false);
                 _outbox.RemoveHead();
             }
         }
@@ -212,68 +207,19 @@ internal sealed partial class MqttPublisherService : BackgroundService
             LogDrainTimeout(_logger, _outbox.Count);
         }
 
-        await PublishStateAsync(client, "stopped", stoppingToken).ConfigureAwait(false);
-        await PublishAsync(client, _topics.Available, Encoding.UTF8.GetBytes("stopped"), retain: true, stoppingToken).ConfigureAwait(false);
+        var health = await PublishStateAsync(client, stoppingToken).ConfigureAwait(false);
+        // A fault is not a clean stop: `available` stays `offline` (what the will would say) for dashboards to alarm on.
+        var available = health.Status == HealthStatus.Fault ? "offline" : "stopped";
+        await MqttClientSetup.PublishAsync(client, _topics.Available, Encoding.UTF8.GetBytes(available), retain: true, stoppingToken).ConfigureAwait(false);
         await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), stoppingToken).ConfigureAwait(false);
-        LogStopped(_logger);
+        LogStopped(_logger, health.StatusName, available);
     }
 
-    private Task PublishStateAsync(IMqttClient client, string status, CancellationToken cancellationToken) =>
-        PublishAsync(client, _topics.State, _json.State(status, _state.LastVerdict, _counters, _time.GetUtcNow()), retain: true, cancellationToken);
-
-    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    private async Task<HealthSnapshot> PublishStateAsync(IMqttClient client, CancellationToken cancellationToken)
     {
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithRetainFlag(retain)
-            .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-        if (!result.IsSuccess)
-        {
-            throw new InvalidOperationException($"publish to {topic} refused: {result.ReasonCode} {result.ReasonString}");
-        }
-    }
-
-    private MqttClientOptions BuildOptions(string host)
-    {
-        var o = _options.Mqtt;
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(host, o.Port)
-            .WithClientId(o.ClientId.Length > 0 ? o.ClientId : $"edgemobilenet-{_options.Station.Id}")
-            .WithCleanSession(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(5))
-            .WithTimeout(TimeSpan.FromSeconds(5))
-            .WithWillTopic(_topics.Available)
-            .WithWillPayload(Encoding.UTF8.GetBytes("offline"))
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (o.Username.Length > 0)
-        {
-            builder.WithCredentials(o.Username, o.Password);
-        }
-
-        if (o.Tls)
-        {
-            builder.WithTlsOptions(tls =>
-            {
-                tls.UseTls();
-                if (o.CaFile.Length > 0)
-                {
-                    var chain = new X509Certificate2Collection();
-                    chain.ImportFromPemFile(o.CaFile);
-                    tls.WithTrustChain(chain);
-                }
-
-                if (o.AllowUntrustedCertificates)
-                {
-                    tls.WithAllowUntrustedCertificates().WithIgnoreCertificateChainErrors().WithCertificateValidationHandler(_ => true);
-                }
-            });
-        }
-
-        return builder.Build();
+        var health = _run.Health.Current;
+        await MqttClientSetup.PublishAsync(client, _topics.State, _json.State(health, _run, _time.GetUtcNow()), retain: true, cancellationToken).ConfigureAwait(false);
+        return health;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT connected to {Host}:{Port}; {Queued} events queued")]
@@ -288,9 +234,6 @@ internal sealed partial class MqttPublisherService : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT drain timed out with {Queued} events undelivered")]
     private static partial void LogDrainTimeout(ILogger logger, int queued);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: published stopped, disconnected")]
-    private static partial void LogStopped(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "cmd/trigger ignored: Trigger:Kind is {Kind}")]
-    private static partial void LogTriggerIgnored(ILogger logger, string kind);
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: published state {Status} and available {Available}, disconnected")]
+    private static partial void LogStopped(ILogger logger, string status, string available);
 }

@@ -12,4 +12,9 @@ internal sealed class StationTopics(string stationId)
     public string State => Root + "state";
 
     public string TriggerCommand => Root + "cmd/trigger";
+
+    /// <summary>`cmd/gpio/&lt;pin&gt;` with `high`, `low` or `pulse`: drives a simulated input pin (commissioning).</summary>
+    public string GpioCommandFilter => Root + "cmd/gpio/+";
+
+    public string GpioCommandPrefix => Root + "cmd/gpio/";
 }

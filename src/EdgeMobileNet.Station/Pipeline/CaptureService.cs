@@ -1,23 +1,26 @@
 using EdgeMobileNet.Station.Frames;
+using EdgeMobileNet.Station.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMobileNet.Station.Pipeline;
 
-/// <summary>Runs the frame source on its own loop, feeding <see cref="LatestFrameSlot"/>. A source fault stops the
-/// station (outputs go safe in <see cref="InspectionService"/>); a finite source ending is not a fault.</summary>
+/// <summary>Runs the frame source on its own loop, feeding <see cref="LatestFrameSlot"/>. A source fault is a station
+/// fault; a finite source ending is not (the loop then stops the station once the last frame is classified).</summary>
 internal sealed partial class CaptureService : BackgroundService
 {
     private readonly IFrameSource _source;
     private readonly LatestFrameSlot _slot;
     private readonly StationFault _fault;
+    private readonly PipelineHeartbeat _heartbeat;
     private readonly ILogger<CaptureService> _logger;
 
-    public CaptureService(IFrameSource source, LatestFrameSlot slot, StationFault fault, ILogger<CaptureService> logger)
+    public CaptureService(IFrameSource source, LatestFrameSlot slot, StationFault fault, PipelineHeartbeat heartbeat, ILogger<CaptureService> logger)
     {
         _source = source;
         _slot = slot;
         _fault = fault;
+        _heartbeat = heartbeat;
         _logger = logger;
     }
 
@@ -32,19 +35,21 @@ internal sealed partial class CaptureService : BackgroundService
             if (!stoppingToken.IsCancellationRequested)
             {
                 LogEnded(_logger);
+                _slot.End();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Normal stop.
+            // Normal stop: the loop stops on its own token.
         }
         catch (Exception ex)
         {
             _fault.Report("frame source", ex);
+            _slot.End();
         }
         finally
         {
-            _slot.End();
+            _heartbeat.LoopEnded();
         }
     }
 

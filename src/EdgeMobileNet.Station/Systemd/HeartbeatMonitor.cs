@@ -1,4 +1,4 @@
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Systemd;
 

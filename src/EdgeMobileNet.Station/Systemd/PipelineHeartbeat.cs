@@ -10,6 +10,7 @@ internal sealed class PipelineHeartbeat
     private readonly TimeProvider _time;
     private long _busySince;
     private long _completed;
+    private int _loopsEnded;
 
     public PipelineHeartbeat(TimeProvider time)
     {
@@ -22,6 +23,12 @@ internal sealed class PipelineHeartbeat
     /// <summary>When the frame in hand was picked up (a <see cref="TimeProvider"/> timestamp); null while the loop is
     /// waiting for a frame or a trigger.</summary>
     public long? BusySince => Interlocked.Read(ref _busySince) is var t and not 0 ? t : null;
+
+    /// <summary>False once the capture or the classifier loop has ended (for whatever reason).</summary>
+    public bool LoopsAlive => Volatile.Read(ref _loopsEnded) == 0;
+
+    /// <summary>A pipeline loop (capture, classification) has returned.</summary>
+    public void LoopEnded() => Interlocked.Increment(ref _loopsEnded);
 
     /// <summary>The loop picked up a frame and is classifying and acting on it.</summary>
     public void Begin() => Interlocked.Exchange(ref _busySince, Math.Max(1, _time.GetTimestamp()));

@@ -1,5 +1,4 @@
-using EdgeMobileNet.Station.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
+using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
@@ -29,8 +28,7 @@ internal sealed partial class SystemdWatchdogService : IHostedService, IDisposab
     public SystemdWatchdogService(
         SystemdWatchdogRequest request,
         PipelineHeartbeat heartbeat,
-        StationCounters counters,
-        IServiceProvider services,
+        RunState run,
         IHostLifetime hostLifetime,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
@@ -42,12 +40,7 @@ internal sealed partial class SystemdWatchdogService : IHostedService, IDisposab
         _lifetime = lifetime;
         _time = time;
         _logger = logger;
-
-        // The loops whose end without a host stop means the pipeline is dead; resolved on first use, because this
-        // service is itself one of the hosted services and cannot take them as a constructor dependency.
-        var loops = new Lazy<BackgroundService[]>(() =>
-            [.. services.GetServices<IHostedService>().OfType<BackgroundService>().Where(s => s is CaptureService or InspectionService)]);
-        _monitor = new HeartbeatMonitor(heartbeat, counters, time, () => loops.Value.All(s => s.ExecuteTask is not { IsCompleted: true }));
+        _monitor = new HeartbeatMonitor(heartbeat, run.Counters, time, () => heartbeat.LoopsAlive);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

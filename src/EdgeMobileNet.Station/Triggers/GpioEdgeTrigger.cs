@@ -26,18 +26,18 @@ internal sealed class GpioEdgeTrigger : IDisposable
     private long _burstStart;
     private long _lastChange;
 
-    public GpioEdgeTrigger(GpioController controller, TriggerSection options, TriggerQueue queue, TimeProvider time)
+    public GpioEdgeTrigger(GpioController controller, TriggerOptions options, TriggerQueue queue, TimeProvider time)
     {
         _controller = controller;
         _queue = queue;
         _time = time;
         _pin = options.Pin;
-        _target = options.Edge == "rising" ? PinValue.High : PinValue.Low;
+        _target = options.Edge == TriggerEdge.Rising ? PinValue.High : PinValue.Low;
         _debounce = TimeSpan.FromMilliseconds(options.DebounceMs);
         _mode = options.Pull switch
         {
-            "up" => PinMode.InputPullUp,
-            "down" => PinMode.InputPullDown,
+            PinPull.Up => PinMode.InputPullUp,
+            PinPull.Down => PinMode.InputPullDown,
             _ => PinMode.Input,
         };
     }

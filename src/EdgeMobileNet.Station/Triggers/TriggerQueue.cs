@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using EdgeMobileNet.Station.Frames;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Triggers;
 
@@ -23,6 +23,9 @@ internal sealed class TriggerQueue
     }
 
     public ChannelReader<TriggerEvent> Reader => _channel.Reader;
+
+    /// <summary>Gives a classified trigger frame's buffer back for reuse.</summary>
+    public void ReturnBuffer(FrameBuffer buffer) => _slot.ReturnBuffer(buffer);
 
     /// <summary>Records a trigger seen at <paramref name="timestamp"/> (now when null). False when 256 triggers are
     /// already waiting (the trigger is dropped).</summary>

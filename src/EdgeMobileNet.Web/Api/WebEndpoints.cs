@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Assets;
 using EdgeMobileNet.Web.Auth;
 using EdgeMobileNet.Web.Feed;
@@ -215,7 +216,7 @@ internal sealed class WebEndpoints
             await body.FlushAsync(ct).ConfigureAwait(false);
             var nextState = _time.GetTimestamp() + (long)(StateInterval.TotalSeconds * _time.TimestampFrequency);
             var results = subscriber.Results.Reader;
-            var batch = new Queue<LiveResult>(ResultsPerBatch);
+            var batch = new Queue<ResultSnapshot>(ResultsPerBatch);
             var frames = subscriber.Frames.Reader;
             while (!ct.IsCancellationRequested)
             {
@@ -248,7 +249,7 @@ internal sealed class WebEndpoints
 
                 foreach (var r in batch)
                 {
-                    await WriteSse(body, "result", r, WebJsonContext.Default.LiveResult, null, ct).ConfigureAwait(false);
+                    await WriteSse(body, "result", r, WebJsonContext.Default.ResultSnapshot, null, ct).ConfigureAwait(false);
                 }
 
                 while (frames.TryRead(out var f))

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Feed;
 
 namespace EdgeMobileNet.Web.Api;
@@ -41,7 +42,7 @@ internal sealed record GpioDto(string Driver, bool Simulated, PinDto[] Pins);
 internal sealed record PinDto(int Pin, string Role, string Detail, int Level, bool Active, DateTimeOffset? LastChange);
 
 /// <summary>`GET /api/events` (and one `result` message of the live stream).</summary>
-internal sealed record EventsDto(string Run, long Last, LiveResult[] Events);
+internal sealed record EventsDto(string Run, long Last, ResultSnapshot[] Events);
 
 /// <summary>A kept frame's metadata: the live stream's `frame` message.</summary>
 internal sealed record FrameDto(long Number, int Width, int Height, Region Roi, string Url);
@@ -58,7 +59,7 @@ internal sealed record OkDto(string Ok);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(StateDto))]
 [JsonSerializable(typeof(EventsDto))]
-[JsonSerializable(typeof(LiveResult))]
+[JsonSerializable(typeof(ResultSnapshot))]
 [JsonSerializable(typeof(FrameDto))]
 [JsonSerializable(typeof(HealthzDto))]
 [JsonSerializable(typeof(PulseRequest))]

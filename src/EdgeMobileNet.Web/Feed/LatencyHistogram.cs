@@ -1,3 +1,4 @@
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Api;
 
 namespace EdgeMobileNet.Web.Feed;
@@ -15,7 +16,7 @@ internal sealed class LatencyHistogram
     private readonly double[] _recentTotals = new double[1024];
     private long _count;
 
-    public void Add(LiveResult r)
+    public void Add(ResultSnapshot r)
     {
         lock (_gate)
         {

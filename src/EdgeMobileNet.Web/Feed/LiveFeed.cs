@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Vision;
 using EdgeMobileNet.Web.Hosting;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ internal sealed class LiveFeed : IDisposable
     private readonly Lock _gate = new();
     private readonly WebOptions _options;
     private readonly TimeProvider _time;
-    private readonly LiveResult?[] _results;
+    private readonly ResultSnapshot?[] _results;
     private readonly LiveFrame?[] _frames;
     private readonly List<Subscriber> _subscribers = [];
     private readonly FrameEncoder _encoder;
@@ -38,7 +39,7 @@ internal sealed class LiveFeed : IDisposable
     {
         _options = options.Value;
         _time = time;
-        _results = new LiveResult?[_options.RecentEvents];
+        _results = new ResultSnapshot?[_options.RecentEvents];
         _frames = new LiveFrame?[_options.RecentFrames];
         _encoder = new FrameEncoder(_options.JpegQuality);
         _minFrameInterval = (long)(time.TimestampFrequency / _options.FrameRate);
@@ -71,7 +72,7 @@ internal sealed class LiveFeed : IDisposable
     public void SetRegionOfInterest(Func<int, int, Region> roi) => _roi = roi;
 
     /// <summary>Called by the pipeline after each classification. Cheap and never blocks on a client.</summary>
-    public void Publish(LiveResult result, ReadOnlySpan<byte> frame, PixelFormat format, int width, int height)
+    public void Publish(ResultSnapshot result, ReadOnlySpan<byte> frame, PixelFormat format, int width, int height)
     {
         Subscriber[] subscribers;
         bool wantFrame;
@@ -111,9 +112,9 @@ internal sealed class LiveFeed : IDisposable
     }
 
     /// <summary>Results after <paramref name="since"/> (a result number), oldest first, at most <paramref name="limit"/>.</summary>
-    public List<LiveResult> Since(long since, int limit)
+    public List<ResultSnapshot> Since(long since, int limit)
     {
-        var list = new List<LiveResult>();
+        var list = new List<ResultSnapshot>();
         lock (_gate)
         {
             var first = Math.Max(0, _resultCount - _results.Length);
@@ -130,7 +131,7 @@ internal sealed class LiveFeed : IDisposable
         return list.Count > limit ? list[^limit..] : list;
     }
 
-    public LiveResult? Result(long number)
+    public ResultSnapshot? Result(long number)
     {
         lock (_gate)
         {
@@ -304,7 +305,7 @@ internal sealed class LiveFeed : IDisposable
 /// <summary>One live-view connection's queues; a slow client loses its oldest items, never slows the station.</summary>
 internal sealed class Subscriber
 {
-    public Channel<LiveResult> Results { get; } = Channel.CreateBounded<LiveResult>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    public Channel<ResultSnapshot> Results { get; } = Channel.CreateBounded<ResultSnapshot>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     public Channel<LiveFrame> Frames { get; } = Channel.CreateBounded<LiveFrame>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 

@@ -1,12 +1,16 @@
 using System.Diagnostics.Metrics;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Api;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace EdgeMobileNet.Web.Feed;
 
 /// <summary>
 /// The station's <see cref="System.Diagnostics.Metrics"/> instruments, exported on `/metrics` (docs/web.md lists the
 /// Prometheus names). Counters are observed from the station's own totals when scraped; latencies are recorded per
-/// classification.
+/// classification. Built with the station's result sinks, before the first classification, together with the
+/// exporter's reader, so no observation is missed while the web server starts.
 /// </summary>
 internal sealed class StationMeters : IDisposable
 {
@@ -19,7 +23,7 @@ internal sealed class StationMeters : IDisposable
     private readonly Histogram<double> _total;
     private readonly Histogram<double> _output;
 
-    public StationMeters(IMeterFactory factory, IStationView station)
+    public StationMeters(IMeterFactory factory, IStationView station, RunState run)
     {
         _meter = factory.Create(MeterName);
         var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs };
@@ -28,6 +32,7 @@ internal sealed class StationMeters : IDisposable
         _total = _meter.CreateHistogram("edgemobilenet.decision.duration", "ms", "Trigger (continuous: frame capture) to verdict", advice: advice);
         _output = _meter.CreateHistogram("edgemobilenet.output.latency", "ms", "Trigger to output change, less the output's configured delay", advice: advice);
 
+        run.Latency.OutputAdded += _output.Record;
         _meter.CreateObservableCounter("edgemobilenet.frames", () => station.Counters().Frames, "{frame}", "Frames captured");
         _meter.CreateObservableCounter("edgemobilenet.classifications", () => station.Counters().Classified, "{classification}", "Frames classified");
         _meter.CreateObservableCounter("edgemobilenet.frames.dropped", () => station.Counters().Dropped, "{frame}", "Frames replaced by a newer one before the classifier took them");
@@ -38,18 +43,24 @@ internal sealed class StationMeters : IDisposable
         _meter.CreateObservableGauge("edgemobilenet.mqtt.connected", () => station.Mqtt().Connected ? 1 : 0, null, "1 while connected to the broker");
         _meter.CreateObservableGauge("edgemobilenet.health", () => Health(station.Health().State), null, "1 for the station's current health state");
         _meter.CreateObservableGauge("edgemobilenet.model.info", () => ModelInfo(station.Model()), null, "Always 1; the model in use is in the labels");
+        Provider = Sdk.CreateMeterProviderBuilder().AddMeter(MeterName).AddPrometheusExporter().Build();
     }
 
-    public void Record(LiveResult r)
+    /// <summary>The OpenTelemetry pipeline whose Prometheus exporter serves `/metrics`.</summary>
+    public MeterProvider Provider { get; }
+
+    public void Record(ResultSnapshot r)
     {
         _inference.Record(r.InferenceMs);
         _preprocess.Record(r.PreprocessMs);
         _total.Record(r.TotalMs);
     }
 
-    public void RecordOutput(double ms) => _output.Record(ms);
-
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        Provider.Dispose();
+        _meter.Dispose();
+    }
 
     private static IEnumerable<Measurement<long>> Verdicts(VerdictCountsDto v) =>
     [

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgeMobileNet.Web.Api;
 using EdgeMobileNet.Web.Assets;
 using EdgeMobileNet.Web.Auth;
@@ -10,8 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 namespace EdgeMobileNet.Web.Hosting;
 
@@ -34,7 +31,6 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
     private readonly bool _printUrl;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
-    private MeterProvider? _meterProvider;
     private Task? _feedTask;
 
     public WebServer(
@@ -43,7 +39,6 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         LiveFeed feed,
         LatencyHistogram latency,
         StationMeters meters,
-        Station.WebResultSink sink,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         WebLaunch launch)
@@ -53,7 +48,6 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         _feed = feed;
         _latency = latency;
         _meters = meters;
-        EdgeMobileNet.Station.Pipeline.InspectionService.Observed = sink.Accept;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<WebServer>();
         _time = time;
@@ -80,15 +74,10 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         // The station's host owns the process (signals, systemd); this inner one is started and stopped by it.
         builder.Services.AddSingleton<IHostLifetime, InnerLifetime>();
 
-        _meterProvider = Sdk.CreateMeterProviderBuilder()
-            .AddMeter(StationMeters.MeterName)
-            .AddPrometheusExporter()
-            .Build();
-
         var app = builder.Build();
         var gate = new TokenGate(TokenSource.Read(_options));
         var endpoints = new WebEndpoints(_station, _feed, _latency, gate, new StaticAssets(), _time, _stopping.Token);
-        endpoints.Map(app, _meterProvider);
+        endpoints.Map(app, _meters.Provider);
         _app = app;
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -128,7 +117,6 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
-        _meterProvider?.Dispose();
         _stopping.Dispose();
     }
 

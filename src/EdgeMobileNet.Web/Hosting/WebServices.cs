@@ -1,3 +1,4 @@
+using EdgeMobileNet.Station.Sinks;
 using EdgeMobileNet.Web.Api;
 using EdgeMobileNet.Web.Feed;
 using EdgeMobileNet.Web.Station;
@@ -39,11 +40,18 @@ public static class WebServices
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new WebLaunch(PrintUrl: demo));
-        services.AddSingleton<IStationView, StationView>();
-        services.AddSingleton<LiveFeed>();
+        services.AddSingleton<StationView>();
+        services.AddSingleton<IStationView>(sp => sp.GetRequiredService<StationView>());
+        services.AddSingleton(sp =>
+        {
+            var feed = new LiveFeed(sp.GetRequiredService<IOptions<WebOptions>>(), sp.GetRequiredService<TimeProvider>());
+            feed.SetRegionOfInterest(sp.GetRequiredService<StationView>().Roi);
+            return feed;
+        });
         services.AddSingleton<LatencyHistogram>();
         services.AddSingleton<StationMeters>();
-        services.AddSingleton<WebResultSink>();
+        // Last of the sinks: the outputs and the MQTT event come first.
+        services.AddSingleton<IResultSink, WebResultSink>();
         services.AddHostedService<WebServer>();
         return services;
     }

@@ -1,123 +1,140 @@
 using System.Device.Gpio;
 using System.Security.Cryptography;
+using EdgeMobileNet.Station.Classification;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
+using EdgeMobileNet.Vision;
 using EdgeMobileNet.Web.Api;
+using EdgeMobileNet.Web.Feed;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMobileNet.Web.Station;
 
-/// <summary>The web side's window on the station's shared state (counters, health, MQTT, GPIO, model).</summary>
+/// <summary>The web side's window on the station: its shared <see cref="RunState"/> (counters, health), its
+/// settings, the model in use and the GPIO pins; and, with the simulated driver, the commissioning actions.</summary>
 internal sealed class StationView : IStationView
 {
-    private readonly StationOptions _options;
-    private readonly StationCounters _counters;
-    private readonly StationState _state;
-    private readonly IEventOutbox _outbox;
+    private readonly StationOptions _station;
+    private readonly TriggerOptions _trigger;
+    private readonly IReadOnlyList<OutputOptions> _outputs;
+    private readonly GpioOptions _gpio;
+    private readonly MqttOptions _mqtt;
+    private readonly RunState _run;
+    private readonly IEventOutbox? _outbox;
     private readonly GpioController _controller;
-    private readonly SimulatedGpioDriver _simulated;
+    private readonly SimulatedGpioDriver? _simulated;
     private readonly TimeProvider _time;
     private readonly Lazy<ModelDto> _model;
     private readonly PinWatch _pins;
     private readonly HashSet<ITimer> _pulses = [];
 
-    public StationView(
-        IOptions<StationOptions> options,
-        StationCounters counters,
-        StationState state,
-        IEventOutbox outbox,
-        GpioController controller,
-        SimulatedGpioDriver simulated,
-        TimeProvider time)
+    public StationView(IServiceProvider services)
     {
-        _options = options.Value;
-        _counters = counters;
-        _state = state;
-        _outbox = outbox;
-        _controller = controller;
-        _simulated = simulated;
-        _time = time;
-        Commissioning = _options.Gpio.Driver == "simulated" || (_options.Gpio.Driver == "auto" && !GpioControllerFactory.HasGpioChip());
-        _model = new Lazy<ModelDto>(ReadModel);
-        _pins = new PinWatch(time);
+        _station = Get<StationOptions>(services);
+        _trigger = Get<TriggerOptions>(services);
+        _outputs = Get<OutputsOptions>(services).Items;
+        _gpio = Get<GpioOptions>(services);
+        _mqtt = Get<MqttOptions>(services);
+        _run = services.GetRequiredService<RunState>();
+        _outbox = services.GetService<IEventOutbox>();
+        _controller = services.GetRequiredService<GpioController>();
+        _simulated = services.GetRequiredService<SimulatedGpio>().Driver;
+        _time = services.GetRequiredService<TimeProvider>();
+        var model = Get<ModelOptions>(services);
+        var classifier = services.GetRequiredService<FrameClassifier>();
+        _model = new Lazy<ModelDto>(() => ReadModel(model, classifier));
+        _pins = new PinWatch(_time);
+        Roi = RegionOfInterest(Get<SourceOptions>(services), model, classifier.Classifier.Input);
     }
 
-    public string StationId => _options.Station.Id;
+    public string StationId => _station.Id;
 
-    public string RunId => _state.RunId;
+    public string RunId => _run.RunId;
 
-    public bool Commissioning { get; }
+    public bool Commissioning => _simulated is not null;
 
-    public HealthDto Health() => new(_state.ExitCode == 0 ? "running" : "fault", _state.ExitCode == 0 ? [] : ["pipeline fault"]);
+    /// <summary>Where the model's input comes from in a frame of a given size.</summary>
+    public Func<int, int, Region> Roi { get; }
 
-    public CountersDto Counters() => new(
-        _counters.Frames,
-        _counters.Classified,
-        _counters.Dropped,
-        _counters.Triggers,
-        _counters.EventsDropped,
-        new VerdictCountsDto(
-            _counters.ForVerdict(EdgeMobileNet.Station.Decisions.Verdict.Pass),
-            _counters.ForVerdict(EdgeMobileNet.Station.Decisions.Verdict.Reject),
-            _counters.ForVerdict(EdgeMobileNet.Station.Decisions.Verdict.Unknown)));
+    public HealthDto Health()
+    {
+        var h = _run.Health.Current;
+        string[] reasons = h.Status == HealthStatus.Fault && h.Reason is { } r ? [r] : [.. h.Reasons];
+        return new HealthDto(h.StatusName, reasons);
+    }
+
+    public CountersDto Counters()
+    {
+        var c = _run.Counters;
+        return new CountersDto(
+            c.Frames,
+            c.Classified,
+            c.Dropped,
+            c.Triggers,
+            c.EventsDropped,
+            new VerdictCountsDto(c.ForVerdict(Verdict.Pass), c.ForVerdict(Verdict.Reject), c.ForVerdict(Verdict.Unknown)));
+    }
 
     public MqttDto Mqtt()
     {
-        var m = _options.Mqtt;
+        var m = _mqtt;
         var broker = m.Host.Length > 0 ? $"{m.Host}:{m.Port}" : $"embedded 127.0.0.1:{m.Port}";
-        return new MqttDto(m.Enabled, false, broker, m.Enabled ? _outbox.Count : 0, _counters.EventsDropped);
+        // The publisher raises its health condition while the broker is unreachable.
+        var state = _run.Health.Current.Status;
+        var connected = m.Enabled && state is HealthStatus.Running or HealthStatus.Degraded && !_run.Health.IsRaised(MqttPublisherService.BrokerCondition);
+        return new MqttDto(m.Enabled, connected, broker, _outbox?.Count ?? 0, _run.Counters.EventsDropped);
     }
 
     public ModelDto Model() => _model.Value;
 
-    public TriggerDto Trigger()
-    {
-        var t = _options.Trigger;
-        return t.Kind == "gpio" ? new TriggerDto(t.Kind, t.Pin, t.Edge) : new TriggerDto(t.Kind, null, null);
-    }
+    public TriggerDto Trigger() => _trigger.Kind == TriggerKind.Gpio
+        ? new TriggerDto("gpio", _trigger.Pin, _trigger.Edge == TriggerEdge.Rising ? "rising" : "falling")
+        : new TriggerDto(_trigger.Kind == TriggerKind.Mqtt ? "mqtt" : "continuous", null, null);
 
     public GpioDto Gpio()
     {
+        var history = _simulated?.History;
         var pins = new List<PinDto>();
-        if (_options.Trigger.Kind == "gpio")
+        if (_trigger.Kind == TriggerKind.Gpio)
         {
-            var t = _options.Trigger;
+            var t = _trigger;
             var level = Level(t.Pin);
-            pins.Add(Pin(t.Pin, "trigger", $"input, {t.Edge} edge, pull {t.Pull}", level, active: (t.Edge == "rising") == (level == 1)));
+            var rising = t.Edge == TriggerEdge.Rising;
+            pins.Add(Pin(t.Pin, "trigger", $"input, {(rising ? "rising" : "falling")} edge, pull {t.Pull.ToString().ToLowerInvariant()}", level, active: rising == (level == 1), history));
         }
 
-        foreach (var o in _options.Outputs)
+        foreach (var o in _outputs)
         {
             var level = Level(o.Pin);
-            var detail = o.Mode == "level" ? $"{o.Verdict} lamp (level)" : $"{o.Verdict} pulse {o.PulseMs} ms after {o.DelayMs} ms";
-            pins.Add(Pin(o.Pin, "output", detail + (o.ActiveLow ? ", active low" : ""), level, active: o.ActiveLow ? level == 0 : level == 1));
+            var verdict = o.Verdict.Name();
+            var detail = o.Mode == OutputMode.Level ? $"{verdict} lamp (level)" : $"{verdict} pulse {o.PulseMs} ms after {o.DelayMs} ms";
+            pins.Add(Pin(o.Pin, "output", detail + (o.ActiveLow ? ", active low" : ""), level, active: o.ActiveLow ? level == 0 : level == 1, history));
         }
 
-        return new GpioDto(Commissioning ? "simulated" : $"libgpiod chip {_options.Gpio.Chip}", Commissioning, [.. pins]);
+        return new GpioDto(Commissioning ? "simulated" : $"libgpiod chip {_gpio.Chip}", Commissioning, [.. pins]);
     }
 
     public async Task<bool> FireTriggerAsync(CancellationToken cancellationToken)
     {
-        var t = _options.Trigger;
-        if (!Commissioning || t.Kind != "gpio")
+        if (_simulated is not { } driver || _trigger.Kind != TriggerKind.Gpio)
         {
             return false;
         }
 
-        var active = t.Edge == "rising" ? PinValue.High : PinValue.Low;
-        var rest = t.Edge == "rising" ? PinValue.Low : PinValue.High;
-        _simulated.SetInput(t.Pin, active);
+        var rising = _trigger.Edge == TriggerEdge.Rising;
+        driver.SetInput(_trigger.Pin, rising ? PinValue.High : PinValue.Low);
         // Held past the debounce time, as a light barrier would be by a passing part.
-        await Task.Delay(TimeSpan.FromMilliseconds(t.DebounceMs + 20), _time, cancellationToken).ConfigureAwait(false);
-        _simulated.SetInput(t.Pin, rest);
+        await Task.Delay(TimeSpan.FromMilliseconds(_trigger.DebounceMs + 20), _time, CancellationToken.None).ConfigureAwait(false);
+        driver.SetInput(_trigger.Pin, rising ? PinValue.Low : PinValue.High);
         return true;
     }
 
     public Task<bool> PulseAsync(int pin, int ms, CancellationToken cancellationToken)
     {
-        var output = _options.Outputs.FirstOrDefault(o => o.Pin == pin);
+        var output = _outputs.FirstOrDefault(o => o.Pin == pin);
         if (!Commissioning || output is null || !_controller.IsPinOpen(pin))
         {
             return Task.FromResult(false);
@@ -139,7 +156,7 @@ internal sealed class StationView : IStationView
                 timer?.Dispose();
             },
             null,
-            TimeSpan.FromMilliseconds(ms),
+            Timeout.InfiniteTimeSpan,
             Timeout.InfiniteTimeSpan);
         lock (_pulses)
         {
@@ -147,14 +164,42 @@ internal sealed class StationView : IStationView
             _pulses.Add(timer);
         }
 
+        timer.Change(TimeSpan.FromMilliseconds(ms), Timeout.InfiniteTimeSpan);
         return Task.FromResult(true);
+    }
+
+    /// <summary>`Source:Rotate` and `Source:Roi` pick the part of the frame that is classified, and preprocessing
+    /// takes its centre crop (`Model:ResizeRatio`); this maps that crop back onto the camera frame.</summary>
+    internal static Func<int, int, Region> RegionOfInterest(SourceOptions source, ModelOptions model, EdgeMobileNet.Inference.ModelInputInfo input)
+    {
+        var rotate = source.Rotate;
+        var roi = source.Roi;
+        return (width, height) =>
+        {
+            var (turnedW, turnedH) = rotate is 90 or 270 ? (height, width) : (width, height);
+            var (x, y, w, h) = roi.IsWholeFrame ? (0, 0, turnedW, turnedH) : (roi.X, roi.Y, roi.Width, roi.Height);
+            var g = ResizeGeometry.For(w, h, ResizeGeometry.ShortSideFor(input.Width, input.Height, model.ResizeRatio), input.Width, input.Height);
+            var sx = (double)w / g.ResizedWidth;
+            var sy = (double)h / g.ResizedHeight;
+            var cx = x + (int)Math.Round(g.CropX * sx);
+            var cy = y + (int)Math.Round(g.CropY * sy);
+            var cw = (int)Math.Round(g.CropWidth * sx);
+            var ch = (int)Math.Round(g.CropHeight * sy);
+            return rotate switch
+            {
+                90 => new Region(cy, height - cx - cw, ch, cw),
+                180 => new Region(width - cx - cw, height - cy - ch, cw, ch),
+                270 => new Region(width - cy - ch, cx, ch, cw),
+                _ => new Region(cx, cy, cw, ch),
+            };
+        };
     }
 
     private int Level(int pin)
     {
-        if (Commissioning)
+        if (_simulated is { } driver)
         {
-            return _simulated.Level(pin) == PinValue.High ? 1 : 0;
+            return driver.Level(pin) == PinValue.High ? 1 : 0;
         }
 
         try
@@ -167,37 +212,32 @@ internal sealed class StationView : IStationView
         }
     }
 
-    private PinDto Pin(int pin, string role, string detail, int level, bool active)
+    private PinDto Pin(int pin, string role, string detail, int level, bool active, IReadOnlyList<PinChange>? history)
     {
-        DateTimeOffset? last;
-        if (Commissioning)
+        DateTimeOffset? last = _pins.Observe(pin, level);
+        if (history?.LastOrDefault(c => c.Pin == pin) is { Timestamp: > 0 } change)
         {
-            var history = _simulated.History;
-            var change = history.LastOrDefault(c => c.Pin == pin);
-            last = change.Timestamp == 0 ? _pins.Observe(pin, level) : _time.GetUtcNow() - _time.GetElapsedTime(change.Timestamp);
-        }
-        else
-        {
-            last = _pins.Observe(pin, level);
+            // The simulated driver records every output change, even a pulse shorter than the page's refresh.
+            last = _time.GetUtcNow() - _time.GetElapsedTime(change.Timestamp);
         }
 
         return new PinDto(pin, role, detail, level, active, last);
     }
 
-    private ModelDto ReadModel()
+    private static ModelDto ReadModel(ModelOptions model, FrameClassifier classifier)
     {
-        var m = _options.Model;
         string sha;
-        using (var stream = File.OpenRead(m.Path))
+        using (var stream = File.OpenRead(model.Path))
         {
             sha = Convert.ToHexStringLower(SHA256.HashData(stream));
         }
 
-        string[] labels = m.LabelList.Count > 0 ? [.. m.LabelList]
-            : m.Labels.Length > 0 && File.Exists(m.Labels) ? [.. File.ReadAllLines(m.Labels).Where(l => l.Length > 0)]
-            : [];
-        return new ModelDto(Path.GetFileName(m.Path), sha, m.Engine, 0, 0, labels);
+        var input = classifier.Classifier.Input;
+        return new ModelDto(Path.GetFileName(model.Path), sha, classifier.Classifier.Engine, input.Width, input.Height, [.. classifier.Labels]);
     }
+
+    private static T Get<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services)
+        where T : class => services.GetRequiredService<IOptions<T>>().Value;
 
     /// <summary>Level changes seen by reading the pins (hardware drivers report no output changes).</summary>
     private sealed class PinWatch(TimeProvider time)

@@ -1,26 +1,22 @@
-using EdgeMobileNet.Station.Decisions;
-using EdgeMobileNet.Station.Frames;
-using EdgeMobileNet.Station.Pipeline;
-using EdgeMobileNet.Vision;
+using EdgeMobileNet.Station.Sinks;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Feed;
 
 namespace EdgeMobileNet.Web.Station;
 
-/// <summary>The web side's sink: each classification (and its frame) into the live feed, the page's latency chart
-/// and the metrics. Runs on the classifier's thread: a copy and a memcpy, nothing that waits.</summary>
-internal sealed class WebResultSink(LiveFeed feed, LatencyHistogram latency, StationMeters meters)
+/// <summary>The web side's result sink: each classification and its frame into the live feed, the page's latency
+/// chart and the metrics. On the classifier's thread: the snapshot the run state already made, one frame copy,
+/// nothing that waits.</summary>
+internal sealed class WebResultSink(RunState run, LiveFeed feed, LatencyHistogram latency, StationMeters meters) : IResultSink
 {
-    public void Accept(ClassificationResult r, FrameBuffer frame, IReadOnlyList<string> labels)
+    public void Accept(ClassificationResult result)
     {
-        var top = new TopClass[r.TopCount];
-        for (var i = 0; i < top.Length; i++)
+        var snapshot = run.Latest is { } latest && latest.Number == result.Number ? latest : result.ToSnapshot();
+        latency.Add(snapshot);
+        meters.Record(snapshot);
+        if (result.Frame is { } frame)
         {
-            top[i] = new TopClass(labels[r.TopIndex[i]], r.TopIndex[i], r.TopScore[i]);
+            feed.Publish(snapshot, frame.Data, frame.Format, frame.Width, frame.Height);
         }
-
-        var result = new LiveResult(r.Number, r.Time, r.Trigger, r.FrameSequence, labels[r.Index], r.Index, r.Score, top, r.Verdict.Name(), r.CaptureMs, r.PreprocessMs, r.InferenceMs, r.TotalMs);
-        latency.Add(result);
-        meters.Record(result);
-        feed.Publish(result, frame.Data, frame.Format, frame.Width, frame.Height);
     }
 }

@@ -29,6 +29,12 @@ internal static class CliHost
 
     public static int Invoke(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (UnknownVerb(root, args) is { } unknown)
+        {
+            stderr.WriteLine($"edgemobilenet: {unknown}");
+            return UserError;
+        }
+
         var parsed = Parse(root, args);
         if (parsed.Errors.Count > 0)
         {
@@ -62,6 +68,27 @@ internal static class CliHost
             stderr.WriteLine(e.ToString());
             return InternalError;
         }
+    }
+
+    /// <summary>A first word that is neither a verb nor a setting (`Section:Key=value`) is a misspelt verb: without
+    /// this it would be taken as the station's arguments and fail on something unrelated, such as a missing model.</summary>
+    private static string? UnknownVerb(RootCommand root, string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-') || args[0].StartsWith('/') || args[0].Contains(':') || args[0].Contains('='))
+        {
+            return null;
+        }
+
+        var verbs = root.Subcommands.Select(c => c.Name).ToArray();
+        if (verbs.Contains(args[0], StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var near = Station.Configuration.Spelling.Nearest(args[0], verbs, maxDistance: 2);
+        return near is null
+            ? $"unknown verb '{args[0]}' (verbs: {string.Join(", ", verbs)})"
+            : $"unknown verb '{args[0]}'; did you mean '{near}'?";
     }
 
     public static string OneLine(string text) =>

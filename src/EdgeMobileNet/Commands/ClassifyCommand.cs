@@ -120,7 +120,20 @@ internal static class ClassifyCommand
                 }
 
                 var started = Stopwatch.GetTimestamp();
-                var output = classifier.Run();
+                ReadOnlySpan<float> output;
+                try
+                {
+                    output = classifier.Run();
+                }
+                catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+                {
+                    // The model loads but the engine rejects it at run time (e.g. a QLinearConv with group 0): a
+                    // problem of this model with this input, reported like any other bad input.
+                    stderr.WriteLine($"edgemobilenet: {input.Path}: the model {Model} fails to run on {classifier.Engine} ({CliHost.OneLine(e.Message)})");
+                    failed = true;
+                    continue;
+                }
+
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (classifier.Output.IsProbability)
                 {

@@ -131,7 +131,7 @@ public sealed class ErrorPolicyTests : IDisposable
         var labels = temp.File("labels.txt");
         File.WriteAllLines(labels, ["cat", "dog"]);
         AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--labels", labels, DogTensor),
-            $"{labels}: labels file has 2 lines but the model has 1000 classes");
+            $"--labels: {labels} has 2 labels but the model has 1000 classes");
     }
 
     [Fact]

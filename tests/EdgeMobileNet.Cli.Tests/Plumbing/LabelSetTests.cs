@@ -34,7 +34,7 @@ public sealed class LabelSetTests : IDisposable
     public void MissingFileNamesIt()
     {
         var path = temp.File("nope.txt");
-        Assert.Equal($"{path}: labels file not found", Assert.Throws<EdgeMobileNetException>(() => LabelSet.Load(path, 3)).Message);
+        Assert.Equal($"--labels: labels file not found: {path}", Assert.Throws<EdgeMobileNetException>(() => LabelSet.Load(path, 3)).Message);
     }
 
     public void Dispose() => temp.Dispose();

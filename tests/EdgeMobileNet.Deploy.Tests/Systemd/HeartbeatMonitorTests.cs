@@ -1,5 +1,4 @@
-using EdgeMobileNet.Station.Decisions;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Systemd;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

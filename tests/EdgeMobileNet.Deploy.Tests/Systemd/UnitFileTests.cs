@@ -77,6 +77,16 @@ public sealed partial class UnitFileTests
         Assert.False(unit.ContainsKey("MemoryDenyWriteExecute"));
     }
 
+    [Fact]
+    public void Unit_DoesNotRestartABadConfiguration()
+    {
+        // The station exits with 2 for a bad setting or input (one line naming it); a restart loop would only hide
+        // that line among the retries until the start limit.
+        var unit = Parse(File.ReadAllText(UnitPath));
+        Assert.Equal(["2"], unit["RestartPreventExitStatus"]);
+        Assert.Equal(["on-failure"], unit["Restart"]);
+    }
+
     private static Dictionary<string, List<string>> Parse(string text)
     {
         var keys = new Dictionary<string, List<string>>();

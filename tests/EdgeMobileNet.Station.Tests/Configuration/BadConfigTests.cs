@@ -9,11 +9,11 @@ public sealed class BadConfigTests
 {
     public static TheoryData<string, string[], string> Cases => new()
     {
-        { "unknown source kind", ["--Source:Kind", "webcam"], "Source:Kind: unknown source kind 'webcam'" },
+        { "unknown source kind", ["--Source:Kind", "webcam"], "Source:Kind: unknown value 'webcam' (expected one of: synthetic, files, pipe)" },
         { "missing model file", ["--model", "/nonexistent/model.onnx"], "Model:Path: file not found: /nonexistent/model.onnx" },
         { "pin out of range", ["--Outputs:0:Pin", "99", "--Outputs:0:Verdict", "reject"], "Outputs:0:Pin: pin 99 is out of range 0..27" },
-        { "negative rate", ["--Source:Rate=-5"], "Source:Rate: must not be negative, got -5" },
-        { "unknown verdict", ["--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "scrap"], "Decision:Rules:0:Verdict: unknown verdict 'scrap'" },
+        { "negative rate", ["--Source:Rate=-5"], "Source:Rate: must be 0 or 0.01..1000, got -5" },
+        { "unknown verdict", ["--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "scrap"], "Decision:Rules:0:Verdict: unknown value 'scrap' (expected one of: pass, reject, unknown)" },
         { "trigger pin out of range", ["--Trigger:Kind", "gpio", "--Trigger:Pin", "40"], "Trigger:Pin: pin 40 is out of range 0..27" },
     };
 
@@ -40,7 +40,7 @@ public sealed class BadConfigTests
         var env = new Dictionary<string, string> { ["EDGEMOBILENET__Trigger__Kind"] = "laser" };
         var (code, _, stderr) = await StationProcess.RunAsync(["run", "--Mqtt:Enabled", "false"], TimeSpan.FromSeconds(30), env);
         Assert.Equal(2, code);
-        Assert.Contains("Trigger:Kind: unknown trigger kind 'laser'", stderr);
+        Assert.Contains("Trigger:Kind: unknown value 'laser' (expected one of: continuous, gpio, mqtt)", stderr);
     }
 
     [Fact]

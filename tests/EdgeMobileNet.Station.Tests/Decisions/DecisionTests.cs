@@ -1,6 +1,7 @@
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Decisions;
+using EdgeMobileNet.Station.State;
 using Xunit;
 
 namespace EdgeMobileNet.Station.Tests.Decisions;
@@ -13,12 +14,12 @@ public sealed class DecisionTests
     public void Rules_by_label_and_index_then_default_and_threshold()
     {
         var policy = DecisionPolicy.Create(
-            new DecisionSection
+            new DecisionOptions
             {
-                Rules = [new() { Class = "RED", Verdict = "reject" }, new() { Class = "0", Verdict = "unknown" }],
-                Default = "pass",
+                Rules = [new() { Class = "RED", Verdict = Verdict.Reject }, new() { Class = "0", Verdict = Verdict.Unknown }],
+                Default = Verdict.Pass,
                 Threshold = 0.6,
-                LowScoreVerdict = "unknown",
+                LowScoreVerdict = Verdict.Unknown,
             },
             Labels);
 
@@ -32,7 +33,7 @@ public sealed class DecisionTests
     public void A_rule_naming_no_class_is_an_error_naming_the_key()
     {
         var ex = Assert.Throws<EdgeMobileNetException>(() => DecisionPolicy.Create(
-            new DecisionSection { Rules = [new() { Class = "red", Verdict = "reject" }, new() { Class = "purple", Verdict = "reject" }], Default = "pass" },
+            new DecisionOptions { Rules = [new() { Class = "red", Verdict = Verdict.Reject }, new() { Class = "purple", Verdict = Verdict.Reject }], Default = Verdict.Pass },
             Labels));
         Assert.StartsWith("Decision:Rules:1:Class:", ex.Message);
     }

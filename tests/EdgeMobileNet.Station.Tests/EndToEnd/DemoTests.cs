@@ -3,7 +3,7 @@ using EdgeMobileNet.ModelBuilder.Demo;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Hosting;
 using EdgeMobileNet.Station.Mqtt;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Tests.Support;
 using EdgeMobileNet.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +35,7 @@ public sealed class DemoTests
             services => services.AddSingleton<IEventOutbox>(recorded));
         await host.StartAsync(ct);
         await host.WaitForShutdownAsync(ct).WaitAsync(TimeSpan.FromSeconds(120), ct);
-        Assert.Equal(0, host.Services.GetRequiredService<StationState>().ExitCode);
+        Assert.Equal(0, host.Services.GetRequiredService<RunState>().ExitCode);
 
         var events = recorded.Events.Select(StationEvent.Parse).ToArray();
         Assert.Equal(240, events.Length);

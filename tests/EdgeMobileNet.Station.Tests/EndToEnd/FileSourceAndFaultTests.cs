@@ -1,6 +1,6 @@
 using System.Device.Gpio;
 using EdgeMobileNet.Station.Gpio;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Tests.Support;
 using EdgeMobileNet.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,25 +58,35 @@ public sealed class FileSourceAndFaultTests
     {
         var ct = TestContext.Current.CancellationToken;
         var dir = TestAssets.NewTempDir();
-        File.Copy(Path.Combine(TestAssets.Images, "cat.jpg"), Path.Combine(dir, "a.jpg"));
-        await File.WriteAllTextAsync(Path.Combine(dir, "b.jpg"), "not a jpeg", ct);
+        var image = Path.Combine(dir, "a.jpg");
+        File.Copy(Path.Combine(TestAssets.Images, "cat.jpg"), image);
         var events = new RecordingOutbox();
         using var host = InProcessStation.Build(
         [
             .. TestModels.ZooArgs,
             "--Mqtt:Port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), // events go through the outbox
-            "--Source:Kind", "files", "--Source:Path", dir, "--Source:Rate", "1", // b.jpg fails 1 s after a.jpg
+            "--Source:Kind", "files", "--Source:Path", dir, "--Source:Rate", "2", "--Source:Loop", "true",
             "--Trigger:Kind", "continuous", "--Trigger:Rate", "0",
             "--Decision:Default", "pass",
             "--Outputs:0:Pin", "27", "--Outputs:0:Verdict", "pass", "--Outputs:0:Mode", "level",
             "--Gpio:Driver", "simulated",
         ], events);
         await host.StartAsync(ct);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (events.Events.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        File.Delete(image); // the next pass finds no readable image: a source fault
         await host.WaitForShutdownAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
 
         var driver = host.Services.GetRequiredService<SimulatedGpioDriver>();
-        Assert.Equal(1, host.Services.GetRequiredService<StationState>().ExitCode);
-        Assert.Single(events.Events); // a.jpg was classified …
+        var run = host.Services.GetRequiredService<RunState>();
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(HealthStatus.Fault, run.Health.Current.Status);
+        Assert.Contains("none of the 1 images", run.Health.Current.Reason);
+        Assert.NotEmpty(events.Events); // a.jpg was classified …
         Assert.Contains(driver.History, c => c.Pin == 27 && c.Value == PinValue.High); // … and lit the lamp
         Assert.Equal(PinValue.Low, driver.Level(27)); // the fault put it out
     }

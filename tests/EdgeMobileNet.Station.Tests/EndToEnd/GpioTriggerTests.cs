@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using System.Globalization;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Hosting;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -56,7 +56,7 @@ public sealed class GpioTriggerTests
             await Task.Delay(45, ct);
         }
 
-        var counters = host.Services.GetRequiredService<StationCounters>();
+        var counters = host.Services.GetRequiredService<RunState>().Counters;
         Assert.True(
             await recorder.WaitForAsync(r => r.Messages.Count >= 100, TimeSpan.FromSeconds(30)),
             $"{recorder.Messages.Count} events, {counters.Triggers} triggers, {counters.Classified} classified");

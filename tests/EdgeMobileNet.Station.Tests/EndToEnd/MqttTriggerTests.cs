@@ -1,5 +1,5 @@
 using System.Globalization;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -47,6 +47,6 @@ public sealed class MqttTriggerTests
             Assert.True(received[i].FrameSeq > lastSeqBefore[i], $"trigger {i}: frame {received[i].FrameSeq} was already there");
         }
 
-        Assert.Equal(10, host.Services.GetRequiredService<StationCounters>().Triggers);
+        Assert.Equal(10, host.Services.GetRequiredService<RunState>().Counters.Triggers);
     }
 }

@@ -1,5 +1,5 @@
 using EdgeMobileNet.Station.Frames;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Vision;
 using Xunit;
 

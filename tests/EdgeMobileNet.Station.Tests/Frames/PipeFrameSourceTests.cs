@@ -1,5 +1,5 @@
 using EdgeMobileNet.Station.Frames;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Tests.Common;
 using EdgeMobileNet.Vision;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,8 +18,9 @@ public sealed class PipeFrameSourceTests
         await File.WriteAllBytesAsync(file, [.. Enumerable.Repeat((byte)1, 32), .. Enumerable.Repeat((byte)2, 32), .. Enumerable.Repeat((byte)3, 16)], TestContext.Current.CancellationToken);
         var counters = new StationCounters();
         var slot = new LatestFrameSlot(TimeProvider.System, counters);
-        var source = new PipeFrameSource($"cat '{file}'", PixelFormat.GRAY8, 8, 4, lossless: true,
-            TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), TimeProvider.System, NullLogger.Instance);
+        var source = new PipeFrameSource(
+            new PipeSettings($"cat '{file}'", PixelFormat.GRAY8, 8, 4, Stride: 0, Lossless: true, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), TimeSpan.Zero),
+            new RunState(TimeProvider.System), TimeProvider.System, NullLogger.Instance);
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var run = source.RunAsync(slot, cts.Token);
@@ -43,8 +44,9 @@ public sealed class PipeFrameSourceTests
     public async Task A_failing_command_is_retried_with_growing_backoff()
     {
         var slot = new LatestFrameSlot(TimeProvider.System, new StationCounters());
-        var source = new PipeFrameSource("exit 3", PixelFormat.GRAY8, 8, 4, lossless: false,
-            TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(80), TimeProvider.System, NullLogger.Instance);
+        var source = new PipeFrameSource(
+            new PipeSettings("exit 3", PixelFormat.GRAY8, 8, 4, Stride: 0, Lossless: false, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(80), TimeSpan.Zero),
+            new RunState(TimeProvider.System), TimeProvider.System, NullLogger.Instance);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
         await source.RunAsync(slot, cts.Token).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 

@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Triggers;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -28,7 +28,7 @@ public sealed class GpioEdgeTriggerTests
     [InlineData("falling", "up")]
     public void Bouncing_press_and_release_give_one_trigger_stamped_at_the_first_transition(string edge, string pull)
     {
-        using var trigger = new GpioEdgeTrigger(_controller, new TriggerSection { Pin = 4, Edge = edge, Pull = pull, DebounceMs = 5 }, _queue, _time);
+        using var trigger = new GpioEdgeTrigger(_controller, new TriggerOptions { Pin = 4, Edge = Enum.Parse<TriggerEdge>(edge, ignoreCase: true), Pull = Enum.Parse<PinPull>(pull, ignoreCase: true), DebounceMs = 5 }, _queue, _time);
         trigger.Start();
         var active = edge == "rising" ? PinValue.High : PinValue.Low;
         var rest = edge == "rising" ? PinValue.Low : PinValue.High;
@@ -58,7 +58,7 @@ public sealed class GpioEdgeTriggerTests
     [Fact]
     public void A_glitch_shorter_than_the_debounce_time_is_ignored()
     {
-        using var trigger = new GpioEdgeTrigger(_controller, new TriggerSection { Pin = 4, Edge = "rising", Pull = "down", DebounceMs = 5 }, _queue, _time);
+        using var trigger = new GpioEdgeTrigger(_controller, new TriggerOptions { Pin = 4, Edge = TriggerEdge.Rising, Pull = PinPull.Down, DebounceMs = 5 }, _queue, _time);
         trigger.Start();
         _driver.SetInput(4, PinValue.High);
         _time.Advance(TimeSpan.FromMilliseconds(2));

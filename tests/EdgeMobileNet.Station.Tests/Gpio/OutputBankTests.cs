@@ -1,8 +1,7 @@
 using System.Device.Gpio;
 using EdgeMobileNet.Station.Configuration;
-using EdgeMobileNet.Station.Decisions;
 using EdgeMobileNet.Station.Gpio;
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -23,7 +22,7 @@ public sealed class OutputBankTests
     [Fact]
     public void Pulse_starts_delay_after_the_trigger_and_lasts_its_width()
     {
-        using var bank = Bank(new OutputSection { Pin = 17, Verdict = "reject", Mode = "pulse", DelayMs = 300, PulseMs = 50 });
+        using var bank = Bank(new OutputOptions { Pin = 17, Verdict = Verdict.Reject, Mode = OutputMode.Pulse, DelayMs = 300, PulseMs = 50 });
         bank.Open();
         var trigger = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(20)); // classification took 20 ms
@@ -48,7 +47,7 @@ public sealed class OutputBankTests
     [Fact]
     public void Level_output_follows_the_verdict_and_active_low_inverts()
     {
-        using var bank = Bank(new OutputSection { Pin = 27, Verdict = "pass", Mode = "level", ActiveLow = true });
+        using var bank = Bank(new OutputOptions { Pin = 27, Verdict = Verdict.Pass, Mode = OutputMode.Level, ActiveLow = true });
         bank.Open();
         Assert.Equal(PinValue.High, _driver.Level(27)); // safe = inactive = high for active-low
         bank.Apply(Verdict.Pass, _time.GetTimestamp());
@@ -61,8 +60,8 @@ public sealed class OutputBankTests
     public void DriveSafe_cancels_pending_pulses_and_ends_active_ones()
     {
         using var bank = Bank(
-            new OutputSection { Pin = 5, Verdict = "reject", Mode = "pulse", DelayMs = 0, PulseMs = 100 },
-            new OutputSection { Pin = 6, Verdict = "reject", Mode = "pulse", DelayMs = 500, PulseMs = 100 });
+            new OutputOptions { Pin = 5, Verdict = Verdict.Reject, Mode = OutputMode.Pulse, DelayMs = 0, PulseMs = 100 },
+            new OutputOptions { Pin = 6, Verdict = Verdict.Reject, Mode = OutputMode.Pulse, DelayMs = 500, PulseMs = 100 });
         bank.Open();
         bank.Apply(Verdict.Reject, _time.GetTimestamp());
         Assert.Equal(PinValue.High, _driver.Level(5));
@@ -78,7 +77,7 @@ public sealed class OutputBankTests
     [Fact]
     public void Overlapping_pulses_keep_the_pin_active_until_the_last_ends()
     {
-        using var bank = Bank(new OutputSection { Pin = 5, Verdict = "reject", Mode = "pulse", DelayMs = 0, PulseMs = 100 });
+        using var bank = Bank(new OutputOptions { Pin = 5, Verdict = Verdict.Reject, Mode = OutputMode.Pulse, DelayMs = 0, PulseMs = 100 });
         bank.Open();
         bank.Apply(Verdict.Reject, _time.GetTimestamp());
         _time.Advance(TimeSpan.FromMilliseconds(60));
@@ -89,5 +88,5 @@ public sealed class OutputBankTests
         Assert.Equal(PinValue.Low, _driver.Level(5));
     }
 
-    private OutputBank Bank(params OutputSection[] outputs) => new(_controller, outputs, _time, new LatencyStats());
+    private OutputBank Bank(params OutputOptions[] outputs) => new(_controller, outputs, _time, new LatencyStats());
 }

@@ -1,4 +1,5 @@
-using EdgeMobileNet.Station.Pipeline;
+using EdgeMobileNet.Station.Classification;
+using EdgeMobileNet.Station.State;
 using Xunit;
 
 namespace EdgeMobileNet.Station.Tests.Pipeline;
@@ -26,7 +27,7 @@ public sealed class FrameClassifierTests
         for (var trial = 0; trial < 200; trial++)
         {
             var scores = Enumerable.Range(0, 50).Select(_ => (float)Math.Round(random.NextDouble(), 1)).ToArray();
-            var result = new ClassificationResult(5);
+            var result = new ClassificationResult(5, [.. Enumerable.Range(0, 50).Select(i => $"c{i}")]);
             FrameClassifier.TopK(scores, result);
             var expected = scores.Select((s, i) => (s, i)).OrderByDescending(x => x.s).ThenBy(x => x.i).Take(5).ToArray();
             Assert.Equal(5, result.TopCount);

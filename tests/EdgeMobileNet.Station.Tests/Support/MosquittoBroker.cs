@@ -10,17 +10,27 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     private readonly string _dir;
     private Process? _process;
 
-    private MosquittoBroker(string binary)
+    private MosquittoBroker(string binary, (string User, string Password)? account)
     {
         _binary = binary;
         _dir = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();
         Port = FreePort.Next();
+        var auth = "allow_anonymous true";
+        if (account is { } a)
+        {
+            // A broker that only lets one account in; mosquitto_passwd writes the hashed password file.
+            var passwords = Path.Combine(_dir, "passwords");
+            using var p = Process.Start(new ProcessStartInfo(ExternalTool.Require("mosquitto_passwd"), ["-b", "-c", passwords, a.User, a.Password]) { UseShellExecute = false })!;
+            p.WaitForExit();
+            auth = $"allow_anonymous false\npassword_file {passwords}";
+        }
+
         // `user`: started as root, mosquitto would switch to its own account and could not write its persistence
         // file into our temp folder, losing sessions across the restart.
         File.WriteAllText(ConfigPath, $"""
             user {Environment.UserName}
             listener {Port} 127.0.0.1
-            allow_anonymous true
+            {auth}
             persistence true
             persistence_location {_dir}/
             autosave_interval 1
@@ -33,9 +43,10 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     private string ConfigPath => Path.Combine(_dir, "mosquitto.conf");
 
-    public static async Task<MosquittoBroker> StartAsync()
+    /// <summary>Starts a broker; with <paramref name="account"/> it admits only that user name and password.</summary>
+    public static async Task<MosquittoBroker> StartAsync((string User, string Password)? account = null)
     {
-        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"));
+        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"), account);
         await broker.StartAgainAsync();
         return broker;
     }

@@ -19,7 +19,7 @@ public sealed class CostTests(Chromium chromium)
         Chromium.Require();
         // As fast as the classifier goes: every frame, no printing.
         await using var station = await WebStation.StartAsync(["--Source:Rate", "0", "--Trigger:Rate", "0", "--Station:PrintEvents", "false"]);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         var closed = new List<double>();
         var open = new List<double>();
         for (var round = 0; round < 3; round++)
@@ -61,7 +61,7 @@ public sealed class CostTests(Chromium chromium)
             await page.GotoAsync($"http://127.0.0.1:{port}/");
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
         var status = await File.ReadAllLinesAsync($"/proc/{process.Id}/status");
         if (context is not null)
         {
@@ -77,7 +77,7 @@ public sealed class CostTests(Chromium chromium)
     {
         var a = await ClassifiedAsync(station);
         var started = DateTime.UtcNow;
-        await Task.Delay(Window);
+        await Task.Delay(Window, TestContext.Current.CancellationToken);
         var b = await ClassifiedAsync(station);
         return (b - a) / (DateTime.UtcNow - started).TotalSeconds;
     }

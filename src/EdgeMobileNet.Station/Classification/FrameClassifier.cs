@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Station.Frames;
+using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Vision;
 
-namespace EdgeMobileNet.Station.Pipeline;
+namespace EdgeMobileNet.Station.Classification;
 
 /// <summary>Raw frame → RGB → model input → class scores → top-k, with every buffer kept between frames.</summary>
 internal sealed class FrameClassifier : IDisposable
@@ -11,12 +12,14 @@ internal sealed class FrameClassifier : IDisposable
     private readonly IClassifier _classifier;
     private readonly Preprocessor _preprocessor;
     private readonly float[] _scores;
+    private readonly FrameView _view;
     private RgbImage? _rgb;
 
-    public FrameClassifier(IClassifier classifier, IReadOnlyList<string> labels, PreprocessOptions preprocess)
+    public FrameClassifier(IClassifier classifier, IReadOnlyList<string> labels, PreprocessOptions preprocess, FrameView view)
     {
         _classifier = classifier;
         Labels = labels;
+        _view = view;
         _preprocessor = new Preprocessor(classifier.Input, preprocess);
         _scores = new float[classifier.Output.Classes];
     }
@@ -24,6 +27,10 @@ internal sealed class FrameClassifier : IDisposable
     public IReadOnlyList<string> Labels { get; }
 
     public IClassifier Classifier => _classifier;
+
+    /// <summary>The shorter side a still image needs for the model input (for scaled JPEG decoding); null when a
+    /// region of interest or rotation is set, whose pixel coordinates need the full image.</summary>
+    public int? DecodeShortSide { get; init; }
 
     public void Classify(FrameBuffer frame, ClassificationResult result)
     {
@@ -44,7 +51,7 @@ internal sealed class FrameClassifier : IDisposable
             rgb = _rgb;
         }
 
-        _preprocessor.Run(rgb, _classifier.InputBuffer);
+        _preprocessor.Run(_view.Apply(rgb), _classifier.InputBuffer);
         var preprocessed = Stopwatch.GetTimestamp();
         var output = _classifier.Run();
         var inferred = Stopwatch.GetTimestamp();

@@ -1,0 +1,56 @@
+namespace EdgeMobileNet.Station.State;
+
+/// <summary>
+/// The run's shared state, the one thing observers (MQTT state, a web page, metrics) read: counters, latency, the
+/// latest result, health. Written by the pipeline; this folder depends on nothing else in the station.
+/// <see cref="ResultRecorded"/> fires for every classification (before the sinks get it).
+/// </summary>
+public sealed class RunState
+{
+    private ResultSnapshot? _latest;
+    private int _exitCode;
+
+    public RunState(TimeProvider time)
+    {
+        Health = new StationHealth(time);
+    }
+
+    /// <summary>Distinguishes this run's event ids from earlier runs of the same station.</summary>
+    public string RunId { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    public StationCounters Counters { get; } = new();
+
+    public LatencyStats Latency { get; } = new();
+
+    public StationHealth Health { get; }
+
+    /// <summary>The newest classification; null before the first.</summary>
+    public ResultSnapshot? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>Non-zero after a fault; the process exits with it.</summary>
+    public int ExitCode
+    {
+        get => Volatile.Read(ref _exitCode);
+        set => Volatile.Write(ref _exitCode, value);
+    }
+
+    /// <summary>Raised on the classifier loop's thread for every classification: keep handlers short.</summary>
+    public event Action<ResultSnapshot>? ResultRecorded;
+
+    /// <summary>Records one classification (counters, latency, latest) and tells the observers.</summary>
+    public void Record(ClassificationResult result)
+    {
+        result.Number = Counters.AddClassified(result.Verdict);
+        Latency.AddDecision(result.TotalMs);
+        var snapshot = result.ToSnapshot();
+        Volatile.Write(ref _latest, snapshot);
+        ResultRecorded?.Invoke(snapshot);
+    }
+
+    public RunSnapshot Snapshot() => new(RunId, Health.Current, Counters.Snapshot(), Latency.Decision(), Latency.Output(), Latest);
+}
+
+/// <summary>Everything an observer shows, at one moment.</summary>
+public sealed record RunSnapshot(
+    string RunId, HealthSnapshot Health, CountersSnapshot Counters, LatencySummary DecisionLatency,
+    LatencySummary OutputLatency, ResultSnapshot? Latest);
