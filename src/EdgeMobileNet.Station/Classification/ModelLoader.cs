@@ -65,7 +65,7 @@ internal class ModelLoader
         }
         catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
         {
-            throw new EdgeMobileNetException($"Model:Path: {path}: the model loads but fails to run on {classifier.Engine} ({OneLine(e.Message)})", e);
+            throw new EdgeMobileNetException($"Model:Path: {path}: the model loads but fails to run on {classifier.Engine} ({Messages.OneLine(e.Message)})", e);
         }
     }
 
@@ -82,7 +82,4 @@ internal class ModelLoader
             ? LabelFile.Read(model.Labels, classes, "Model:Labels")
             : [.. Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture))];
     }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

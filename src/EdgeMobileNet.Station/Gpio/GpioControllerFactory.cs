@@ -54,12 +54,10 @@ internal static partial class GpioControllerFactory
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException or ArgumentException or InvalidOperationException)
         {
             var device = $"/dev/gpiochip{chip}";
-            var why = File.Exists(device) ? $"cannot open {device} ({OneLine(e.Message)}; is the user in the gpio group?)" : $"no {device} on this machine";
+            var why = File.Exists(device) ? $"cannot open {device} ({Messages.OneLine(e.Message)}; is the user in the gpio group?)" : $"no {device} on this machine";
             throw new EdgeMobileNetException($"{key}: libgpiod: {why}", e);
         }
     }
-
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No /dev/gpiochip* found: using simulated GPIO (set Gpio:Driver to silence this)")]
     private static partial void LogNoChip(ILogger logger);

@@ -25,15 +25,12 @@ internal sealed partial class StationFault
     public void Report(string where, Exception exception)
     {
         _outputs.DriveSafe();
-        var reason = $"{where}: {OneLine(exception.Message)}";
+        var reason = $"{where}: {Messages.OneLine(exception.Message)}";
         _run.Health.Fault(reason);
         LogFault(_logger, reason, exception is Inference.EdgeMobileNetException ? null : exception);
         _run.ExitCode = 1;
         _lifetime.StopApplication();
     }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Pipeline fault in {Reason}; outputs at safe level, stopping")]
     private static partial void LogFault(ILogger logger, string reason, Exception? exception);

@@ -135,6 +135,31 @@ public sealed class ErrorPolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task ModelThatFailsToRun_IsOneLinePerInput_AndTheOtherInputsAreStillTried()
+    {
+        // The shared int8 MobileNetV2 with a QLinearConv's group set to 0: ONNX Runtime loads it and fails to run it.
+        var onnx = Onnx.OnnxReader.Read(TestAssets.ZooInt8);
+        var conv = onnx.Graph.Nodes.First(n => n.OpType == "QLinearConv");
+        conv.Attributes.RemoveAll(a => a.Name == "group");
+        conv.Attributes.Add(Onnx.OnnxAttribute.Int("group", 0));
+        var model = temp.File("group0.onnx");
+        Onnx.OnnxWriter.Write(onnx, model);
+        var cat = Path.Combine(TestAssets.Images, "cat.jpg");
+        var dog = Path.Combine(TestAssets.Images, "dog.jpg");
+
+        var (code, stdout, stderr) = await ChildProcess.RunAsync(
+            ChildProcess.Edgemobilenet, ["classify", "--engine", "ort", "--model", model, cat, dog], TimeSpan.FromSeconds(60));
+
+        Assert.True(code == 2, $"exit {code}\n{stderr}");
+        var ours = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("edgemobilenet: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, ours.Length);
+        Assert.StartsWith($"edgemobilenet: {cat}: the model {model} fails to run on ort (", ours[0]);
+        Assert.StartsWith($"edgemobilenet: {dog}: the model {model} fails to run on ort (", ours[1]);
+        Assert.DoesNotContain("internal error", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public void MeanWithTheWrongNumberOfValues() =>
         AssertOneLineError(CliRun.InProcess("classify", "--model", TestAssets.ZooInt8, "--engine", "ort", "--mean", "0.5,0.5", DogTensor),
             "--mean: model input 'input' has 3 channels, got 2 values");
