@@ -12,6 +12,12 @@ namespace EdgeMobileNet.Web.Hosting;
 /// <summary>Adds the web server to the station's services when `Web:Enabled` (on by default in the demo).</summary>
 public static class WebServices
 {
+    private static readonly string[] KnownKeys =
+    [
+        nameof(WebOptions.Enabled), nameof(WebOptions.Urls), nameof(WebOptions.Token), nameof(WebOptions.TokenFile),
+        nameof(WebOptions.RecentEvents), nameof(WebOptions.RecentFrames), nameof(WebOptions.FrameRate), nameof(WebOptions.JpegQuality),
+    ];
+
     /// <summary>`Web:Enabled` defaults to <paramref name="demo"/>; any configuration source can still set it.</summary>
     public static IServiceCollection AddStationWeb(this IServiceCollection services, IConfiguration configuration, bool demo)
     {
@@ -28,6 +34,14 @@ public static class WebServices
         services.PostConfigure<WebOptions>(o => o.Enabled = true);
 
         // Checked now, while the host is being built, so a bad setting stops the start before any service runs.
+        foreach (var key in section.GetChildren().Select(c => c.Key))
+        {
+            if (!KnownKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new OptionsValidationException(WebOptions.SectionName, typeof(WebOptions), [$"Web:{key}: unknown key (known under Web: {string.Join(", ", KnownKeys)})"]);
+            }
+        }
+
         var options = new WebOptions();
         section.Bind(options);
         options.Enabled = true;

@@ -13,6 +13,7 @@ public sealed class WebSettingsTests
     [InlineData("--Web:Token", "short", "Web:Token: at least 16 characters")]
     [InlineData("--Web:TokenFile", "/nonexistent/token", "Web:TokenFile: file not found: /nonexistent/token")]
     [InlineData("--Web:FrameRate", "0", "Web:FrameRate: 0 is out of range (0, 120]")]
+    [InlineData("--Web:Tokn", "0123456789abcdefgh", "Web:Tokn: unknown key (known under Web: Enabled, Urls, Token, TokenFile, RecentEvents, RecentFrames, FrameRate, JpegQuality)")]
     public async Task BadSettingIsOneLineNamingTheKeyAndExitCode2(string key, string value, string message)
     {
         var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
