@@ -215,41 +215,16 @@ internal sealed class WebEndpoints
             await WriteSse(body, "state", State(), WebJsonContext.Default.StateDto, null, ct).ConfigureAwait(false);
             await body.FlushAsync(ct).ConfigureAwait(false);
             var nextState = _time.GetTimestamp() + (long)(StateInterval.TotalSeconds * _time.TimestampFrequency);
-            var results = subscriber.Results.Reader;
-            var batch = new Queue<ResultSnapshot>(ResultsPerBatch);
             var frames = subscriber.Frames.Reader;
+            // From now on: the page fetches what came before from /api/events.
+            var sent = _feed.LastNumber;
             while (!ct.IsCancellationRequested)
             {
-                var wait = -_time.GetElapsedTime(nextState);
-                if (wait > TimeSpan.Zero && results.Count == 0 && frames.Count == 0)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    timeout.CancelAfter(wait);
-                    try
-                    {
-                        await Task.WhenAny(results.WaitToReadAsync(timeout.Token).AsTask(), frames.WaitToReadAsync(timeout.Token).AsTask()).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                    {
-                        // State is due.
-                    }
-                }
-
-                ct.ThrowIfCancellationRequested();
-                batch.Clear();
-                while (results.TryRead(out var r))
-                {
-                    if (batch.Count == ResultsPerBatch)
-                    {
-                        batch.Dequeue();
-                    }
-
-                    batch.Enqueue(r);
-                }
-
-                foreach (var r in batch)
+                await Task.Delay(BatchInterval, _time, ct).ConfigureAwait(false);
+                foreach (var r in _feed.Since(sent, ResultsPerBatch))
                 {
                     await WriteSse(body, "result", r, WebJsonContext.Default.ResultSnapshot, null, ct).ConfigureAwait(false);
+                    sent = r.Number;
                 }
 
                 while (frames.TryRead(out var f))
@@ -265,7 +240,6 @@ internal sealed class WebEndpoints
                 }
 
                 await body.FlushAsync(ct).ConfigureAwait(false);
-                await Task.Delay(BatchInterval, _time, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

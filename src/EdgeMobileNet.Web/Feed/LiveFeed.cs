@@ -7,10 +7,9 @@ using Microsoft.Extensions.Options;
 namespace EdgeMobileNet.Web.Feed;
 
 /// <summary>
-/// Recent results and frames for the page and `/api/*`, fed from the pipeline thread at the cost of one small copy
-/// and one frame memcpy per classification. JPEG encoding and serialisation happen on the feed's own task, and frames
-/// are encoded only while somebody watches (a live-view client, or a `latest.jpg` request), at most
-/// `Web:FrameRate` times a second.
+/// Recent results and frames for the page and `/api/*`, fed from the pipeline thread: per classification one ring
+/// write, and at most `Web:FrameRate` times a second one frame copy. JPEG encoding happens on the feed's own task
+/// while somebody watches (a live-view client), or on a `latest.jpg` request.
 /// </summary>
 internal sealed class LiveFeed : IDisposable
 {
@@ -33,6 +32,8 @@ internal sealed class LiveFeed : IDisposable
     private long _framesWritten;
     private long _lastEncodedNumber;
     private long _lastEncodeTimestamp;
+    private long _lastTaken = long.MinValue / 2; // the pipeline's
+    private int _watchers;
     private Func<int, int, Region>? _roi;
 
     public LiveFeed(IOptions<WebOptions> options, TimeProvider time)
@@ -57,35 +58,31 @@ internal sealed class LiveFeed : IDisposable
         }
     }
 
-    public int SubscriberCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Count;
-            }
-        }
-    }
+    public int SubscriberCount => Volatile.Read(ref _watchers);
 
     /// <summary>How the model's crop maps onto a frame of a given size.</summary>
     public void SetRegionOfInterest(Func<int, int, Region> roi) => _roi = roi;
 
-    /// <summary>Called by the pipeline after each classification. Cheap and never blocks on a client.</summary>
+    /// <summary>Called by the pipeline after each classification. Cheap and never blocks on a client: the result
+    /// goes into the ring; the frame is copied only when the live view may take one (at most `Web:FrameRate` a
+    /// second), and encoded on the feed's task only while somebody watches.</summary>
     public void Publish(ResultSnapshot result, ReadOnlySpan<byte> frame, PixelFormat format, int width, int height)
     {
-        Subscriber[] subscribers;
-        bool wantFrame;
         lock (_gate)
         {
             _results[_resultCount % _results.Length] = result;
             _resultCount++;
-            subscribers = [.. _subscribers];
-            wantFrame = subscribers.Length > 0;
         }
 
-        // The newest raw frame is always kept (latest.jpg encodes it on request). Three buffers: the pipeline
-        // copies into its own and swaps it in under a lock held for two assignments, never while encoding.
+        var now = _time.GetTimestamp();
+        if (now - _lastTaken < _minFrameInterval)
+        {
+            return;
+        }
+
+        _lastTaken = now;
+        // Three buffers: the pipeline copies into its own and swaps it in under a lock held for two assignments,
+        // never while encoding.
         _writing.Set(result.Number, frame, format, width, height);
         lock (_swapGate)
         {
@@ -93,12 +90,7 @@ internal sealed class LiveFeed : IDisposable
             _latestFresh = true;
         }
 
-        foreach (var s in subscribers)
-        {
-            s.Results.Writer.TryWrite(result);
-        }
-
-        if (wantFrame && _time.GetTimestamp() - Volatile.Read(ref _lastEncodeTimestamp) >= _minFrameInterval && _frameReady.CurrentCount == 0)
+        if (Volatile.Read(ref _watchers) > 0 && _frameReady.CurrentCount == 0)
         {
             try
             {
@@ -183,6 +175,7 @@ internal sealed class LiveFeed : IDisposable
         lock (_gate)
         {
             _subscribers.Add(s);
+            _watchers = _subscribers.Count;
         }
 
         return s;
@@ -193,6 +186,7 @@ internal sealed class LiveFeed : IDisposable
         lock (_gate)
         {
             _subscribers.Remove(subscriber);
+            _watchers = _subscribers.Count;
         }
 
         subscriber.Complete();
@@ -204,12 +198,6 @@ internal sealed class LiveFeed : IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             await _frameReady.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var wait = _minFrameInterval - (_time.GetTimestamp() - Volatile.Read(ref _lastEncodeTimestamp));
-            if (wait > 0)
-            {
-                await Task.Delay(TimeSpan.FromSeconds((double)wait / _time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
-            }
-
             if (EncodeLatest(force: false) is { } frame)
             {
                 Subscriber[] subscribers;
@@ -302,16 +290,11 @@ internal sealed class LiveFeed : IDisposable
     }
 }
 
-/// <summary>One live-view connection's queues; a slow client loses its oldest items, never slows the station.</summary>
+/// <summary>One live-view connection's frame queue; a slow client loses its oldest frames, never slows the
+/// station. (Results are read from the feed's ring.)</summary>
 internal sealed class Subscriber
 {
-    public Channel<ResultSnapshot> Results { get; } = Channel.CreateBounded<ResultSnapshot>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-
     public Channel<LiveFrame> Frames { get; } = Channel.CreateBounded<LiveFrame>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
-    public void Complete()
-    {
-        Results.Writer.TryComplete();
-        Frames.Writer.TryComplete();
-    }
+    public void Complete() => Frames.Writer.TryComplete();
 }

@@ -55,6 +55,26 @@ public sealed class Chromium : IAsyncLifetime
         _playwright?.Dispose();
     }
 
+    /// <summary>A second chromium on the given CPUs at the lowest priority (`taskset`, `nice -n 19`), for measuring
+    /// the station's cost with a page open without the browser competing for the station's CPU.</summary>
+    public static async Task<NicedBrowser> LaunchNicedAsync(string cpus)
+    {
+        var wrapper = Path.Combine(TestAssets.NewTempDir(), "chromium-niced");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec taskset -c {cpus} nice -n 19 {ExecutablePath} \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = wrapper,
+            Headless = true,
+            Args = Environment.UserName == "root" ? ["--no-sandbox"] : [],
+        });
+        return new NicedBrowser(playwright, browser);
+    }
+
     /// <summary>A page that records console errors and uncaught exceptions.</summary>
     public async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> NewPageAsync(int width = 1280, int height = 900, bool mobile = false)
     {
@@ -86,5 +106,17 @@ public sealed class Chromium : IAsyncLifetime
             }
         };
         return (context, page, errors);
+    }
+}
+
+/// <summary>A browser with its own Playwright driver; both closed on dispose.</summary>
+public sealed class NicedBrowser(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+{
+    public Task<IBrowserContext> NewContextAsync() => browser.NewContextAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
     }
 }
