@@ -6,6 +6,7 @@ using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Web.Assets;
 using EdgeMobileNet.Web.Auth;
 using EdgeMobileNet.Web.Feed;
+using EdgeMobileNet.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -93,6 +94,22 @@ internal sealed class WebEndpoints
         headers["Referrer-Policy"] = "no-referrer";
         headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
         var path = context.Request.Path.Value ?? "/";
+
+        // Without a token the server is on loopback only; a Host other than a loopback name means a page elsewhere
+        // reached it through DNS rebinding. Actions take JSON only, which a page of another site cannot send here
+        // without a preflight this server never grants.
+        if (!_gate.Required && !WebOptionsValidator.IsLoopback(context.Request.Host.Host))
+        {
+            await WriteJson(context, new ErrorDto("Host must be a loopback address (set Web:Token to serve other names)"), WebJsonContext.Default.ErrorDto, StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsPost(context.Request.Method) && path.StartsWith("/api/", StringComparison.Ordinal) && !context.Request.HasJsonContentType())
+        {
+            await WriteJson(context, new ErrorDto("Content-Type: application/json required"), WebJsonContext.Default.ErrorDto, StatusCodes.Status415UnsupportedMediaType).ConfigureAwait(false);
+            return;
+        }
+
         if (_gate.IsAuthorized(context.Request) || path is "/login" or "/app.css" or "/favicon.svg")
         {
             await next(context).ConfigureAwait(false);

@@ -28,10 +28,9 @@ public sealed class PageTests(Chromium chromium)
         await WebStation.EventuallyAsync(
             async () =>
             {
-                var canvas = page.Locator("#live-canvas");
-                var n = await canvas.GetAttributeAsync("data-number");
-                var v = await canvas.GetAttributeAsync("data-verdict");
-                var label = await canvas.GetAttributeAsync("data-label");
+                // One read of the three attributes: the view may change between separate reads.
+                var shown = await page.EvaluateAsync<string[]>("() => { const c = document.getElementById('live-canvas'); return [c.dataset.number || '', c.dataset.verdict || '', c.dataset.label || '']; }");
+                var (n, v, label) = (shown[0].Length > 0 ? shown[0] : null, shown[1], shown[2]);
                 if (n is not null && v is { Length: > 0 })
                 {
                     numbers.Add(n);

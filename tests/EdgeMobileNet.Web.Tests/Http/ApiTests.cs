@@ -43,7 +43,9 @@ public sealed class ApiTests
         var verdicts = Value("edgemobilenet_verdicts", "edgemobilenet_verdicts_total", "verdict", "pass")
             + Value("edgemobilenet_verdicts", "edgemobilenet_verdicts_total", "verdict", "reject")
             + Value("edgemobilenet_verdicts", "edgemobilenet_verdicts_total", "verdict", "unknown");
-        Assert.InRange(verdicts, classified - 3, classified + 3);
+        // Instruments are read one after the other during a scrape while the station classifies 15 frames a second.
+        const double Slack = 15;
+        Assert.InRange(verdicts, classified - Slack, classified + Slack);
         Assert.True(Value("edgemobilenet_verdicts", "edgemobilenet_verdicts_total", "verdict", "reject") > 0, "the demo rejects red parts");
 
         // Latency histograms: one observation per classification, cumulative buckets ending in +Inf = count.
@@ -52,7 +54,7 @@ public sealed class ApiTests
             var family = families.GetProperty(histogram);
             Assert.Equal("histogram", family.GetProperty("type").GetString());
             var count = Value(histogram, histogram + "_count");
-            Assert.InRange(count, classified - 3, classified + 3);
+            Assert.InRange(count, classified - Slack, classified + Slack);
             var buckets = family.GetProperty("samples").EnumerateArray().Where(s => s.GetProperty("name").GetString() == histogram + "_bucket").ToList();
             Assert.True(buckets.Count > 5);
             Assert.Equal(count, buckets.Single(b => b.GetProperty("labels").GetProperty("le").GetString() == "+Inf").GetProperty("value").GetDouble());
@@ -131,8 +133,19 @@ public sealed class ApiTests
 
         using var notOutput = await station.Http.PostAsync(new Uri("/api/gpio/pulse", UriKind.Relative), new StringContent("""{"pin":5,"ms":100}""", Encoding.UTF8, "application/json"), ct);
         Assert.Equal(HttpStatusCode.BadRequest, notOutput.StatusCode);
-        using var garbage = await station.Http.PostAsync(new Uri("/api/gpio/pulse", UriKind.Relative), new StringContent("pin=17", Encoding.UTF8, "text/plain"), ct);
+        using var garbage = await station.Http.PostAsync(new Uri("/api/gpio/pulse", UriKind.Relative), new StringContent("pin=17", Encoding.UTF8, "application/json"), ct);
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+
+        // What a page of another site can send without a preflight (a form, text/plain) is refused.
+        using var plain = await station.Http.PostAsync(new Uri("/api/gpio/pulse", UriKind.Relative), new StringContent("""{"pin":17,"ms":100}""", Encoding.UTF8, "text/plain"), ct);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        Assert.Equal(0, Pin(await station.GetJsonAsync("/api/state"), 17).GetProperty("level").GetInt32());
+
+        // Without a token, a name other than loopback in Host (DNS rebinding) is refused.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/state");
+        rebound.Headers.Host = "attacker.example";
+        using var refused = await station.Http.SendAsync(rebound, ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
     private static JsonElement Pin(JsonElement state, int pin) =>
