@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(GpioCommand.Create());
         return root;
     }
 }

@@ -78,6 +78,10 @@ internal sealed partial class FileFrameSource : IFrameSource
                 {
                     await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
                 }
+                else if (!_lossless)
+                {
+                    await Task.Yield(); // full speed, but never a loop that holds its caller's thread
+                }
             }
 
             if (published == 0)

@@ -26,6 +26,9 @@ public sealed class SimulatedGpioDriver : GpioDriver
         _pinCount = pinCount;
     }
 
+    /// <summary>Raised after any pin changed level (an output written, an input set), outside the driver's lock.</summary>
+    public event Action<PinChange>? PinChanged;
+
     /// <summary>Every level change of an output pin, in order.</summary>
     public IReadOnlyList<PinChange> History
     {
@@ -64,6 +67,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
             handlers = [.. _callbacks.Where(c => c.Pin == pin && (c.Events & edge) != 0).Select(c => c.Handler)];
         }
 
+        PinChanged?.Invoke(new PinChange(_time.GetTimestamp(), pin, value));
         var args = new PinValueChangedEventArgs(edge, pin);
         foreach (var handler in handlers)
         {
@@ -131,11 +135,15 @@ public sealed class SimulatedGpioDriver : GpioDriver
     protected override void Write(int pinNumber, PinValue value)
     {
         CheckPin(pinNumber);
+        PinChange change;
         lock (_gate)
         {
+            change = new PinChange(_time.GetTimestamp(), pinNumber, value);
             _values[pinNumber] = value;
-            _history.Add(new PinChange(_time.GetTimestamp(), pinNumber, value));
+            _history.Add(change);
         }
+
+        PinChanged?.Invoke(change);
     }
 
     protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken)

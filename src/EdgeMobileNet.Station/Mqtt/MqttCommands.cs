@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Device.Gpio;
 using System.Globalization;
 using System.Text;
@@ -10,16 +11,19 @@ namespace EdgeMobileNet.Station.Mqtt;
 /// <summary>
 /// What the station does with the messages it subscribes to: `cmd/trigger` fires the MQTT trigger, and
 /// `cmd/gpio/&lt;pin&gt;` (`high`, `low`, `pulse`) drives an input pin of the simulated GPIO driver, so a
-/// `Trigger:Kind gpio` station can be commissioned without hardware. Both are logged when they cannot apply.
+/// `Trigger:Kind gpio` station can be commissioned without hardware. Both are logged when they cannot apply. The other
+/// way, every change of a simulated pin is queued as a `gpio/&lt;pin&gt;` notice for the publisher.
 /// </summary>
 internal sealed partial class MqttCommands
 {
+    private const int MaxNotices = 10_000;
     private static readonly TimeSpan PulseLength = TimeSpan.FromMilliseconds(50);
     private readonly StationTopics _topics;
     private readonly ITriggerSource _trigger;
     private readonly SimulatedGpio _gpio;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConcurrentQueue<OutboxMessage> _notices = new();
 
     public MqttCommands(StationTopics topics, ITriggerSource trigger, SimulatedGpio gpio, TimeProvider time, ILogger logger)
     {
@@ -28,7 +32,20 @@ internal sealed partial class MqttCommands
         _gpio = gpio;
         _time = time;
         _logger = logger;
+        if (gpio.Driver is { } driver)
+        {
+            driver.PinChanged += c =>
+            {
+                if (_notices.Count < MaxNotices) // a broker away for long must not grow this without bound
+                {
+                    _notices.Enqueue(new OutboxMessage(topics.GpioPin(c.Pin), Encoding.UTF8.GetBytes(c.Value == PinValue.High ? "high" : "low")));
+                }
+            };
+        }
     }
+
+    /// <summary>The next simulated pin change to publish, oldest first.</summary>
+    public bool TryTakeNotice([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboxMessage? notice) => _notices.TryDequeue(out notice);
 
     public IEnumerable<string> Filters => [_topics.TriggerCommand, _topics.GpioCommandFilter];
 

@@ -169,6 +169,11 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 nextState = _time.GetTimestamp() + (long)(interval.TotalSeconds * _time.TimestampFrequency);
             }
 
+            while (_commands.TryTakeNotice(out var notice))
+            {
+                await MqttClientSetup.PublishAsync(client, notice.Topic, notice.Payload, retain: false, stoppingToken).ConfigureAwait(false);
+            }
+
             if (_outbox.TryPeek(out var message))
             {
                 await MqttClientSetup.PublishAsync(client, message.Topic, message.Payload, retain: false, stoppingToken).ConfigureAwait(false);
@@ -176,7 +181,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 continue;
             }
 
-            // Health changes are picked up within 100 ms.
+            // Health changes and pin notices are picked up within 100 ms.
             var untilState = TimeSpan.FromTicks(Math.Clamp((-_time.GetElapsedTime(nextState)).Ticks, 0, TimeSpan.TicksPerMillisecond * 100));
             try
             {

@@ -17,4 +17,7 @@ internal sealed class StationTopics(string stationId)
     public string GpioCommandFilter => Root + "cmd/gpio/+";
 
     public string GpioCommandPrefix => Root + "cmd/gpio/";
+
+    /// <summary>`gpio/&lt;pin&gt;`: `high` or `low` on every change of a simulated pin (commissioning, `edgemobilenet gpio watch`).</summary>
+    public string GpioPin(int pin) => Root + "gpio/" + pin.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
