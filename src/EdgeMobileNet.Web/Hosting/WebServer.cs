@@ -59,30 +59,25 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "edgemobilenet" });
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 64 * 1024;
-        });
-        builder.WebHost.UseUrls([.. WebOptionsValidator.SplitUrls(_options.Urls)]);
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton(_loggerFactory);
-        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopBudget);
-        // The station's host owns the process (signals, systemd); this inner one is started and stopped by it.
-        builder.Services.AddSingleton<IHostLifetime, InnerLifetime>();
-
-        var app = builder.Build();
+        var urls = WebOptionsValidator.SplitUrls(_options.Urls);
         var gate = new TokenGate(TokenSource.Read(_options));
-        var endpoints = new WebEndpoints(_station, _feed, _latency, gate, new StaticAssets(), _time, _stopping.Token);
-        endpoints.Map(app, _meters.Provider);
-        _app = app;
+        try
+        {
+            _app = await StartAppAsync(urls, gate, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (_printUrl)
+        {
+            // The demo must not fail because its usual port is taken (another demo, another program): any free port.
+            LogPortTaken(_logger, _options.Urls, ex.Message);
+            _app = await StartAppAsync([.. urls.Select(u => new UriBuilder(u) { Port = 0 }.Uri.GetLeftPart(UriPartial.Authority))], gate, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new EdgeMobileNet.Inference.EdgeMobileNetException($"Web:Urls: cannot listen on {_options.Urls} ({ex.Message})", ex);
+        }
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _feedTask = Task.Run(() => RunFeedAsync(_stopping.Token), CancellationToken.None);
-        Addresses = [.. app.Urls];
+        Addresses = [.. _app.Urls];
         foreach (var url in Addresses)
         {
             LogListening(_logger, url, gate.Required ? "token required" : "open (loopback)");
@@ -91,6 +86,39 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
                 await Console.Out.WriteLineAsync($"page: {url}/").ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task<WebApplication> StartAppAsync(IReadOnlyList<string> urls, TokenGate gate, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "edgemobilenet" });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 64 * 1024;
+        });
+        builder.WebHost.UseUrls([.. urls]);
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopBudget);
+        // The station's host owns the process (signals, systemd); this inner one is started and stopped by it.
+        builder.Services.AddSingleton<IHostLifetime, InnerLifetime>();
+
+        var app = builder.Build();
+        var endpoints = new WebEndpoints(_station, _feed, _latency, gate, new StaticAssets(), _time, _stopping.Token);
+        endpoints.Map(app, _meters.Provider);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return app;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -139,6 +167,9 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Web page on {Url} ({Access})")]
     private static partial void LogListening(ILogger logger, string url, string access);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Web page: {Urls} is taken ({Reason}); the demo uses a free port instead")]
+    private static partial void LogPortTaken(ILogger logger, string urls, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Live view frame encoder stopped: {Reason}")]
     private static partial void LogFeedFailed(ILogger logger, string reason, Exception exception);

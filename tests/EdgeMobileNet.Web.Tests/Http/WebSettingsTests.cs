@@ -38,4 +38,20 @@ public sealed class WebSettingsTests
         Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.DoesNotContain("page:", process.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TheDemoTakesAFreePortWhenItsPortIsTaken()
+    {
+        await using var first = await WebStation.StartAsync();
+        using var second = StationProcess.Start(["run", "--demo", "--Web:Urls", first.BaseUrl, "--Mqtt:Port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var page = new System.Text.RegularExpressions.Regex(@"^page: (http://127\.0\.0\.1:\d+)/$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        await WebStation.EventuallyAsync(() => Task.FromResult(page.IsMatch(second.Stdout) || second.HasExited), TimeSpan.FromSeconds(60), "the second demo's page");
+        Assert.False(second.HasExited, second.Stderr);
+        var url = page.Match(second.Stdout).Groups[1].Value;
+        Assert.NotEqual(first.BaseUrl, url);
+        Assert.Contains("is taken", second.Stderr, StringComparison.Ordinal);
+        using var client = new HttpClient();
+        using var health = await client.GetAsync(new Uri(url + "/api/state"), TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
 }
