@@ -96,8 +96,8 @@ for variant in full managed; do
         report+=("$(printf '%-40s --engine ort      exit 2: %s' "$name" "$err")")
     fi
     bytes=$(du -sb --exclude=deploy "$dir" | cut -f1)
-    # The managed-only release's size goal: 30 MB (decimal, the stricter reading).
-    [ "$variant" = full ] || [ "$bytes" -le 30000000 ] || fail "$name: $bytes bytes unpacked, goal is at most 30 MB"
+    # The managed-only release's size limit: 40 MB (decimal, the stricter reading), with the web server inside.
+    [ "$variant" = full ] || [ "$bytes" -le 40000000 ] || fail "$name: $bytes bytes unpacked, limit is 40 MB"
     report+=("$(printf '%-40s unpacked %s bytes (%s MiB)' "$name" "$bytes" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')")")
 done
 

@@ -25,6 +25,9 @@ public sealed record StationLaunch
     /// <summary>Settings from dedicated command-line flags; they win over everything else.</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>More services for the host (the web server), given the final configuration.</summary>
+    public Action<IServiceCollection, IConfiguration>? AddServices { get; init; }
+
     /// <summary>Where the one-line start-up error goes (stderr by default).</summary>
     public TextWriter? Error { get; init; }
 }
@@ -141,6 +144,7 @@ public static class StationHost
         });
 
         builder.Services.AddStation(config);
+        launch.AddServices?.Invoke(builder.Services, config);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }

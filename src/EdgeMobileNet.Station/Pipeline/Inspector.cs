@@ -37,6 +37,7 @@ internal sealed class Inspector
         r.Trigger = triggered.Trigger;
         r.TriggerTimestamp = triggered.Timestamp;
         r.FrameSequence = frame.Sequence;
+        r.Frame = frame;
         r.Time = _time.GetUtcNow();
         r.CaptureMs = triggered.Timestamp == frame.CaptureTimestamp
             ? Ms(frame.CaptureTimestamp, picked)

@@ -50,6 +50,9 @@ public sealed class ClassificationResult
 
     public double TotalMs { get; set; }
 
+    /// <summary>The frame classified; valid only while the sinks have the result (the buffer is recycled).</summary>
+    internal Frames.FrameBuffer? Frame { get; set; }
+
     public ResultSnapshot ToSnapshot() => new(
         Number, Time, Trigger, FrameSequence, Label, Index, Score,
         [.. Enumerable.Range(0, TopCount).Select(i => new ClassScore(TopIndex[i], Labels[TopIndex[i]], TopScore[i]))],

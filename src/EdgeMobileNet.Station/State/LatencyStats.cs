@@ -16,7 +16,14 @@ public sealed class LatencyStats
 
     public void AddDecision(double ms) => Add(_decision, ref _decisionCount, ms);
 
-    public void AddOutput(double ms) => Add(_output, ref _outputCount, ms);
+    public void AddOutput(double ms)
+    {
+        Add(_output, ref _outputCount, ms);
+        OutputAdded?.Invoke(ms);
+    }
+
+    /// <summary>Raised for every trigger → output sample (metrics); on the thread that drove the output.</summary>
+    public event Action<double>? OutputAdded;
 
     public LatencySummary Decision() => Summarise(_decision, _decisionCount);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeMobileNet.Station.Hosting;
+using EdgeMobileNet.Web.Hosting;
 
 namespace EdgeMobileNet.Commands;
 
@@ -38,9 +39,11 @@ internal static class RunCommand
             Set(overrides, "Mqtt:Host", parse.GetValue(mqttHost));
             Set(overrides, "Mqtt:Port", parse.GetValue(mqttPort)?.ToString(CultureInfo.InvariantCulture));
             Set(overrides, "Station:Id", parse.GetValue(stationId));
+            var isDemo = parse.GetValue(demo);
             var launch = new StationLaunch
             {
-                Demo = parse.GetValue(demo),
+                Demo = isDemo,
+                AddServices = (services, configuration) => services.AddStationWeb(configuration, isDemo),
                 ConfigFile = parse.GetValue(config),
                 ConfigArgs = [.. parse.UnmatchedTokens],
                 Overrides = overrides,
