@@ -10,7 +10,9 @@
 #
 # Environment: EDGEMOBILENET (the executable; default: the release this script sits in, else the repo's Release
 # build), ITERATIONS (200), WARMUP (20), THREADS (1,2), ENGINES (ort,managed), ISA (managed kernels; default: best),
-# V3 (1: add the builder's V3-Large and V3-Small int8 models; 0: only the given files), WORK (where built models go).
+# V3 (1: add the builder's V3-Large and V3-Small int8 models; 0: only the given files), WORK (where built models go),
+# FRAME (a photo: also time preprocessing of 640x480 I420, YUYV and MJPEG frames ffmpeg makes from it against the
+# first model's inference, engine managed, 1 thread; needs ffmpeg).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 iterations=${ITERATIONS:-200} warmup=${WARMUP:-20} threads=${THREADS:-1,2} engines=${ENGINES:-ort,managed}
@@ -52,3 +54,15 @@ for model in "${models[@]}"; do
                 }
             }'
 done
+
+if [ -n "${FRAME:-}" ]; then
+    command -v ffmpeg >/dev/null || { echo "benchmark.sh: FRAME needs ffmpeg" >&2; exit 2; }
+    frames=${WORK:-$(mktemp -d)}
+    for f in yuv420p:i420 yuyv422:yuyv; do
+        ffmpeg -hide_banner -loglevel error -y -i "$FRAME" -vf scale=640:480 -frames:v 1 -pix_fmt "${f%%:*}" -f rawvideo "$frames/frame_640x480.${f##*:}"
+    done
+    ffmpeg -hide_banner -loglevel error -y -i "$FRAME" -vf scale=640:480 -frames:v 1 -q:v 3 "$frames/frame_640x480.jpg"
+    echo
+    "$exe" bench --model "${models[0]}" --engine managed --threads 1 --warmup "$warmup" --iterations "$iterations" "${isa[@]}" \
+        --frame-size 640x480 --frame "$frames/frame_640x480.i420" --frame "$frames/frame_640x480.yuyv" --frame "$frames/frame_640x480.jpg"
+fi

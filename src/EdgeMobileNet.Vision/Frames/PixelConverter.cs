@@ -50,110 +50,116 @@ public static class PixelConverter
         }
 
         var rgb = destination.Pixels.AsSpan();
-        switch (format)
+        var stride = width * 3;
+        for (var y = 0; y < height; y++)
         {
-            case PixelFormat.I420:
-                Planar(frame, width, height, rgb, interleaved: false);
-                break;
-            case PixelFormat.NV12:
-                Planar(frame, width, height, rgb, interleaved: true);
-                break;
-            case PixelFormat.YUYV:
-                Yuyv(frame, width, height, rgb);
-                break;
-            case PixelFormat.RGB24:
-                frame.CopyTo(rgb);
-                break;
-            case PixelFormat.GRAY8:
-                for (int i = 0, o = 0; i < frame.Length; i++, o += 3)
-                {
-                    rgb[o] = rgb[o + 1] = rgb[o + 2] = frame[i];
-                }
-
-                break;
-            default:
-                throw new EdgeMobileNetException($"unknown pixel format {format}");
+            ConvertRow(frame, format, width, height, y, 0, width, rgb.Slice(y * stride, stride));
         }
     }
 
-    // Chroma terms are computed once per pixel pair; clamping is a table lookup, so the inner loop has no branches.
-    private static unsafe void Planar(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb, bool interleaved)
+    /// <summary>
+    /// Converts <paramref name="count"/> pixels of row <paramref name="y"/> starting at column <paramref name="x0"/>
+    /// (any parity: chroma is taken from the pixel's own 2x2 or 2x1 block) to RGB24, the same bytes as
+    /// <see cref="ToRgb"/>. The frame length must already be checked against the format.
+    /// </summary>
+    internal static unsafe void ConvertRow(ReadOnlySpan<byte> frame, PixelFormat format, int width, int height, int y, int x0, int count, Span<byte> rgb)
     {
+        if ((uint)y >= (uint)height || x0 < 0 || count < 0 || x0 + count > width || rgb.Length < count * 3)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"row {y} columns [{x0}, {x0 + count}) outside {width}x{height} or buffer too small");
+        }
+
+        switch (format)
+        {
+            case PixelFormat.RGB24:
+                frame.Slice(((y * width) + x0) * 3, count * 3).CopyTo(rgb);
+                return;
+            case PixelFormat.GRAY8:
+            {
+                var row = frame.Slice((y * width) + x0, count);
+                for (int i = 0, o = 0; i < count; i++, o += 3)
+                {
+                    rgb[o] = rgb[o + 1] = rgb[o + 2] = row[i];
+                }
+
+                return;
+            }
+        }
+
         int cw = (width + 1) / 2, ch = (height + 1) / 2;
         fixed (byte* src = frame, dst = rgb)
         fixed (int* lt = LumaTable, rv = RedFromV, gu = GreenFromU, gv = GreenFromV, bu = BlueFromU)
         fixed (byte* clampTable = ClampTable)
         {
             byte* clamp = clampTable + ClampOffset;
-            byte* chroma = src + ((long)width * height);
-            for (var y = 0; y < height; y++)
-            {
-                byte* yRow = src + ((long)y * width);
-                byte* o = dst + ((long)y * width * 3);
-                byte* uRow, vRow;
-                int step;
-                if (interleaved)
-                {
-                    uRow = chroma + ((long)(y >> 1) * cw * 2);
-                    vRow = uRow + 1;
-                    step = 2;
-                }
-                else
-                {
-                    uRow = chroma + ((long)(y >> 1) * cw);
-                    vRow = chroma + ((long)cw * ch) + ((long)(y >> 1) * cw);
-                    step = 1;
-                }
 
-                for (var x = 0; x < width; x += 2, uRow += step, vRow += step, o += 6)
-                {
-                    int r = rv[*vRow], g = gu[*uRow] + gv[*vRow], b = bu[*uRow];
-                    int l = lt[yRow[x]] + Round;
-                    o[0] = clamp[(l + r) >> Bits];
-                    o[1] = clamp[(l + g) >> Bits];
-                    o[2] = clamp[(l + b) >> Bits];
-                    if (x + 1 < width)
-                    {
-                        l = lt[yRow[x + 1]] + Round;
-                        o[3] = clamp[(l + r) >> Bits];
-                        o[4] = clamp[(l + g) >> Bits];
-                        o[5] = clamp[(l + b) >> Bits];
-                    }
-                }
+            // Per pixel: luma at lumaStep bytes apart; chroma of its pair at (x >> 1) * chromaStep.
+            byte* yRow, uRow, vRow;
+            int lumaStep, chromaStep;
+            switch (format)
+            {
+                case PixelFormat.I420:
+                    yRow = src + ((long)y * width);
+                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw);
+                    vRow = uRow + ((long)cw * ch);
+                    (lumaStep, chromaStep) = (1, 1);
+                    break;
+                case PixelFormat.NV12:
+                    yRow = src + ((long)y * width);
+                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw * 2);
+                    vRow = uRow + 1;
+                    (lumaStep, chromaStep) = (1, 2);
+                    break;
+                case PixelFormat.YUYV:
+                    // Y0 U Y1 V: luma of pixel x at 2x, chroma of its pair at 4 * (x >> 1) + 1 and + 3.
+                    yRow = src + ((long)y * cw * 4);
+                    uRow = yRow + 1;
+                    vRow = yRow + 3;
+                    (lumaStep, chromaStep) = (2, 4);
+                    break;
+                default:
+                    throw new EdgeMobileNetException($"unknown pixel format {format}");
+            }
+
+            byte* o = dst;
+            var x = x0;
+            var end = x0 + count;
+            if ((x & 1) != 0)
+            {
+                int u = uRow[(x >> 1) * chromaStep], v = vRow[(x >> 1) * chromaStep];
+                Store(lt[yRow[x * lumaStep]] + Round, rv[v], gu[u] + gv[v], bu[u], clamp, o);
+                x++;
+                o += 3;
+            }
+
+            // Chroma terms are computed once per pixel pair; clamping is a table lookup, so the loop has no branches.
+            for (; x + 2 <= end; x += 2, o += 6)
+            {
+                int u = uRow[(x >> 1) * chromaStep], v = vRow[(x >> 1) * chromaStep];
+                int r = rv[v], g = gu[u] + gv[v], b = bu[u];
+                int l = lt[yRow[x * lumaStep]] + Round;
+                o[0] = clamp[(l + r) >> Bits];
+                o[1] = clamp[(l + g) >> Bits];
+                o[2] = clamp[(l + b) >> Bits];
+                l = lt[yRow[(x + 1) * lumaStep]] + Round;
+                o[3] = clamp[(l + r) >> Bits];
+                o[4] = clamp[(l + g) >> Bits];
+                o[5] = clamp[(l + b) >> Bits];
+            }
+
+            if (x < end)
+            {
+                int u = uRow[(x >> 1) * chromaStep], v = vRow[(x >> 1) * chromaStep];
+                Store(lt[yRow[x * lumaStep]] + Round, rv[v], gu[u] + gv[v], bu[u], clamp, o);
             }
         }
     }
 
-    private static unsafe void Yuyv(ReadOnlySpan<byte> frame, int width, int height, Span<byte> rgb)
+    private static unsafe void Store(int l, int r, int g, int b, byte* clamp, byte* o)
     {
-        int rowBytes = (width + 1) / 2 * 4;
-        fixed (byte* src = frame, dst = rgb)
-        fixed (int* lt = LumaTable, rv = RedFromV, gu = GreenFromU, gv = GreenFromV, bu = BlueFromU)
-        fixed (byte* clampTable = ClampTable)
-        {
-            byte* clamp = clampTable + ClampOffset;
-            for (var y = 0; y < height; y++)
-            {
-                byte* p = src + ((long)y * rowBytes);
-                byte* o = dst + ((long)y * width * 3);
-                for (var x = 0; x < width; x += 2, p += 4, o += 6)
-                {
-                    int u = p[1], v = p[3];
-                    int r = rv[v], g = gu[u] + gv[v], b = bu[u];
-                    int l = lt[p[0]] + Round;
-                    o[0] = clamp[(l + r) >> Bits];
-                    o[1] = clamp[(l + g) >> Bits];
-                    o[2] = clamp[(l + b) >> Bits];
-                    if (x + 1 < width)
-                    {
-                        l = lt[p[2]] + Round;
-                        o[3] = clamp[(l + r) >> Bits];
-                        o[4] = clamp[(l + g) >> Bits];
-                        o[5] = clamp[(l + b) >> Bits];
-                    }
-                }
-            }
-        }
+        o[0] = clamp[(l + r) >> Bits];
+        o[1] = clamp[(l + g) >> Bits];
+        o[2] = clamp[(l + b) >> Bits];
     }
 
     private static byte[] BuildClampTable()

@@ -70,60 +70,69 @@ internal sealed class BilinearResampler
 
     private static unsafe void Horizontal(RgbImage source, FilterBank bank, int rowFirst, int rowCount, byte[] rows, bool vector)
     {
-        int outWidth = bank.WindowLength;
-        int taps = bank.MaxTaps;
         int srcStride = source.Stride;
-        int outStride = outWidth * 3;
+        int outStride = bank.WindowLength * 3;
         byte[] pixels = source.Pixels;
         fixed (byte* src = pixels, dst = rows)
-        fixed (int* weights = bank.Weights, first = bank.First, count = bank.Count)
         {
             // The vector path reads 4 bytes per pixel (RGB plus the next pixel's red, weighted into a discarded lane),
             // so the very last pixel of the buffer must go through the scalar path.
             byte* safeEnd = src + pixels.Length - 3;
             for (var r = 0; r < rowCount; r++)
             {
-                byte* inRow = src + ((long)(rowFirst + r) * srcStride);
-                byte* outPixel = dst + ((long)r * outStride);
-                int* k = weights;
-                for (var x = 0; x < outWidth; x++, k += taps, outPixel += 3)
-                {
-                    byte* p = inRow + (first[x] * 3);
-                    int n = count[x];
-                    if (vector && p + ((n - 1) * 3) < safeEnd)
-                    {
-                        var acc = Vector128.Create(FilterBank.Half);
-                        for (var t = 0; t < n; t++, p += 3)
-                        {
-                            var rgbx = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(p)).AsByte())).AsInt32();
-                            acc += rgbx * k[t];
-                        }
-
-                        acc = Vector128.Min(Vector128.Max(acc >> FilterBank.PrecisionBits, Vector128<int>.Zero), Vector128.Create(255));
-                        outPixel[0] = (byte)acc.GetElement(0);
-                        outPixel[1] = (byte)acc.GetElement(1);
-                        outPixel[2] = (byte)acc.GetElement(2);
-                        continue;
-                    }
-
-                    int s0 = FilterBank.Half, s1 = FilterBank.Half, s2 = FilterBank.Half;
-                    for (var t = 0; t < n; t++, p += 3)
-                    {
-                        int w = k[t];
-                        s0 += p[0] * w;
-                        s1 += p[1] * w;
-                        s2 += p[2] * w;
-                    }
-
-                    outPixel[0] = Clip(s0);
-                    outPixel[1] = Clip(s1);
-                    outPixel[2] = Clip(s2);
-                }
+                HorizontalRow(src + ((long)(rowFirst + r) * srcStride), safeEnd, bank, dst + ((long)r * outStride), vector);
             }
         }
     }
 
-    private static unsafe void Vertical(byte[] rows, int stride, FilterBank bank, byte[] destination, bool vector)
+    /// <summary>
+    /// One row of the horizontal pass: window output x reads source pixels from <c>inRow + First[x] * 3</c>. Pixels
+    /// whose 4-byte vector read would reach <paramref name="safeEnd"/> or beyond take the scalar path.
+    /// </summary>
+    internal static unsafe void HorizontalRow(byte* inRow, byte* safeEnd, FilterBank bank, byte* outPixel, bool vector)
+    {
+        int outWidth = bank.WindowLength;
+        int taps = bank.MaxTaps;
+        fixed (int* weights = bank.Weights, first = bank.First, count = bank.Count)
+        {
+            int* k = weights;
+            for (var x = 0; x < outWidth; x++, k += taps, outPixel += 3)
+            {
+                byte* p = inRow + (first[x] * 3);
+                int n = count[x];
+                if (vector && p + ((n - 1) * 3) < safeEnd)
+                {
+                    var acc = Vector128.Create(FilterBank.Half);
+                    for (var t = 0; t < n; t++, p += 3)
+                    {
+                        var rgbx = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(p)).AsByte())).AsInt32();
+                        acc += rgbx * k[t];
+                    }
+
+                    acc = Vector128.Min(Vector128.Max(acc >> FilterBank.PrecisionBits, Vector128<int>.Zero), Vector128.Create(255));
+                    outPixel[0] = (byte)acc.GetElement(0);
+                    outPixel[1] = (byte)acc.GetElement(1);
+                    outPixel[2] = (byte)acc.GetElement(2);
+                    continue;
+                }
+
+                int s0 = FilterBank.Half, s1 = FilterBank.Half, s2 = FilterBank.Half;
+                for (var t = 0; t < n; t++, p += 3)
+                {
+                    int w = k[t];
+                    s0 += p[0] * w;
+                    s1 += p[1] * w;
+                    s2 += p[2] * w;
+                }
+
+                outPixel[0] = Clip(s0);
+                outPixel[1] = Clip(s1);
+                outPixel[2] = Clip(s2);
+            }
+        }
+    }
+
+    internal static unsafe void Vertical(byte[] rows, int stride, FilterBank bank, byte[] destination, bool vector)
     {
         int rowFirst = bank.SourceFirst;
         int taps = bank.MaxTaps;

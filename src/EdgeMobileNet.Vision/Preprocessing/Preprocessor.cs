@@ -86,6 +86,9 @@ public sealed class Preprocessor
     /// <summary>The shorter side of the resized image before the centre crop (256 for a 224 model by default).</summary>
     public int ShortSide { get; }
 
+    /// <summary>Per channel (R, G, B), the model value of each pixel value 0..255 (3 x 256 values).</summary>
+    internal ReadOnlySpan<float> Table => _table;
+
     /// <summary>The uint8 crop produced by the last <see cref="Run"/>; valid until the next call.</summary>
     public RgbImage LastCrop => _crop;
 

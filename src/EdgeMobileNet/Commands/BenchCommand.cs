@@ -5,6 +5,7 @@ using System.Text.Json;
 using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference;
 using EdgeMobileNet.Inference.Engines.Managed;
+using EdgeMobileNet.Vision;
 
 namespace EdgeMobileNet.Commands;
 
@@ -20,7 +21,13 @@ internal static class BenchCommand
         var iterations = new Option<int>("--iterations") { Description = "Timed runs", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Print one JSON document" };
         var isa = new Option<string?>("--isa") { Description = "Managed engine kernels: scalar | neon | sdot | avx2 | avx512 (default: best for this CPU)" };
-        var command = new Command("bench", "Measure inference latency and allocations") { model, engines, threads, warmup, iterations, json, isa };
+        var frames = new Option<string[]>("--frame")
+        {
+            Description = "Also time frame-to-tensor preprocessing against inference (repeatable): a raw frame (.i420/.yuv, .nv12, .yuyv, .rgb, .gray; needs --frame-size) or a JPEG/PNG (an MJPEG frame: decoded, then preprocessed)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var frameSize = new Option<string?>("--frame-size") { Description = "Raw frame size WxH, e.g. 640x480" };
+        var command = new Command("bench", "Measure inference latency and allocations") { model, engines, threads, warmup, iterations, json, isa, frames, frameSize };
         command.SetAction(result => Execute(
             result,
             result.GetRequiredValue(model),
@@ -29,11 +36,13 @@ internal static class BenchCommand
             result.GetValue(warmup),
             result.GetValue(iterations),
             result.GetValue(json),
-            result.GetValue(isa)));
+            result.GetValue(isa),
+            result.GetValue(frames) ?? [],
+            result.GetValue(frameSize)));
         return command;
     }
 
-    private static int Execute(ParseResult result, string model, string[] engines, int[] threadCounts, int warmup, int iterations, bool json, string? isa)
+    private static int Execute(ParseResult result, string model, string[] engines, int[] threadCounts, int warmup, int iterations, bool json, string? isa, string[] frames, string? frameSize)
     {
         if (warmup < 0)
         {
@@ -46,6 +55,30 @@ internal static class BenchCommand
         }
 
         var progress = result.ShowsProgress() ? result.Error() : null;
+        if (frames.Length > 0)
+        {
+            if (json)
+            {
+                throw new EdgeMobileNetException("--frame prints a text table; --json is not supported with it");
+            }
+
+            var sources = frames.Select(f => FrameSource.Load(f, frameSize)).ToArray();
+            foreach (var engine in engines)
+            {
+                foreach (var threads in threadCounts)
+                {
+                    using var classifier = ClassifierFactory.Create(model, new ClassifierOptions { Engine = engine, Threads = threads, Isa = isa });
+                    foreach (var source in sources)
+                    {
+                        MeasureFrame(result.Out(), classifier, source, warmup, iterations, progress);
+                    }
+                }
+            }
+
+            progress?.Write("\r\u001b[K");
+            return 0;
+        }
+
         var results = new List<BenchResult>();
         foreach (var engine in engines)
         {
@@ -126,5 +159,100 @@ internal static class BenchCommand
         {
             NaiveActivationBytes = memory?.NaiveActivationBytes,
         };
+    }
+
+    /// <summary>
+    /// Frame to model input against inference, interleaved in one loop so both see the same machine state: the
+    /// one-pass <see cref="FrameToTensor"/> (into the engine's quantised input when it has one), the engine run it
+    /// feeds, and for comparison the two-step path the station used before (<see cref="PixelConverter.ToRgb"/> of the
+    /// whole frame, then <see cref="Preprocessor.Run"/> into the float input). A JPEG is decoded in the loop too, timed
+    /// apart: "decoded MJPEG" is the format the one-pass path starts from.
+    /// </summary>
+    private static void MeasureFrame(TextWriter stdout, IClassifier classifier, FrameSource source, int warmup, int iterations, TextWriter? progress)
+    {
+        progress?.Write($"\r\u001b[K{classifier.Engine} x{classifier.Threads} {source.Name}: {warmup} warm-up, {iterations} timed runs...");
+        var oneStep = new FrameToTensor(classifier, PreprocessOptions.ImageNet);
+        var twoStep = new Preprocessor(classifier.Input, PreprocessOptions.ImageNet);
+        var rgb = new RgbImage(source.Width, source.Height);
+        var (decode, pre, infer, old) = (new double[iterations], new double[iterations], new double[iterations], new double[iterations]);
+        for (var i = -warmup; i < iterations; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var frame = source.Raw;
+            if (source.Encoded is { } encoded)
+            {
+                frame = ImageDecoder.Decode(encoded, source.Name).Pixels;
+            }
+
+            var t1 = Stopwatch.GetTimestamp();
+            oneStep.Write(frame, source.Format, source.Width, source.Height);
+            var t2 = Stopwatch.GetTimestamp();
+            oneStep.Run();
+            var t3 = Stopwatch.GetTimestamp();
+            PixelConverter.ToRgb(frame, source.Format, source.Width, source.Height, rgb);
+            twoStep.Run(rgb, classifier.InputBuffer);
+            var t4 = Stopwatch.GetTimestamp();
+            if (i >= 0)
+            {
+                (decode[i], pre[i], infer[i], old[i]) = (Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t3, t4));
+            }
+        }
+
+        var (d, p, n, o) = (LatencySummary.Of(decode).MedianMs, LatencySummary.Of(pre).MedianMs, LatencySummary.Of(infer).MedianMs, LatencySummary.Of(old).MedianMs);
+        var into = oneStep.WritesQuantized ? "quantised input" : "float input";
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{source.Name} ({source.Format} {source.Width}x{source.Height}) {classifier.Engine} x{classifier.Threads}: preprocess median {p:F3} ms ({into}), inference median {n:F3} ms, preprocess/inference {100 * p / n:F1} %"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    two-step preprocess (whole-frame RGB, then float tensor) median {o:F3} ms: {100 * o / n:F1} % of inference, {o / p:F2}x the one-pass time"));
+        if (source.Encoded is not null)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    JPEG decode median {d:F3} ms (not in the preprocess figures)"));
+        }
+    }
+
+    private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>A frame file for <c>--frame</c>: raw bytes with a format and size, or an encoded image.</summary>
+    private sealed record FrameSource(string Name, PixelFormat Format, int Width, int Height, byte[] Raw, byte[]? Encoded)
+    {
+        public static FrameSource Load(string path, string? size)
+        {
+            if (!File.Exists(path))
+            {
+                throw new EdgeMobileNetException($"--frame {path}: file not found");
+            }
+
+            var bytes = File.ReadAllBytes(path);
+            var name = Path.GetFileName(path);
+            var extension = Path.GetExtension(path).ToLowerInvariant();
+            if (extension is ".jpg" or ".jpeg" or ".png" or ".mjpeg")
+            {
+                var image = ImageDecoder.Decode(bytes, path);
+                return new FrameSource(name, PixelFormat.RGB24, image.Width, image.Height, image.Pixels, bytes);
+            }
+
+            var format = extension switch
+            {
+                ".i420" or ".yuv" => PixelFormat.I420,
+                ".nv12" => PixelFormat.NV12,
+                ".yuyv" => PixelFormat.YUYV,
+                ".rgb" => PixelFormat.RGB24,
+                ".gray" => PixelFormat.GRAY8,
+                _ => throw new EdgeMobileNetException($"--frame {path}: unknown extension '{extension}' (.i420/.yuv, .nv12, .yuyv, .rgb, .gray, .jpg, .png)"),
+            };
+            var parts = (size ?? throw new EdgeMobileNetException($"--frame {path}: a raw frame needs --frame-size WxH")).Split('x');
+            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) || w < 1 || h < 1)
+            {
+                throw new EdgeMobileNetException($"--frame-size: '{size}' is not WxH (e.g. 640x480)");
+            }
+
+            var needed = FrameGeometry.BytesPerFrame(format, w, h);
+            if (bytes.Length != needed)
+            {
+                throw new EdgeMobileNetException($"--frame {path}: {format} {w}x{h} is {needed} bytes, the file has {bytes.Length}");
+            }
+
+            return new FrameSource(name, format, w, h, bytes, null);
+        }
     }
 }

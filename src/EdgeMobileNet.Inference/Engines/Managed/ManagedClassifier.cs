@@ -2,6 +2,7 @@ using EdgeMobileNet.Inference.Engines.Managed.Execution;
 using EdgeMobileNet.Inference.Engines.Managed.Graph;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.Managed.Loading;
+using EdgeMobileNet.Inference.Engines.Managed.Operators;
 using EdgeMobileNet.Inference.Engines.Managed.Planning;
 using EdgeMobileNet.Onnx;
 
@@ -11,7 +12,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed;
 /// The managed engine: our ONNX reader, a load-time planner (constant folding, fusion, NHWC, one activation arena) and
 /// C# kernels. Integer models reproduce ONNX Runtime's CPU arithmetic (see docs/managed-engine.md).
 /// </summary>
-public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
+public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo, IQuantizedInput
 {
     private readonly ExecutionPlan _plan;
 
@@ -126,6 +127,22 @@ public sealed class ManagedClassifier : IClassifier, IModelMemoryInfo
         _plan.Run();
         return _plan.Output;
     }
+
+    public bool HasQuantizedInput => _plan.Operators[0] is InputQuantizeOperator;
+
+    public void QuantizeInput(ReadOnlySpan<float> values, Span<byte> destination) => InputQuantize.Quantize(values, destination);
+
+    public Span<byte> QuantizedInputBuffer => _plan.Arena.Bytes(InputQuantize.Output!);
+
+    public ReadOnlySpan<float> RunQuantized()
+    {
+        _ = InputQuantize;
+        _plan.Run(first: 1);
+        return _plan.Output;
+    }
+
+    private InputQuantizeOperator InputQuantize => _plan.Operators[0] as InputQuantizeOperator
+        ?? throw new InvalidOperationException("the model has no quantised input stage (HasQuantizedInput is false): write InputBuffer and call Run");
 
     /// <summary>Stops the worker threads; the arena and weights are managed memory.</summary>
     public void Dispose() => _plan.Dispose();

@@ -21,6 +21,7 @@ internal sealed class ConvOperator : PartitionedOperator
     private readonly TensorSlot? _residual;
     private readonly int _mlasStrideK;
     private readonly bool _mlasBiasFirst;
+    private readonly int _mlasConvStrideK;
     private readonly ConvPart[] _parts;
     private readonly float[][] _blocks;
 
@@ -37,7 +38,8 @@ internal sealed class ConvOperator : PartitionedOperator
         TensorSlot output,
         int mlasStrideK = 0,
         bool mlasBiasFirst = false,
-        WorkerPool? pool = null)
+        WorkerPool? pool = null,
+        bool mlasConvOrder = false)
         : base(name, residual is null ? [input] : [input, residual], output)
     {
         _kernels = kernels;
@@ -58,6 +60,9 @@ internal sealed class ConvOperator : PartitionedOperator
             ? mlasStrideK
             : MlasStrideK(shape.OutH * shape.OutW, shape.InC);
         _mlasBiasFirst = mlasBiasFirst;
+
+        // A non-pointwise conv in MLAS's im2col + SGEMM order: its reduction block, too, is the whole layer's.
+        _mlasConvStrideK = mlasConvOrder && !QuantGemmPacking.IsPointwise(shape) ? MlasConvOrder.StrideK(shape) : 0;
         _blocks = new float[_parts.Length][];
         for (var i = 0; i < _parts.Length; i++)
         {
@@ -85,6 +90,17 @@ internal sealed class ConvOperator : PartitionedOperator
             if (!residual.IsEmpty)
             {
                 // The epilogue adds the residual after the clamp, one rounding per element: the same bits as fused.
+                TensorPrimitives.Add(output, residual, output);
+            }
+
+            return;
+        }
+
+        if (_mlasConvStrideK > 0)
+        {
+            MlasConvOrder.Conv(p.Shape, _mlasConvStrideK, input, _weights[part], _bias[part], _lo, _hi, output);
+            if (!residual.IsEmpty)
+            {
                 TensorPrimitives.Add(output, residual, output);
             }
 

@@ -41,6 +41,10 @@ internal sealed class InputQuantizeOperator : Operator
 
     public override long WeightBytes => _planes.Length;
 
+    /// <summary>This operator's quantisation of any float values (the same kernel and parameters as a run).</summary>
+    public void Quantize(ReadOnlySpan<float> values, Span<byte> destination) =>
+        _kernels.Quantize(values, _scale, _zeroPoint, _min, _max, destination[..values.Length]);
+
     /// <summary>Bytes of <paramref name="channels"/> planes (each <see cref="Chunk"/> long) to interleaved pixels.</summary>
     private static void Interleave(byte[] planes, Span<byte> destination, int channels, int pixels)
     {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -11,32 +12,49 @@ internal sealed class GlobalAveragePoolOperator : Operator
 {
     private readonly int _pixels;
     private readonly int _channels;
+    private readonly float[]? _lanes;
 
-    public GlobalAveragePoolOperator(string name, int pixels, int channels, TensorSlot input, TensorSlot output)
+    /// <param name="mlasOrder">Sum in MLAS's global pooling order (ONNX Runtime's float GlobalAveragePool): four
+    /// running sums over pixels p = 4i + j, reduced as (s0 + s2) + (s1 + s3), the last pixels (count mod 4) added one
+    /// by one, then divided by the pixel count. Otherwise one running sum in pixel order (ReduceMean).</param>
+    public GlobalAveragePoolOperator(string name, int pixels, int channels, TensorSlot input, TensorSlot output, bool mlasOrder = false)
         : base(name, [input], output)
     {
         _pixels = pixels;
         _channels = channels;
+        _lanes = mlasOrder ? new float[4 * channels] : null;
     }
 
     public override void Run(Arena arena)
     {
         var x = arena.Floats(Inputs[0]);
         var y = arena.Floats(Output!)[.._channels];
+        var c = _channels;
+        var p = 0;
         y.Clear();
-        for (var p = 0; p < _pixels; p++)
+        if (_lanes is { } lanes && _pixels >= 4)
         {
-            var row = x.Slice(p * _channels, _channels);
-            for (var c = 0; c < _channels; c++)
+            Span<float> s0 = lanes.AsSpan(0, c), s1 = lanes.AsSpan(c, c), s2 = lanes.AsSpan(2 * c, c), s3 = lanes.AsSpan(3 * c, c);
+            lanes.AsSpan().Clear();
+            for (; p + 4 <= _pixels; p += 4)
             {
-                y[c] += row[c];
+                TensorPrimitives.Add(s0, x.Slice(p * c, c), s0);
+                TensorPrimitives.Add(s1, x.Slice((p + 1) * c, c), s1);
+                TensorPrimitives.Add(s2, x.Slice((p + 2) * c, c), s2);
+                TensorPrimitives.Add(s3, x.Slice((p + 3) * c, c), s3);
             }
+
+            TensorPrimitives.Add(s0, s2, s0);
+            TensorPrimitives.Add(s1, s3, s1);
+            TensorPrimitives.Add(s0, s1, y);
         }
 
-        for (var c = 0; c < _channels; c++)
+        for (; p < _pixels; p++)
         {
-            y[c] /= _pixels;
+            TensorPrimitives.Add(y, x.Slice(p * c, c), y);
         }
+
+        TensorPrimitives.Divide(y, (float)_pixels, y);
     }
 }
 

@@ -55,12 +55,15 @@ internal sealed class ExecutionPlan : IDisposable
         }
     }
 
-    public void Run()
+    /// <summary>Runs the operators from index <paramref name="first"/> on (1: the input stage was done by the
+    /// caller, see <see cref="ManagedClassifier.RunQuantized"/>).</summary>
+    public void Run(int first = 0)
     {
         // An array, not the interface: enumerating an IReadOnlyList would allocate an enumerator per run.
-        foreach (var op in _operators)
+        var ops = _operators;
+        for (var i = first; i < ops.Length; i++)
         {
-            op.Run(Arena);
+            ops[i].Run(Arena);
         }
     }
 

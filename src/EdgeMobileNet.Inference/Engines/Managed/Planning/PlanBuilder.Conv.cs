@@ -109,12 +109,14 @@ internal sealed partial class PlanBuilder
         }
 
         // A DQ -> Conv -> Q group ONNX Runtime keeps in float is rounded to integers right after, so follow its
-        // SGEMM summation order exactly for the pointwise case (the only kind MobileNets leave in float).
-        var mlasOrder = x.Producer?.OpType == "DequantizeLinear" && residual is null && IsPointwise(shape)
+        // summation order exactly: SGEMM's for the pointwise case, im2col + SGEMM's for any other (the depthwise conv
+        // of a squeeze-excite block whose int8 output is read twice, see MlasConvOrder).
+        var qdqGroup = x.Producer?.OpType == "DequantizeLinear" && residual is null;
+        var mlasOrder = qdqGroup && IsPointwise(shape)
             ? ConvOperator.MlasStrideK(shape.OutH * shape.OutW, shape.InC)
             : 0;
         var packed = PackConv(w, m, wv.Shape[1], wv.Shape[2], wv.Shape[3]);
-        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32), mlasOrder, pool: _pool));
+        _ops.Add(new ConvOperator(string.Join("+", names), _kernels, shape, packed, bias, lo, hi, Float(x), residual, NewSlot(last, ElementType.Float32), mlasOrder, pool: _pool, mlasConvOrder: qdqGroup && !IsPointwise(shape)));
     }
 
     private static bool IsPointwise(ConvShape s) =>

@@ -120,7 +120,7 @@ internal sealed partial class PlanBuilder
     {
         var (pixels, channels) = GlobalPoolExtent(node);
         var input = Float(node.Input(0)!);
-        _ops.Add(new GlobalAveragePoolOperator(node.Name(), pixels, channels, input, NewSlot(node.Output, ElementType.Float32)));
+        _ops.Add(new GlobalAveragePoolOperator(node.Name(), pixels, channels, input, NewSlot(node.Output, ElementType.Float32), mlasOrder: node.OpType == "GlobalAveragePool"));
     }
 
     private void EmitQLinearGlobalPool(GraphNode node)

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 
@@ -5,7 +6,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
 /// ARM64 NEON without the dot product (Raspberry Pi 3/Zero 2: Cortex-A53, Pi 4: Cortex-A72): integer GEMM (1x1, stem,
-/// classifier) and depthwise kernels; float convolutions and shapes without a specialised kernel run the scalar
+/// classifier) and depthwise kernels, the float kernels on 128-bit vectors; shapes without a specialised kernel run the scalar
 /// reference, which is also the definition every result here must reproduce.
 /// </summary>
 internal sealed class NeonConvKernels : IConvKernels
@@ -22,10 +23,10 @@ internal sealed class NeonConvKernels : IConvKernels
         : null;
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>
-        ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+        FloatKernels<NeonFloat, Vector128<float>>.Conv(shape, input, weights, bias, lo, hi, residual, output);
 
     public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output) =>
-        ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
+        FloatKernels<NeonFloat, Vector128<float>>.Pointwise(shape, strideK, biasFirst, input, weights, bias, lo, hi, output);
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
         ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 
@@ -6,7 +7,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 /// <summary>
 /// ARM64 with the ARMv8.2 dot product (Pi 5: Cortex-A76, Jetson Orin: A78AE): the integer GEMM on SDOT where every
 /// centred weight fits int8, the NEON GEMM for layers whose (uint8, zero-pointed) weights do not, and the NEON
-/// depthwise kernel (SDOT gains nothing with one input value per weight). Float convolutions and unspecialised shapes
+/// depthwise kernel (SDOT gains nothing with one input value per weight), the NEON float kernels. Unspecialised shapes
 /// run the scalar reference.
 /// </summary>
 internal sealed class SdotConvKernels : IConvKernels
@@ -24,10 +25,10 @@ internal sealed class SdotConvKernels : IConvKernels
         : null;
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>
-        ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+        FloatKernels<NeonFloat, Vector128<float>>.Conv(shape, input, weights, bias, lo, hi, residual, output);
 
     public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output) =>
-        ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
+        FloatKernels<NeonFloat, Vector128<float>>.Pointwise(shape, strideK, biasFirst, input, weights, bias, lo, hi, output);
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>
         ScalarConvKernels.Instance.ConvQuant(shape, input, inputZeroPoint, weights, bias, scales, outputZeroPoint, outputMin, outputMax, accumulator, output);

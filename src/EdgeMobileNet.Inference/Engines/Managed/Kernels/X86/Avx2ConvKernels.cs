@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 
@@ -28,43 +29,25 @@ internal sealed class Avx2ConvKernels : IConvKernels
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
-        if (QuantGemmPacking.IsPointwise(shape))
+        if (!Fma.IsSupported && QuantGemmPacking.IsPointwise(shape))
         {
-            var m = shape.OutH * shape.OutW;
-            PointwiseMlasOrder(shape, QuantGemmPacking.MlasStrideK(m, shape.InC), false, input, weights, bias, lo, hi, residual, output);
+            // The MLAS order is a chain of fused multiply-adds; without FMA3 only the reference computes it exactly.
+            ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
+            return;
         }
-        else if (shape.IsDepthwise)
-        {
-            Avx2FloatKernels.Depthwise(shape, input, weights, bias, lo, hi, residual, output);
-        }
-        else
-        {
-            // Group-1 convolutions (the stem); narrower or grouped ones fall back to the reference inside.
-            Avx2FloatKernels.Direct(shape, input, weights, bias, lo, hi, residual, output);
-        }
+
+        FloatKernels<Avx2Float, Vector256<float>>.Conv(shape, input, weights, bias, lo, hi, residual, output);
     }
 
     public void PointwiseFloatMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> block, Span<float> output)
     {
         if (!Fma.IsSupported)
         {
-            // The MLAS order is a chain of fused multiply-adds; without FMA3 only the reference computes it exactly.
             ScalarConvKernels.Instance.PointwiseFloatMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, block, output);
             return;
         }
 
-        PointwiseMlasOrder(shape, strideK, biasFirst, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
-    }
-
-    private static void PointwiseMlasOrder(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
-    {
-        if (!Fma.IsSupported)
-        {
-            ScalarConvKernels.Instance.ConvFloat(shape, input, weights, bias, lo, hi, residual, output);
-            return;
-        }
-
-        Avx2FloatKernels.PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, biasFirst, input, weights, bias, lo, hi, residual, output);
+        FloatKernels<Avx2Float, Vector256<float>>.Pointwise(shape, strideK, biasFirst, input, weights, bias, lo, hi, output);
     }
 
     public void ConvQuant(in ConvShape shape, ReadOnlySpan<byte> input, int inputZeroPoint, ReadOnlySpan<int> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scales, int outputZeroPoint, int outputMin, int outputMax, Span<int> accumulator, Span<byte> output) =>

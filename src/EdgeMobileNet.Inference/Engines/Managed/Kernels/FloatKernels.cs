@@ -1,21 +1,27 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 
-namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
+namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
 /// <summary>
-/// Float convolutions with AVX-512F in exactly the reference's order of operations, so results equal
+/// Float convolutions in exactly the reference's order of operations, so results equal
 /// <see cref="ScalarConvKernels"/> bit for bit: pointwise in MLAS's blocked fused multiply-add order, depthwise and
 /// group-1 convolutions as separate multiply and add per tap starting from the bias. Speed comes from independent
 /// work per register (several pixels and channel vectors at once), never from reordering one output's arithmetic.
-/// <see cref="Avx2FloatKernels"/> is the same code on 256-bit vectors.
+/// <para>
+/// One driver for every vector ISA: <typeparamref name="V"/> is the micro-kernel's instruction set (an
+/// <see cref="IFloatVector{TVec}"/>: AVX-512F, AVX2 + FMA3, NEON), a struct whose static members the JIT inlines into
+/// a specialised copy of this code per ISA, as TensorPrimitives does with its operator structs. The only shape
+/// choice that depends on the ISA is whether four-vector pointwise panels fit the register file
+/// (<see cref="IFloatVector{TVec}.WidePanels"/>).
+/// </para>
 /// </summary>
-internal static class Avx512FloatKernels
+internal static class FloatKernels<V, TVec>
+    where V : struct, IFloatVector<TVec>
+    where TVec : struct
 {
-    private const int Lanes = 16;
+    private static int Lanes => V.Lanes;
 
     /// <summary>Pixels per pointwise register tile (6 x 2 accumulators) and per depthwise/direct pixel group.</summary>
     private const int Rows = 6;
@@ -27,8 +33,33 @@ internal static class Avx512FloatKernels
     /// <summary>Widest single row whose running chains and sums go to the stack (2 x 8 KiB).</summary>
     private const int MaxStreamedChannels = 2048;
 
-    /// <summary>Four-vector pointwise panels need 29 vector registers (AVX-512 has 32).</summary>
-    private const bool WidePanels = true;
+    /// <summary>Four-vector pointwise panels need 29 vector registers (AVX-512 and AArch64 have 32, AVX2 16).</summary>
+    private static bool WidePanels => V.WidePanels;
+
+    /// <summary>
+    /// <see cref="IConvKernels.ConvFloat"/> for this ISA: pointwise convolutions in MLAS's order, depthwise, and
+    /// group-1 (the stem); narrower or grouped ones fall back to the reference inside.
+    /// </summary>
+    public static void Conv(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
+    {
+        if (QuantGemmPacking.IsPointwise(shape))
+        {
+            var m = shape.OutH * shape.OutW;
+            PointwiseMlasOrder(m, shape.InC, shape.OutC, QuantGemmPacking.MlasStrideK(m, shape.InC), false, input, weights, bias, lo, hi, residual, output);
+        }
+        else if (shape.IsDepthwise)
+        {
+            Depthwise(shape, input, weights, bias, lo, hi, residual, output);
+        }
+        else
+        {
+            Direct(shape, input, weights, bias, lo, hi, residual, output);
+        }
+    }
+
+    /// <summary><see cref="IConvKernels.PointwiseFloatMlasOrder"/> for this ISA.</summary>
+    public static void Pointwise(in ConvShape shape, int strideK, bool biasFirst, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, Span<float> output) =>
+        PointwiseMlasOrder(shape.OutH * shape.OutW, shape.InC, shape.OutC, strideK, biasFirst, input, weights, bias, lo, hi, ReadOnlySpan<float>.Empty, output);
 
     /// <summary>
     /// y = clamp(blocked FMA chains + bias, lo, hi) (+ residual) over M rows of K inputs and N outputs, in MLAS's SGEMM
@@ -154,7 +185,7 @@ internal static class Avx512FloatKernels
             {
                 for (var j = 0; j < vectors; j++)
                 {
-                    e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(((r * 4) + j) * Lanes));
+                    V.Store(e.Bias(c + (j * Lanes)), ref t, ((r * 4) + j) * Lanes);
                 }
             }
         }
@@ -184,33 +215,33 @@ internal static class Avx512FloatKernels
     /// </summary>
     private static void Chain6x2(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
     {
-        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
-        Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        TVec a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        TVec a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
         for (var i = end - k0; i > 0; i--)
         {
-            var w0 = Vector512.LoadUnsafe(ref wk);
-            var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
-            var b = Vector512.Create(x0);
-            a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
-            a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
-            b = Vector512.Create(Unsafe.Add(ref x0, k1));
-            a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
-            a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
-            b = Vector512.Create(Unsafe.Add(ref x0, k2));
-            a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
-            a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
-            b = Vector512.Create(Unsafe.Add(ref x0, k3));
-            a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
-            a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
-            b = Vector512.Create(Unsafe.Add(ref x0, k4));
-            a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
-            a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
-            b = Vector512.Create(Unsafe.Add(ref x0, k5));
-            a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
-            a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
+            var w0 = V.Load(ref wk, 0);
+            var w1 = V.Load(ref wk, Lanes);
+            var b = V.Create(x0);
+            a00 = V.Fma(b, w0, a00);
+            a01 = V.Fma(b, w1, a01);
+            b = V.Create(Unsafe.Add(ref x0, k1));
+            a10 = V.Fma(b, w0, a10);
+            a11 = V.Fma(b, w1, a11);
+            b = V.Create(Unsafe.Add(ref x0, k2));
+            a20 = V.Fma(b, w0, a20);
+            a21 = V.Fma(b, w1, a21);
+            b = V.Create(Unsafe.Add(ref x0, k3));
+            a30 = V.Fma(b, w0, a30);
+            a31 = V.Fma(b, w1, a31);
+            b = V.Create(Unsafe.Add(ref x0, k4));
+            a40 = V.Fma(b, w0, a40);
+            a41 = V.Fma(b, w1, a41);
+            b = V.Create(Unsafe.Add(ref x0, k5));
+            a50 = V.Fma(b, w0, a50);
+            a51 = V.Fma(b, w1, a51);
             x0 = ref Unsafe.Add(ref x0, 1);
             wk = ref Unsafe.Add(ref wk, stride);
         }
@@ -232,19 +263,19 @@ internal static class Avx512FloatKernels
     /// <summary>As <see cref="Chain6x2"/> for one vector (layers one to two vectors wide).</summary>
     private static void Chain6x1(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        TVec a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
         for (var i = end - k0; i > 0; i--)
         {
-            var w0 = Vector512.LoadUnsafe(ref wk);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0), w0, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k1)), w0, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k2)), w0, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k3)), w0, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k4)), w0, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, k5)), w0, a5);
+            var w0 = V.Load(ref wk, 0);
+            a0 = V.Fma(V.Create(x0), w0, a0);
+            a1 = V.Fma(V.Create(Unsafe.Add(ref x0, k1)), w0, a1);
+            a2 = V.Fma(V.Create(Unsafe.Add(ref x0, k2)), w0, a2);
+            a3 = V.Fma(V.Create(Unsafe.Add(ref x0, k3)), w0, a3);
+            a4 = V.Fma(V.Create(Unsafe.Add(ref x0, k4)), w0, a4);
+            a5 = V.Fma(V.Create(Unsafe.Add(ref x0, k5)), w0, a5);
             x0 = ref Unsafe.Add(ref x0, 1);
             wk = ref Unsafe.Add(ref wk, stride);
         }
@@ -263,48 +294,48 @@ internal static class Avx512FloatKernels
     /// </summary>
     private static void Chain6x4(ref float x, int k, ref float w, int n, int k0, int end, ref float t, bool first, bool last, in Epilogue e, int c, int outAt)
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
-        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
+        TVec a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        TVec a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        TVec a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
         for (var i = end - k0; i > 0; i--)
         {
-            var w0 = Vector512.LoadUnsafe(ref wk);
-            var w1 = Vector512.LoadUnsafe(ref wk, Lanes);
-            var w2 = Vector512.LoadUnsafe(ref wk, 2 * Lanes);
-            var w3 = Vector512.LoadUnsafe(ref wk, 3 * Lanes);
-            var b = Vector512.Create(x0);
-            a00 = Avx512F.FusedMultiplyAdd(b, w0, a00);
-            a01 = Avx512F.FusedMultiplyAdd(b, w1, a01);
-            a02 = Avx512F.FusedMultiplyAdd(b, w2, a02);
-            a03 = Avx512F.FusedMultiplyAdd(b, w3, a03);
-            b = Vector512.Create(Unsafe.Add(ref x0, k1));
-            a10 = Avx512F.FusedMultiplyAdd(b, w0, a10);
-            a11 = Avx512F.FusedMultiplyAdd(b, w1, a11);
-            a12 = Avx512F.FusedMultiplyAdd(b, w2, a12);
-            a13 = Avx512F.FusedMultiplyAdd(b, w3, a13);
-            b = Vector512.Create(Unsafe.Add(ref x0, k2));
-            a20 = Avx512F.FusedMultiplyAdd(b, w0, a20);
-            a21 = Avx512F.FusedMultiplyAdd(b, w1, a21);
-            a22 = Avx512F.FusedMultiplyAdd(b, w2, a22);
-            a23 = Avx512F.FusedMultiplyAdd(b, w3, a23);
-            b = Vector512.Create(Unsafe.Add(ref x0, k3));
-            a30 = Avx512F.FusedMultiplyAdd(b, w0, a30);
-            a31 = Avx512F.FusedMultiplyAdd(b, w1, a31);
-            a32 = Avx512F.FusedMultiplyAdd(b, w2, a32);
-            a33 = Avx512F.FusedMultiplyAdd(b, w3, a33);
-            b = Vector512.Create(Unsafe.Add(ref x0, k4));
-            a40 = Avx512F.FusedMultiplyAdd(b, w0, a40);
-            a41 = Avx512F.FusedMultiplyAdd(b, w1, a41);
-            a42 = Avx512F.FusedMultiplyAdd(b, w2, a42);
-            a43 = Avx512F.FusedMultiplyAdd(b, w3, a43);
-            b = Vector512.Create(Unsafe.Add(ref x0, k5));
-            a50 = Avx512F.FusedMultiplyAdd(b, w0, a50);
-            a51 = Avx512F.FusedMultiplyAdd(b, w1, a51);
-            a52 = Avx512F.FusedMultiplyAdd(b, w2, a52);
-            a53 = Avx512F.FusedMultiplyAdd(b, w3, a53);
+            var w0 = V.Load(ref wk, 0);
+            var w1 = V.Load(ref wk, Lanes);
+            var w2 = V.Load(ref wk, 2 * Lanes);
+            var w3 = V.Load(ref wk, 3 * Lanes);
+            var b = V.Create(x0);
+            a00 = V.Fma(b, w0, a00);
+            a01 = V.Fma(b, w1, a01);
+            a02 = V.Fma(b, w2, a02);
+            a03 = V.Fma(b, w3, a03);
+            b = V.Create(Unsafe.Add(ref x0, k1));
+            a10 = V.Fma(b, w0, a10);
+            a11 = V.Fma(b, w1, a11);
+            a12 = V.Fma(b, w2, a12);
+            a13 = V.Fma(b, w3, a13);
+            b = V.Create(Unsafe.Add(ref x0, k2));
+            a20 = V.Fma(b, w0, a20);
+            a21 = V.Fma(b, w1, a21);
+            a22 = V.Fma(b, w2, a22);
+            a23 = V.Fma(b, w3, a23);
+            b = V.Create(Unsafe.Add(ref x0, k3));
+            a30 = V.Fma(b, w0, a30);
+            a31 = V.Fma(b, w1, a31);
+            a32 = V.Fma(b, w2, a32);
+            a33 = V.Fma(b, w3, a33);
+            b = V.Create(Unsafe.Add(ref x0, k4));
+            a40 = V.Fma(b, w0, a40);
+            a41 = V.Fma(b, w1, a41);
+            a42 = V.Fma(b, w2, a42);
+            a43 = V.Fma(b, w3, a43);
+            b = V.Create(Unsafe.Add(ref x0, k5));
+            a50 = V.Fma(b, w0, a50);
+            a51 = V.Fma(b, w1, a51);
+            a52 = V.Fma(b, w2, a52);
+            a53 = V.Fma(b, w3, a53);
             x0 = ref Unsafe.Add(ref x0, 1);
             wk = ref Unsafe.Add(ref wk, stride);
         }
@@ -360,11 +391,11 @@ internal static class Avx512FloatKernels
             for (var i = k0; i < end; i++)
             {
                 var xs = Unsafe.Add(ref x, i);
-                var b = Vector512.Create(xs);
+                var b = V.Create(xs);
                 var c = 0;
                 for (; c < whole; c += Lanes)
                 {
-                    Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, (nuint)c), Vector512.LoadUnsafe(ref chain, (nuint)c)).StoreUnsafe(ref chain, (nuint)c);
+                    V.Store(V.Fma(b, V.Load(ref wk, c), V.Load(ref chain, c)), ref chain, c);
                 }
 
                 for (; c < n; c++)
@@ -384,7 +415,7 @@ internal static class Avx512FloatKernels
             var j = 0;
             for (; j < whole; j += Lanes)
             {
-                (Vector512.LoadUnsafe(ref sum, (nuint)j) + Vector512.LoadUnsafe(ref chain, (nuint)j)).StoreUnsafe(ref sum, (nuint)j);
+                V.Store(V.Add(V.Load(ref sum, j), V.Load(ref chain, j)), ref sum, j);
             }
 
             for (; j < n; j++)
@@ -397,7 +428,7 @@ internal static class Avx512FloatKernels
         for (var c0 = 0; c0 < n; c0 += Lanes)
         {
             var c = Math.Min(c0, n - Lanes);
-            e.Finish(Vector512.LoadUnsafe(ref sum, (nuint)c), c, outAt + c);
+            e.Finish(V.Load(ref sum, (nint)c), c, outAt + c);
         }
     }
 
@@ -408,23 +439,23 @@ internal static class Avx512FloatKernels
         {
             for (var j = 0; j < 4; j++)
             {
-                e.Bias(c + (j * Lanes)).StoreUnsafe(ref t, (nuint)(j * Lanes));
+                V.Store(e.Bias(c + (j * Lanes)), ref t, j * Lanes);
             }
         }
 
         nint stride = n;
         for (var k0 = 0; k0 < k; k0 += strideK)
         {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            TVec a0 = default, a1 = default, a2 = default, a3 = default;
             var end = Math.Min(k, k0 + strideK);
             ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
             for (var i = k0; i < end; i++)
             {
-                var b = Vector512.Create(Unsafe.Add(ref x, i));
-                a0 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk), a0);
-                a1 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, Lanes), a1);
-                a2 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 2 * Lanes), a2);
-                a3 = Avx512F.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref wk, 3 * Lanes), a3);
+                var b = V.Create(Unsafe.Add(ref x, i));
+                a0 = V.Fma(b, V.Load(ref wk, 0), a0);
+                a1 = V.Fma(b, V.Load(ref wk, Lanes), a1);
+                a2 = V.Fma(b, V.Load(ref wk, 2 * Lanes), a2);
+                a3 = V.Fma(b, V.Load(ref wk, 3 * Lanes), a3);
                 wk = ref Unsafe.Add(ref wk, stride);
             }
 
@@ -441,18 +472,18 @@ internal static class Avx512FloatKernels
     {
         if (e.BiasFirst)
         {
-            e.Bias(c).StoreUnsafe(ref t);
+            V.Store(e.Bias(c), ref t, 0);
         }
 
         nint stride = n;
         for (var k0 = 0; k0 < k; k0 += strideK)
         {
-            var a = Vector512<float>.Zero;
+            var a = default(TVec);
             var end = Math.Min(k, k0 + strideK);
             ref var wk = ref Unsafe.Add(ref w, ((nint)k0 * n) + c);
             for (var i = k0; i < end; i++)
             {
-                a = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref wk), a);
+                a = V.Fma(V.Create(Unsafe.Add(ref x, i)), V.Load(ref wk, 0), a);
                 wk = ref Unsafe.Add(ref wk, stride);
             }
 
@@ -462,17 +493,17 @@ internal static class Avx512FloatKernels
 
     /// <summary>Adds one block's chain to the running sum; the last block's sum goes through the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Emit(ref float t, int slot, Vector512<float> chain, bool first, bool last, in Epilogue e, int c, int at)
+    private static void Emit(ref float t, int slot, TVec chain, bool first, bool last, in Epilogue e, int c, int at)
     {
-        var tileAt = (nuint)(slot * Lanes);
-        var sum = first ? chain : Vector512.LoadUnsafe(ref t, tileAt) + chain;
+        var tileAt = slot * Lanes;
+        var sum = first ? chain : V.Add(V.Load(ref t, tileAt), chain);
         if (last)
         {
             e.Finish(sum, c, at);
         }
         else
         {
-            sum.StoreUnsafe(ref t, tileAt);
+            V.Store(sum, ref t, tileAt);
         }
     }
 
@@ -517,8 +548,8 @@ internal static class Avx512FloatKernels
                         var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
                         for (var kw = kw0; kw < kw1; kw++)
                         {
-                            var xv = Vector512.LoadUnsafe(ref x, (nuint)(rowAt + ((iw0e + (kw * s.DilationW)) * c)));
-                            acc += xv * Vector512.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
+                            var xv = V.Load(ref x, (nint)(rowAt + ((iw0e + (kw * s.DilationW)) * c)));
+                            acc = V.Add(acc, V.Multiply(xv, V.Load(ref w, (((kh * s.KW) + kw) * c) + ch)));
                         }
                     }
 
@@ -557,80 +588,80 @@ internal static class Avx512FloatKernels
                 if (threeWide && shared)
                 {
                     // Stride equals dilation: pixel j's tap kw is input column j + kw, so six loads serve twelve taps.
-                    var w0 = Vector512.LoadUnsafe(ref wr);
-                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
-                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
-                    var x0 = Vector512.LoadUnsafe(ref xr);
-                    var x1 = Vector512.LoadUnsafe(ref xr, (nuint)step);
-                    var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(2 * step));
-                    var x3 = Vector512.LoadUnsafe(ref xr, (nuint)(3 * step));
-                    a0 += x0 * w0;
-                    a1 += x1 * w0;
-                    a2 += x2 * w0;
-                    a3 += x3 * w0;
-                    var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(4 * step));
-                    a0 += x1 * w1;
-                    a1 += x2 * w1;
-                    a2 += x3 * w1;
-                    a3 += x4 * w1;
-                    var x5 = Vector512.LoadUnsafe(ref xr, (nuint)(5 * step));
-                    a0 += x2 * w2;
-                    a1 += x3 * w2;
-                    a2 += x4 * w2;
-                    a3 += x5 * w2;
+                    var w0 = V.Load(ref wr, 0);
+                    var w1 = V.Load(ref wr, (nint)cc);
+                    var w2 = V.Load(ref wr, (nint)(2 * cc));
+                    var x0 = V.Load(ref xr, 0);
+                    var x1 = V.Load(ref xr, (nint)step);
+                    var x2 = V.Load(ref xr, (nint)(2 * step));
+                    var x3 = V.Load(ref xr, (nint)(3 * step));
+                    a0 = V.Add(a0, V.Multiply(x0, w0));
+                    a1 = V.Add(a1, V.Multiply(x1, w0));
+                    a2 = V.Add(a2, V.Multiply(x2, w0));
+                    a3 = V.Add(a3, V.Multiply(x3, w0));
+                    var x4 = V.Load(ref xr, (nint)(4 * step));
+                    a0 = V.Add(a0, V.Multiply(x1, w1));
+                    a1 = V.Add(a1, V.Multiply(x2, w1));
+                    a2 = V.Add(a2, V.Multiply(x3, w1));
+                    a3 = V.Add(a3, V.Multiply(x4, w1));
+                    var x5 = V.Load(ref xr, (nint)(5 * step));
+                    a0 = V.Add(a0, V.Multiply(x2, w2));
+                    a1 = V.Add(a1, V.Multiply(x3, w2));
+                    a2 = V.Add(a2, V.Multiply(x4, w2));
+                    a3 = V.Add(a3, V.Multiply(x5, w2));
                 }
                 else if (threeWide && halved)
                 {
                     // Stride twice the dilation: pixel j's tap kw is input column 2j + kw, so nine loads serve twelve.
-                    var w0 = Vector512.LoadUnsafe(ref wr);
-                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
-                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
-                    var x2 = Vector512.LoadUnsafe(ref xr, (nuint)(2 * tap));
-                    var x4 = Vector512.LoadUnsafe(ref xr, (nuint)(4 * tap));
-                    var x6 = Vector512.LoadUnsafe(ref xr, (nuint)(6 * tap));
-                    a0 += Vector512.LoadUnsafe(ref xr) * w0;
-                    a1 += x2 * w0;
-                    a2 += x4 * w0;
-                    a3 += x6 * w0;
-                    a0 += Vector512.LoadUnsafe(ref xr, (nuint)tap) * w1;
-                    a1 += Vector512.LoadUnsafe(ref xr, (nuint)(3 * tap)) * w1;
-                    a2 += Vector512.LoadUnsafe(ref xr, (nuint)(5 * tap)) * w1;
-                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(7 * tap)) * w1;
-                    a0 += x2 * w2;
-                    a1 += x4 * w2;
-                    a2 += x6 * w2;
-                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(8 * tap)) * w2;
+                    var w0 = V.Load(ref wr, 0);
+                    var w1 = V.Load(ref wr, (nint)cc);
+                    var w2 = V.Load(ref wr, (nint)(2 * cc));
+                    var x2 = V.Load(ref xr, (nint)(2 * tap));
+                    var x4 = V.Load(ref xr, (nint)(4 * tap));
+                    var x6 = V.Load(ref xr, (nint)(6 * tap));
+                    a0 = V.Add(a0, V.Multiply(V.Load(ref xr, 0), w0));
+                    a1 = V.Add(a1, V.Multiply(x2, w0));
+                    a2 = V.Add(a2, V.Multiply(x4, w0));
+                    a3 = V.Add(a3, V.Multiply(x6, w0));
+                    a0 = V.Add(a0, V.Multiply(V.Load(ref xr, (nint)tap), w1));
+                    a1 = V.Add(a1, V.Multiply(V.Load(ref xr, (nint)(3 * tap)), w1));
+                    a2 = V.Add(a2, V.Multiply(V.Load(ref xr, (nint)(5 * tap)), w1));
+                    a3 = V.Add(a3, V.Multiply(V.Load(ref xr, (nint)(7 * tap)), w1));
+                    a0 = V.Add(a0, V.Multiply(x2, w2));
+                    a1 = V.Add(a1, V.Multiply(x4, w2));
+                    a2 = V.Add(a2, V.Multiply(x6, w2));
+                    a3 = V.Add(a3, V.Multiply(V.Load(ref xr, (nint)(8 * tap)), w2));
                 }
                 else if (threeWide)
                 {
-                    var w0 = Vector512.LoadUnsafe(ref wr);
-                    var w1 = Vector512.LoadUnsafe(ref wr, (nuint)cc);
-                    var w2 = Vector512.LoadUnsafe(ref wr, (nuint)(2 * cc));
+                    var w0 = V.Load(ref wr, 0);
+                    var w1 = V.Load(ref wr, (nint)cc);
+                    var w2 = V.Load(ref wr, (nint)(2 * cc));
                     ref var x1 = ref Unsafe.Add(ref xr, tap);
                     ref var x2 = ref Unsafe.Add(ref xr, 2 * tap);
-                    a0 += Vector512.LoadUnsafe(ref xr) * w0;
-                    a1 += Vector512.LoadUnsafe(ref xr, (nuint)step) * w0;
-                    a2 += Vector512.LoadUnsafe(ref xr, (nuint)(2 * step)) * w0;
-                    a3 += Vector512.LoadUnsafe(ref xr, (nuint)(3 * step)) * w0;
-                    a0 += Vector512.LoadUnsafe(ref x1) * w1;
-                    a1 += Vector512.LoadUnsafe(ref x1, (nuint)step) * w1;
-                    a2 += Vector512.LoadUnsafe(ref x1, (nuint)(2 * step)) * w1;
-                    a3 += Vector512.LoadUnsafe(ref x1, (nuint)(3 * step)) * w1;
-                    a0 += Vector512.LoadUnsafe(ref x2) * w2;
-                    a1 += Vector512.LoadUnsafe(ref x2, (nuint)step) * w2;
-                    a2 += Vector512.LoadUnsafe(ref x2, (nuint)(2 * step)) * w2;
-                    a3 += Vector512.LoadUnsafe(ref x2, (nuint)(3 * step)) * w2;
+                    a0 = V.Add(a0, V.Multiply(V.Load(ref xr, 0), w0));
+                    a1 = V.Add(a1, V.Multiply(V.Load(ref xr, (nint)step), w0));
+                    a2 = V.Add(a2, V.Multiply(V.Load(ref xr, (nint)(2 * step)), w0));
+                    a3 = V.Add(a3, V.Multiply(V.Load(ref xr, (nint)(3 * step)), w0));
+                    a0 = V.Add(a0, V.Multiply(V.Load(ref x1, 0), w1));
+                    a1 = V.Add(a1, V.Multiply(V.Load(ref x1, (nint)step), w1));
+                    a2 = V.Add(a2, V.Multiply(V.Load(ref x1, (nint)(2 * step)), w1));
+                    a3 = V.Add(a3, V.Multiply(V.Load(ref x1, (nint)(3 * step)), w1));
+                    a0 = V.Add(a0, V.Multiply(V.Load(ref x2, 0), w2));
+                    a1 = V.Add(a1, V.Multiply(V.Load(ref x2, (nint)step), w2));
+                    a2 = V.Add(a2, V.Multiply(V.Load(ref x2, (nint)(2 * step)), w2));
+                    a3 = V.Add(a3, V.Multiply(V.Load(ref x2, (nint)(3 * step)), w2));
                 }
                 else
                 {
                     ref var xp = ref xr;
                     for (var kw = 0; kw < s.KW; kw++)
                     {
-                        var wv = Vector512.LoadUnsafe(ref wr, (nuint)(kw * cc));
-                        a0 += Vector512.LoadUnsafe(ref xp) * wv;
-                        a1 += Vector512.LoadUnsafe(ref xp, (nuint)step) * wv;
-                        a2 += Vector512.LoadUnsafe(ref xp, (nuint)(2 * step)) * wv;
-                        a3 += Vector512.LoadUnsafe(ref xp, (nuint)(3 * step)) * wv;
+                        var wv = V.Load(ref wr, (nint)(kw * cc));
+                        a0 = V.Add(a0, V.Multiply(V.Load(ref xp, 0), wv));
+                        a1 = V.Add(a1, V.Multiply(V.Load(ref xp, (nint)step), wv));
+                        a2 = V.Add(a2, V.Multiply(V.Load(ref xp, (nint)(2 * step)), wv));
+                        a3 = V.Add(a3, V.Multiply(V.Load(ref xp, (nint)(3 * step)), wv));
                         xp = ref Unsafe.Add(ref xp, tap);
                     }
                 }
@@ -730,36 +761,36 @@ internal static class Avx512FloatKernels
                     for (; ci + 4 <= cin; ci += 4)
                     {
                         ref var wc = ref Unsafe.Add(ref wp, ci * nn);
-                        a0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wc, nn);
-                        a1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wc, nn);
-                        a2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wc, nn);
-                        a3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wc, nn);
+                        a0 = V.Add(a0, FourAt(ref Unsafe.Add(ref xp, ci), ref wc, nn));
+                        a1 = V.Add(a1, FourAt(ref Unsafe.Add(ref xp, step + ci), ref wc, nn));
+                        a2 = V.Add(a2, FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wc, nn));
+                        a3 = V.Add(a3, FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wc, nn));
                         if (width > Lanes)
                         {
                             ref var wd = ref Unsafe.Add(ref wc, Lanes);
-                            b0 += FourAt(ref Unsafe.Add(ref xp, ci), ref wd, nn);
-                            b1 += FourAt(ref Unsafe.Add(ref xp, step + ci), ref wd, nn);
-                            b2 += FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wd, nn);
-                            b3 += FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wd, nn);
+                            b0 = V.Add(b0, FourAt(ref Unsafe.Add(ref xp, ci), ref wd, nn));
+                            b1 = V.Add(b1, FourAt(ref Unsafe.Add(ref xp, step + ci), ref wd, nn));
+                            b2 = V.Add(b2, FourAt(ref Unsafe.Add(ref xp, (2 * step) + ci), ref wd, nn));
+                            b3 = V.Add(b3, FourAt(ref Unsafe.Add(ref xp, (3 * step) + ci), ref wd, nn));
                         }
                     }
 
                     for (; ci < cin; ci++)
                     {
-                        var wa = Vector512.LoadUnsafe(ref wp, (nuint)(ci * nn));
-                        var wb = Vector512.LoadUnsafe(ref wp, (nuint)((ci * nn) + (width - Lanes)));
-                        var v = Vector512.Create(Unsafe.Add(ref xp, ci));
-                        a0 += v * wa;
-                        b0 += v * wb;
-                        v = Vector512.Create(Unsafe.Add(ref xp, step + ci));
-                        a1 += v * wa;
-                        b1 += v * wb;
-                        v = Vector512.Create(Unsafe.Add(ref xp, (2 * step) + ci));
-                        a2 += v * wa;
-                        b2 += v * wb;
-                        v = Vector512.Create(Unsafe.Add(ref xp, (3 * step) + ci));
-                        a3 += v * wa;
-                        b3 += v * wb;
+                        var wa = V.Load(ref wp, (nint)(ci * nn));
+                        var wb = V.Load(ref wp, (nint)((ci * nn) + (width - Lanes)));
+                        var v = V.Create(Unsafe.Add(ref xp, ci));
+                        a0 = V.Add(a0, V.Multiply(v, wa));
+                        b0 = V.Add(b0, V.Multiply(v, wb));
+                        v = V.Create(Unsafe.Add(ref xp, step + ci));
+                        a1 = V.Add(a1, V.Multiply(v, wa));
+                        b1 = V.Add(b1, V.Multiply(v, wb));
+                        v = V.Create(Unsafe.Add(ref xp, (2 * step) + ci));
+                        a2 = V.Add(a2, V.Multiply(v, wa));
+                        b2 = V.Add(b2, V.Multiply(v, wb));
+                        v = V.Create(Unsafe.Add(ref xp, (3 * step) + ci));
+                        a3 = V.Add(a3, V.Multiply(v, wa));
+                        b3 = V.Add(b3, V.Multiply(v, wb));
                     }
                 }
             }
@@ -781,21 +812,21 @@ internal static class Avx512FloatKernels
 
     /// <summary>The reference's four-channel step with the four weight rows read from <paramref name="wp"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> FourAt(ref float xp, ref float wp, nint n) =>
-        Four(ref xp, Vector512.LoadUnsafe(ref wp), Vector512.LoadUnsafe(ref wp, (nuint)n), Vector512.LoadUnsafe(ref wp, (nuint)(2 * n)), Vector512.LoadUnsafe(ref wp, (nuint)(3 * n)));
+    private static TVec FourAt(ref float xp, ref float wp, nint n) =>
+        Four(ref xp, V.Load(ref wp, 0), V.Load(ref wp, (nint)n), V.Load(ref wp, (nint)(2 * n)), V.Load(ref wp, (nint)(3 * n)));
 
     /// <summary>One tap of a group-1 convolution for one pixel, in the reference's grouping.</summary>
-    private static Vector512<float> DirectTap(Vector512<float> acc, ref float xp, ref float wp, int cin, int n)
+    private static TVec DirectTap(TVec acc, ref float xp, ref float wp, int cin, int n)
     {
         var ci = 0;
         for (; ci + 4 <= cin; ci += 4)
         {
-            acc += Four(ref Unsafe.Add(ref xp, ci), Vector512.LoadUnsafe(ref wp, (nuint)(ci * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 1) * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 2) * n)), Vector512.LoadUnsafe(ref wp, (nuint)((ci + 3) * n)));
+            acc = V.Add(acc, Four(ref Unsafe.Add(ref xp, ci), V.Load(ref wp, (nint)(ci * n)), V.Load(ref wp, (nint)((ci + 1) * n)), V.Load(ref wp, (nint)((ci + 2) * n)), V.Load(ref wp, (nint)((ci + 3) * n))));
         }
 
         for (; ci < cin; ci++)
         {
-            acc += Vector512.Create(Unsafe.Add(ref xp, ci)) * Vector512.LoadUnsafe(ref wp, (nuint)(ci * n));
+            acc = V.Add(acc, V.Multiply(V.Create(Unsafe.Add(ref xp, ci)), V.Load(ref wp, (nint)(ci * n))));
         }
 
         return acc;
@@ -803,11 +834,11 @@ internal static class Avx512FloatKernels
 
     /// <summary>((x0 w0 + x1 w1) + x2 w2) + x3 w3, the reference's four-channel step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Four(ref float xp, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, Vector512<float> w3)
+    private static TVec Four(ref float xp, TVec w0, TVec w1, TVec w2, TVec w3)
     {
-        var t = (Vector512.Create(xp) * w0) + (Vector512.Create(Unsafe.Add(ref xp, 1)) * w1);
-        t += Vector512.Create(Unsafe.Add(ref xp, 2)) * w2;
-        return t + (Vector512.Create(Unsafe.Add(ref xp, 3)) * w3);
+        var t = V.Add(V.Multiply(V.Create(xp), w0), V.Multiply(V.Create(Unsafe.Add(ref xp, 1)), w1));
+        t = V.Add(t, V.Multiply(V.Create(Unsafe.Add(ref xp, 2)), w2));
+        return V.Add(t, V.Multiply(V.Create(Unsafe.Add(ref xp, 3)), w3));
     }
 
     /// <summary>Output columns [First, End) whose whole kernel row lies inside the input (no column padding).</summary>
@@ -826,30 +857,30 @@ internal static class Avx512FloatKernels
         private readonly ref float _residual = ref MemoryMarshal.GetReference(residual);
         private readonly ref float _output = ref MemoryMarshal.GetReference(output);
         private readonly bool _hasResidual = !residual.IsEmpty;
-        private readonly Vector512<float> _lo = Vector512.Create(lo);
-        private readonly Vector512<float> _hi = Vector512.Create(hi);
+        private readonly TVec _lo = V.Create(lo);
+        private readonly TVec _hi = V.Create(hi);
 
         public bool BiasFirst { get; } = biasFirst;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> Bias(int c) => Vector512.LoadUnsafe(ref _bias, (nuint)c);
+        public TVec Bias(int c) => V.Load(ref _bias, (nint)c);
 
         public void CopyBias(Span<float> destination) => _biasSpan.CopyTo(destination);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Finish(Vector512<float> acc, int c, int at) => Finish(acc, c, at, !BiasFirst);
+        public void Finish(TVec acc, int c, int at) => Finish(acc, c, at, !BiasFirst);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Finish(Vector512<float> acc, int c, int at, bool addBias)
+        public void Finish(TVec acc, int c, int at, bool addBias)
         {
-            var v = addBias ? acc + Bias(c) : acc;
-            v = Avx512F.Min(Avx512F.Max(v, _lo), _hi);
+            var v = addBias ? V.Add(acc, Bias(c)) : acc;
+            v = V.Min(V.Max(v, _lo), _hi);
             if (_hasResidual)
             {
-                v += Vector512.LoadUnsafe(ref _residual, (nuint)at);
+                v = V.Add(v, V.Load(ref _residual, at));
             }
 
-            v.StoreUnsafe(ref _output, (nuint)at);
+            V.Store(v, ref _output, at);
         }
     }
 }
