@@ -6,11 +6,14 @@ using EdgeMobileNet.Vision;
 
 namespace EdgeMobileNet.Station.Classification;
 
-/// <summary>Raw frame → RGB → model input → class scores → top-k, with every buffer kept between frames.</summary>
+/// <summary>Raw frame → model input → class scores → top-k, with every buffer kept between frames. An upright frame
+/// (with or without a region of interest) goes to the model input in one pass (<see cref="FrameToTensor"/>, straight
+/// into the quantised input of an int8 model); a turned one is converted to RGB and turned first.</summary>
 internal sealed class FrameClassifier : IDisposable
 {
     private readonly IClassifier _classifier;
     private readonly Preprocessor _preprocessor;
+    private readonly FrameToTensor _toTensor;
     private readonly float[] _scores;
     private readonly FrameView _view;
     private RgbImage? _rgb;
@@ -21,6 +24,7 @@ internal sealed class FrameClassifier : IDisposable
         Labels = labels;
         _view = view;
         _preprocessor = new Preprocessor(classifier.Input, preprocess);
+        _toTensor = new FrameToTensor(classifier, preprocess);
         _scores = new float[classifier.Output.Classes];
     }
 
@@ -35,6 +39,14 @@ internal sealed class FrameClassifier : IDisposable
     public void Classify(FrameBuffer frame, ClassificationResult result)
     {
         var start = Stopwatch.GetTimestamp();
+        if (!_view.Rotates)
+        {
+            _toTensor.Write(frame.Data, frame.Format, frame.Width, frame.Height, _view.RegionOf(frame.Width, frame.Height));
+            var written = Stopwatch.GetTimestamp();
+            Finish(_toTensor.Run(), start, written, result);
+            return;
+        }
+
         RgbImage rgb;
         if (frame.Format == PixelFormat.RGB24)
         {
@@ -53,7 +65,11 @@ internal sealed class FrameClassifier : IDisposable
 
         _preprocessor.Run(_view.Apply(rgb), _classifier.InputBuffer);
         var preprocessed = Stopwatch.GetTimestamp();
-        var output = _classifier.Run();
+        Finish(_classifier.Run(), start, preprocessed, result);
+    }
+
+    private void Finish(ReadOnlySpan<float> output, long start, long preprocessed, ClassificationResult result)
+    {
         var inferred = Stopwatch.GetTimestamp();
         ToProbabilities(output, _classifier.Output.IsProbability, _scores);
         TopK(_scores, result);

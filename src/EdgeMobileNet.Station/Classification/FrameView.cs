@@ -26,14 +26,13 @@ internal sealed class FrameView
     /// <summary>True when frames are classified whole and upright (no copy is made).</summary>
     public bool IsIdentity => _rotate == 0 && _roi.IsWholeFrame;
 
-    public RgbImage Apply(RgbImage frame)
-    {
-        if (IsIdentity)
-        {
-            return frame;
-        }
+    /// <summary>True when frames are turned (the region is then cut from the turned frame).</summary>
+    public bool Rotates => _rotate != 0;
 
-        var (turnedW, turnedH) = _rotate is 90 or 270 ? (frame.Height, frame.Width) : (frame.Width, frame.Height);
+    /// <summary>The classified region in the turned frame's pixels; refuses one that does not fit the frame.</summary>
+    public FrameRegion RegionOf(int width, int height)
+    {
+        var (turnedW, turnedH) = _rotate is 90 or 270 ? (height, width) : (width, height);
         var (x0, y0, w, h) = _roi.IsWholeFrame ? (0, 0, turnedW, turnedH) : (_roi.X, _roi.Y, _roi.Width, _roi.Height);
         if ((long)x0 + w > turnedW || (long)y0 + h > turnedH)
         {
@@ -41,6 +40,17 @@ internal sealed class FrameView
                 $"Source:Roi: {w}x{h} at {x0},{y0} does not fit the {turnedW}x{turnedH} frame{(_rotate != 0 ? $" (turned {_rotate}°)" : "")}");
         }
 
+        return new FrameRegion(x0, y0, w, h);
+    }
+
+    public RgbImage Apply(RgbImage frame)
+    {
+        if (IsIdentity)
+        {
+            return frame;
+        }
+
+        var (x0, y0, w, h) = RegionOf(frame.Width, frame.Height);
         if (_view is null || _view.Width != w || _view.Height != h)
         {
             _view = new RgbImage(w, h);

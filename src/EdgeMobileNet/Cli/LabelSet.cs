@@ -4,7 +4,7 @@ namespace EdgeMobileNet.Cli;
 
 /// <summary>Class names for a model's output indices, read by the station's <see cref="LabelFile"/> (the same
 /// parsing for `classify` and `run`); without a file the label is the index.</summary>
-internal sealed class LabelSet
+internal sealed partial class LabelSet
 {
     private readonly string[]? names;
 
