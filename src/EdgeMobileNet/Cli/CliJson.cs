@@ -42,7 +42,8 @@ internal sealed record ProbeReport(
     IReadOnlyDictionary<string, int> VectorBits,
     OrtProbe OnnxRuntime,
     IReadOnlyList<EdgeMobileNet.Capture.Probe.VideoDeviceReport> VideoDevices,
-    IReadOnlyList<GpioChipProbe> Gpiochips);
+    IReadOnlyList<GpioChipProbe> Gpiochips,
+    string? Libgpiod);
 
 internal sealed record OrtProbe(bool Available, string? Version, IReadOnlyList<string> Providers, string? Reason);
 

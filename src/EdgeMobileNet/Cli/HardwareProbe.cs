@@ -94,6 +94,22 @@ internal static class HardwareProbe
 
     public static IReadOnlyList<string> VideoDevices() => DevNodes("video");
 
+    /// <summary>The libgpiod library the GPIO driver would load (Debian's libgpiod2 is libgpiod.so.2, libgpiod 2.x is
+    /// libgpiod.so.3), or null when neither loads: `Gpio:Driver libgpiod` then fails at start-up.</summary>
+    public static string? Libgpiod()
+    {
+        foreach (var name in (string[])["libgpiod.so.2", "libgpiod.so.3"])
+        {
+            if (System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out var handle))
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(handle);
+                return name;
+            }
+        }
+
+        return null;
+    }
+
     public static IReadOnlyList<GpioChipProbe> GpioChips() =>
         DevNodes("gpiochip").Select(device =>
         {

@@ -51,7 +51,8 @@ internal static class ProbeCommand
             HardwareProbe.VectorBits(),
             new OrtProbe(ort.Available, ort.Version, ort.Providers, ort.Reason),
             VideoDeviceProbe.Enumerate(LibcV4l2Device.Instance),
-            HardwareProbe.GpioChips());
+            HardwareProbe.GpioChips(),
+            HardwareProbe.Libgpiod());
     }
 
     private static void WriteText(TextWriter stdout, ProbeReport r)
@@ -74,5 +75,8 @@ internal static class ProbeCommand
             : $"onnxruntime:   unavailable: {r.OnnxRuntime.Reason}");
         stdout.WriteLine($"video:         {VideoDeviceProbe.ToText(r.VideoDevices, "               ")}");
         stdout.WriteLine($"gpio:          {(r.Gpiochips.Count == 0 ? "none" : string.Join(", ", r.Gpiochips.Select(c => $"{c.Device} {c.Label ?? "?"} ({c.Lines?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} lines)")))}");
+        stdout.WriteLine(r.Libgpiod is { } lib
+            ? $"libgpiod:      {lib}"
+            : "libgpiod:      not installed (Gpio:Driver libgpiod needs it: apt install libgpiod2)");
     }
 }

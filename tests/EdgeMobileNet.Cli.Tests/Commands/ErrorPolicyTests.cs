@@ -156,6 +156,8 @@ public sealed class ErrorPolicyTests : IDisposable
         Assert.StartsWith($"edgemobilenet: {cat}: the model {model} fails to run on ort (", ours[0]);
         Assert.StartsWith($"edgemobilenet: {dog}: the model {model} fails to run on ort (", ours[1]);
         Assert.DoesNotContain("internal error", stderr);
+        // Nothing but our lines: ONNX Runtime's own log copy of the error ("[E:onnxruntime:...]") stays quiet.
+        Assert.Equal(ours, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("", stdout);
     }
 

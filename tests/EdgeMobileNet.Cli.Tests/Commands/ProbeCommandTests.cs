@@ -46,4 +46,43 @@ public sealed class ProbeCommandTests
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
         Assert.Contains("onnxruntime:   1.", outcome.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ReportsWhetherLibgpiodIsInstalledAsTheLoaderSeesIt()
+    {
+        // The loader's cache is the independent witness: ldconfig lists the library exactly when the driver could load it.
+        var ldconfig = ChildProcessText("/sbin/ldconfig", "-p");
+        var installed = ldconfig.Contains("libgpiod.so.2", StringComparison.Ordinal) || ldconfig.Contains("libgpiod.so.3", StringComparison.Ordinal);
+
+        var text = CliRun.InProcess("probe");
+        Assert.True(text.ExitCode == 0, text.ToString());
+        var line = text.Stdout.Split('\n').Single(l => l.StartsWith("libgpiod:", StringComparison.Ordinal));
+        if (installed)
+        {
+            Assert.Matches(@"^libgpiod:\s+libgpiod\.so\.[23]$", line);
+        }
+        else
+        {
+            Assert.Contains("not installed", line, StringComparison.Ordinal);
+            Assert.Contains("apt install libgpiod2", line, StringComparison.Ordinal);
+        }
+
+        // JSON leaves out null members: the key is there exactly when the library is.
+        var root = JsonDocument.Parse(CliRun.InProcess("probe", "--json").Stdout).RootElement;
+        Assert.Equal(installed, root.TryGetProperty("libgpiod", out var lib) && lib.ValueKind == JsonValueKind.String);
+    }
+
+    private static string ChildProcessText(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return text;
+    }
 }

@@ -32,7 +32,7 @@ public sealed partial class OrtClassifier : IClassifier
         Threads = threads;
         Input = inputInfo;
         Output = outputInfo;
-        runOptions = new RunOptions();
+        runOptions = new RunOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         input = new float[inputInfo.ElementCount];
         output = new float[outputInfo.Classes];
         var inputShape = Array.ConvertAll(inputInfo.Shape, d => (long)d);
@@ -99,7 +99,7 @@ public sealed partial class OrtClassifier : IClassifier
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         };
         InferenceSession session;
         try

@@ -11,8 +11,9 @@ internal static class OrtRuntime
     private static readonly Lock Gate = new();
 
     /// <summary>
-    /// The environment. Created at error level so warnings about, e.g., thread affinity in containers do not reach the
-    /// CLI's stderr, where a failure must be exactly one line; real failures arrive as exceptions.
+    /// The environment. Created at fatal level so neither warnings (e.g. thread affinity in containers) nor ONNX
+    /// Runtime's own copy of an error reach the CLI's stderr, where a failure must be exactly one line; real failures
+    /// arrive as exceptions, which carry the same text.
     /// </summary>
     public static OrtEnv Env
     {
@@ -25,7 +26,7 @@ internal static class OrtRuntime
                     var options = new EnvironmentCreationOptions
                     {
                         logId = "edgemobilenet",
-                        logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                        logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
                     };
                     return OrtEnv.CreateInstanceWithOptions(ref options);
                 }
