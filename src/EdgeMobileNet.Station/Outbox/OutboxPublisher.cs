@@ -1,0 +1,317 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace EdgeMobileNet.Station.Outbox;
+
+/// <summary>Settings of <see cref="OutboxPublisher"/>.</summary>
+/// <param name="MaxInFlight">QoS 1 publishes awaiting their PUBACK at once (≥ 1). With a round trip R, delivery
+/// keeps up with MaxInFlight / R messages a second.</param>
+/// <param name="PublishTimeout">A PUBACK later than this counts as a dead connection: disconnect and reconnect.</param>
+/// <param name="LagBound">The oldest waiting event older than this marks the station degraded.</param>
+internal sealed record OutboxPublisherSettings(int MaxInFlight, TimeSpan PublishTimeout, TimeSpan LagBound)
+{
+    public static OutboxPublisherSettings Default { get; } = new(8, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+}
+
+/// <summary>Why a delivery run on one connection ended.</summary>
+internal sealed class DeliveryFailedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Delivers the outbox over a connected MQTTnet client with several QoS 1 publishes in flight, in sequence order, each
+/// with its own timeout. A message is removed from the outbox only when its PUBACK arrives; a timeout, a refused
+/// publish or a broken connection ends the run with <see cref="DeliveryFailedException"/>, and everything not yet
+/// acknowledged is sent again (same payload, so same id) on the next connection. The caller owns the connection:
+/// on failure it disconnects and reconnects with <see cref="ReconnectBackoff"/> (see <see cref="RunAsync"/>, which
+/// does exactly that, for a connection that carries nothing else).
+/// </summary>
+internal sealed partial class OutboxPublisher
+{
+    private readonly IOutboxStore _store;
+    private readonly OutboxPublisherSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private long _delivered;
+    private long _timeouts;
+    private long _reconnects;
+    private int _connected;
+
+    public OutboxPublisher(IOutboxStore store, OutboxPublisherSettings settings, TimeProvider time, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxInFlight, 1);
+        _store = store;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Messages acknowledged by the broker since start.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Publishes whose PUBACK did not come within the timeout.</summary>
+    public long Timeouts => Interlocked.Read(ref _timeouts);
+
+    /// <summary>Connections made after the first one (by <see cref="RunAsync"/>).</summary>
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Null while delivery keeps up; otherwise why the station is degraded (for health and `state`).</summary>
+    public string? DegradedReason()
+    {
+        var backlog = _store.Backlog;
+        if (backlog.OldestAge <= _settings.LagBound)
+        {
+            return null;
+        }
+
+        var link = Volatile.Read(ref _connected) == 1 ? "connected" : "broker unreachable";
+        return $"event delivery lag {backlog.OldestAge.TotalSeconds:F1} s over the {_settings.LagBound.TotalSeconds:F0} s bound ({link}; {backlog.Count} events waiting)";
+    }
+
+    /// <summary>
+    /// Delivers until <paramref name="cancellationToken"/> is cancelled (returns or throws
+    /// <see cref="OperationCanceledException"/>, leaving unacknowledged messages in the outbox) or the connection fails
+    /// (throws <see cref="DeliveryFailedException"/>). With
+    /// <paramref name="untilEmpty"/> it returns as soon as nothing is waiting or in flight (the drain on stop).
+    /// </summary>
+    public async Task DeliverAsync(IMqttClient client, CancellationToken cancellationToken, bool untilEmpty = false)
+    {
+        var inFlight = new Queue<InFlight>(_settings.MaxInFlight);
+        var batch = new List<OutboxEntry>(_settings.MaxInFlight);
+        long sent = 0;
+        Volatile.Write(ref _connected, 1);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (inFlight.Count < _settings.MaxInFlight)
+                {
+                    batch.Clear();
+                    _store.Peek(sent, _settings.MaxInFlight - inFlight.Count, batch);
+                    foreach (var entry in batch)
+                    {
+                        // Started one after the other from this task, so they go out in sequence order.
+                        inFlight.Enqueue(Publish(client, entry, cancellationToken));
+                        sent = entry.Sequence;
+                    }
+                }
+
+                if (inFlight.Count == 0)
+                {
+                    if (!client.IsConnected)
+                    {
+                        throw new DeliveryFailedException("connection lost");
+                    }
+
+                    if (untilEmpty)
+                    {
+                        var backlog = _store.Backlog;
+                        if (backlog.DurableSequence >= backlog.LastSequence)
+                        {
+                            return;
+                        }
+
+                        // Draining: commit what is still waiting for the next commit rather than leave it behind.
+                        await _store.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await WaitQuietlyAsync(_store.WaitAsync(sent, TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+                    continue;
+                }
+
+                var oldest = inFlight.Peek();
+                if (inFlight.Count < _settings.MaxInFlight)
+                {
+                    // Room in the window: also wake for new messages.
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var more = _store.WaitAsync(sent, _settings.PublishTimeout, wake.Token);
+                    await Task.WhenAny(oldest.Task, more).ConfigureAwait(false);
+                    await wake.CancelAsync().ConfigureAwait(false);
+                    await WaitQuietlyAsync(more).ConfigureAwait(false);
+                    if (!oldest.Task.IsCompleted)
+                    {
+                        continue;
+                    }
+                }
+
+                inFlight.Dequeue();
+                await CompleteAsync(oldest, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Failed or stopping: the rest are abandoned with the connection; they stay in the outbox and go out again.
+            Volatile.Write(ref _connected, 0);
+            while (inFlight.TryDequeue(out var abandoned))
+            {
+                await abandoned.Cancel.CancelAsync().ConfigureAwait(false);
+                await WaitQuietlyAsync(abandoned.Task).ConfigureAwait(false);
+                abandoned.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A connection loop for a client that only carries the outbox: connect, deliver, and on any failure
+    /// disconnect, wait a jittered backoff, and connect again. Returns when <paramref name="cancellationToken"/> is
+    /// cancelled.</summary>
+    public async Task RunAsync(Func<IMqttClient> newClient, MqttClientOptions options, ReconnectBackoff backoff, CancellationToken cancellationToken)
+    {
+        var first = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var client = newClient();
+            try
+            {
+                await client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+                if (!first)
+                {
+                    Interlocked.Increment(ref _reconnects);
+                }
+
+                first = false;
+                backoff.Reset();
+                LogConnected(_logger, _store.Backlog.Count);
+                await DeliverAsync(client, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is DeliveryFailedException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+                var delay = backoff.Next();
+                LogDeliveryFailed(_logger, ex.Message, _store.Backlog.Count, delay.TotalMilliseconds);
+                await DisconnectQuietlyAsync(client).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task DisconnectQuietlyAsync(IMqttClient client)
+    {
+        if (!client.IsConnected)
+        {
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptions(), limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException or IOException)
+        {
+            // Disposing the client closes the socket.
+        }
+    }
+
+    private static async Task WaitQuietlyAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Woken early on purpose.
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or IOException or InvalidOperationException)
+        {
+            // An abandoned publish failing with its connection.
+        }
+    }
+
+    private InFlight Publish(IMqttClient client, OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        var timer = new CancellationTokenSource(_settings.PublishTimeout, _time);
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(entry.Topic)
+            .WithPayload(entry.Payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        return new InFlight(entry.Sequence, client.PublishAsync(message, cancel.Token), timer, cancel);
+    }
+
+    private async Task CompleteAsync(InFlight publish, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await publish.Task.ConfigureAwait(false);
+            if (!result.IsSuccess)
+            {
+                throw new DeliveryFailedException($"publish of {publish.Sequence} refused: {result.ReasonCode} {result.ReasonString}");
+            }
+
+            _store.Remove(publish.Sequence);
+            Interlocked.Increment(ref _delivered);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // Stopping: not a failure of the connection.
+            throw new OperationCanceledException("delivery stopped", ex, cancellationToken);
+        }
+        catch (Exception ex) when (publish.Timer.IsCancellationRequested && ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationTimedOutException)
+        {
+            Interlocked.Increment(ref _timeouts);
+            throw new DeliveryFailedException($"no PUBACK for {publish.Sequence} within {_settings.PublishTimeout.TotalMilliseconds:F0} ms", ex);
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException ex)
+        {
+            throw new DeliveryFailedException($"publish of {publish.Sequence} failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            publish.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox delivery connected; {Waiting} events waiting")]
+    private static partial void LogConnected(ILogger logger, long waiting);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery stopped ({Reason}); {Waiting} events waiting, reconnecting in {DelayMs:F0} ms")]
+    private static partial void LogDeliveryFailed(ILogger logger, string reason, long waiting, double delayMs);
+
+    private sealed record InFlight(long Sequence, Task<MqttClientPublishResult> Task, CancellationTokenSource Timer, CancellationTokenSource Cancel) : IDisposable
+    {
+        public void Dispose()
+        {
+            Cancel.Dispose();
+            Timer.Dispose();
+        }
+    }
+}
+
+/// <summary>Reconnect delays: doubling from min to max, each drawn uniformly from its upper half ("equal jitter"), so
+/// a fleet of stations that lost the same broker does not reconnect in lockstep.</summary>
+internal sealed class ReconnectBackoff
+{
+    private readonly TimeSpan _min;
+    private readonly TimeSpan _max;
+    private readonly Random _random;
+    private TimeSpan _ceiling;
+
+    public ReconnectBackoff(TimeSpan min, TimeSpan max, Random random)
+    {
+        _min = min;
+        _max = max;
+        _random = random;
+        _ceiling = min;
+    }
+
+    public TimeSpan Next()
+    {
+        var ceiling = _ceiling;
+        _ceiling = TimeSpan.FromTicks(Math.Min(_max.Ticks, ceiling.Ticks * 2));
+        return TimeSpan.FromTicks(ceiling.Ticks / 2 + (long)(_random.NextDouble() * (ceiling.Ticks / 2)));
+    }
+
+    public void Reset() => _ceiling = _min;
+}
