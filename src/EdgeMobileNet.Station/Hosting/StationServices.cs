@@ -5,6 +5,7 @@ using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.Outbox;
 using EdgeMobileNet.Station.Pipeline;
 using EdgeMobileNet.Station.Sinks;
 using EdgeMobileNet.Station.State;
@@ -69,7 +70,8 @@ internal static class StationServices
         var mqttEnabled = !bool.TryParse(mqtt["Enabled"], out var enabled) || enabled;
         if (mqttEnabled)
         {
-            services.TryAddSingleton<IEventOutbox>(sp => new MemoryOutbox(Get<MqttOptions>(sp).QueueCapacity));
+            // The durable outbox by default (<state directory>/outbox); Outbox:Kind=memory keeps events in memory only.
+            services.AddOutbox(configuration, sp => Get<StationOptions>(sp).StateDir);
             services.AddSingleton<IResultSink, MqttEventSink>();
         }
 
@@ -151,6 +153,7 @@ internal static class StartupCheck
         Validate<OutputsOptions>(services, failures);
         Validate<GpioOptions>(services, failures);
         Validate<MqttOptions>(services, failures);
+        Validate<OutboxOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
@@ -160,6 +163,7 @@ internal static class StartupCheck
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
+        _ = services.GetService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
     }
 
     private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)
