@@ -66,12 +66,13 @@ internal static class StationServices
 
         // Sinks, in the order they get each result: a new output is one class and one line here.
         services.AddSingleton<IResultSink, GpioOutputSink>();
+        // The durable outbox by default (<state directory>/outbox; opened only with MQTT); Outbox:Kind=memory keeps
+        // events in memory only. Its keys are checked either way.
+        services.AddOutbox(configuration, sp => Get<StationOptions>(sp).StateDir);
         var mqtt = configuration.GetSection(MqttOptions.Section);
         var mqttEnabled = !bool.TryParse(mqtt["Enabled"], out var enabled) || enabled;
         if (mqttEnabled)
         {
-            // The durable outbox by default (<state directory>/outbox); Outbox:Kind=memory keeps events in memory only.
-            services.AddOutbox(configuration, sp => Get<StationOptions>(sp).StateDir);
             services.AddSingleton<IResultSink, MqttEventSink>();
         }
 
@@ -163,7 +164,10 @@ internal static class StartupCheck
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
-        _ = services.GetService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
+        if (services.GetRequiredService<IOptions<MqttOptions>>().Value.Enabled)
+        {
+            _ = services.GetRequiredService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
+        }
     }
 
     private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)

@@ -81,6 +81,54 @@ public sealed class DurableDeliveryTests : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine($"accepted {total}, delivered {firsts.Count}, received {payloads.Count} ({payloads.Count - firsts.Count} redelivered)");
     }
 
+    /// <summary>The soak run, with a modest count here (EDGEMOBILENET_SOAK_EVENTS sets it; docs/outbox.md has the
+    /// 10,000-event figures): full rate, the broker stopped and started three times, the station killed with kill -9
+    /// during the third outage and restarted. Every accepted event arrives; a repeat only ever has the same id and bytes.</summary>
+    [Fact]
+    public async Task Full_rate_through_three_broker_outages_and_a_kill_loses_nothing()
+    {
+        var target = int.TryParse(Environment.GetEnvironmentVariable("EDGEMOBILENET_SOAK_EVENTS"), out var n) ? n : 600;
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var recorder = await MqttRecorder.StartAsync(broker.Port, Topic, persistentSession: true);
+        using (var first = Start(broker.Port, maxFrames: 0, rate: 0))
+        {
+            for (var outage = 1; outage <= 3; outage++)
+            {
+                var want = target * outage / 5;
+                Assert.True(await recorder.WaitForAsync(r => Firsts(r).Count >= want || first.HasExited, TimeSpan.FromSeconds(120)) && !first.HasExited, $"{Firsts(recorder).Count} of {want}\n{first.Stderr}");
+                await broker.StopAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+                if (outage == 3)
+                {
+                    first.KillHard();
+                    await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                }
+
+                await broker.StartAgainAsync();
+            }
+        }
+
+        var accepted = Backlog().Last;
+        var own = Math.Max(50, target - accepted);
+        using (var second = Start(broker.Port, maxFrames: (int)own, rate: 0, drainMs: 30_000))
+        {
+            var code = await second.WaitForExitAsync(TimeSpan.FromSeconds(180));
+            Assert.True(code == 0, $"exit {code}\n{second.Stderr}");
+        }
+
+        var sent = accepted + own;
+        Assert.True(await recorder.WaitForAsync(r => Firsts(r).Count >= sent, TimeSpan.FromSeconds(30)), $"{Firsts(recorder).Count} of {sent} arrived");
+        var firsts = Firsts(recorder);
+        var stream = Assert.Single(firsts.Select(e => e.Id[..e.Id.LastIndexOf('-')]).Distinct());
+        Assert.Equal(Enumerable.Range(1, (int)sent).Select(i => (long)i), firsts.Select(e => e.Number).Order());
+        Assert.Equal((0L, sent), Backlog());
+        var payloads = recorder.Payloads(Topic);
+        Assert.All(payloads.GroupBy(p => StationEvent.Parse(p).Id), g => Assert.Single(g.Distinct()));
+        var outOfOrder = firsts.Zip(firsts.Skip(1)).Count(p => p.First.Number > p.Second.Number);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"sent {sent} (first run {accepted}), delivered {firsts.Count}, received {payloads.Count}, duplicated {payloads.Count - firsts.Count}, first arrivals out of order {outOfOrder}");
+    }
+
     private static List<StationEvent> Firsts(MqttRecorder recorder)
     {
         var seen = new HashSet<string>();
