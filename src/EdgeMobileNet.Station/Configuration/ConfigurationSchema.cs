@@ -21,7 +21,8 @@ internal static class ConfigurationSchema
         ("Decision", Node.Of<DecisionOptions>(("Rules", Node.List(Node.Of<DecisionRule>())))),
         ("Outputs", Node.List(Node.Of<OutputOptions>())),
         ("Gpio", Node.Of<GpioOptions>()),
-        ("Mqtt", Node.Of<MqttOptions>()));
+        ("Mqtt", Node.Of<MqttOptions>()),
+        ("Outbox", Node.Of<Outbox.OutboxOptions>()));
 
     /// <summary>Names of the station's top-level sections.</summary>
     public static IEnumerable<string> Sections => Root.Children!.Keys;

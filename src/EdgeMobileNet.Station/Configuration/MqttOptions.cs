@@ -25,8 +25,18 @@ public sealed class MqttOptions
 
     public bool AllowUntrustedCertificates { get; set; }
 
-    /// <summary>Events kept in memory while the broker is away; the oldest is dropped (and counted) beyond it.</summary>
+    /// <summary>No longer used: the outbox's bounds are the Outbox section's (Outbox:MaxCount, MaxMegabytes,
+    /// MaxAgeHours). Still accepted so existing settings files load.</summary>
     public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>QoS 1 events awaiting their PUBACK at once.</summary>
+    public int MaxInFlight { get; set; } = 8;
+
+    /// <summary>A PUBACK later than this counts as a dead connection: disconnect, reconnect, send again.</summary>
+    public int PublishTimeoutMs { get; set; } = 5_000;
+
+    /// <summary>The oldest waiting event older than this marks the station degraded.</summary>
+    public double LagBoundSeconds { get; set; } = 30;
 
     public int ReconnectMinMs { get; set; } = 250;
 

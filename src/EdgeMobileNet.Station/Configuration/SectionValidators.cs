@@ -213,6 +213,9 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         p.Range("Mqtt:ReconnectMinMs", o.ReconnectMinMs, 1, 600_000);
         p.Range("Mqtt:ReconnectMaxMs", o.ReconnectMaxMs, Math.Max(1, o.ReconnectMinMs), 600_000);
         p.Range("Mqtt:DrainTimeoutMs", o.DrainTimeoutMs, 0, 60_000);
+        p.Range("Mqtt:MaxInFlight", o.MaxInFlight, 1, 1024);
+        p.Range("Mqtt:PublishTimeoutMs", o.PublishTimeoutMs, 10, 600_000);
+        p.Range("Mqtt:LagBoundSeconds", o.LagBoundSeconds, 0.1, 86_400);
         p.Range("Mqtt:StateIntervalSeconds", o.StateIntervalSeconds, 0.1, 3600);
         p.FileExists("Mqtt:CaFile", o.CaFile);
         return p.Result();

@@ -22,6 +22,10 @@ public sealed class StationOptions
     /// <summary>Where the demo model and other generated files are kept; empty = $XDG_CACHE_HOME or ~/.cache.</summary>
     public string CacheDir { get; set; } = "";
 
+    /// <summary>Where the event outbox is kept (under outbox/); $STATE_DIRECTORY (systemd StateDirectory=) wins,
+    /// empty = $XDG_STATE_HOME/edgemobilenet or ~/.local/state/edgemobilenet.</summary>
+    public string StateDir { get; set; } = "";
+
     /// <summary>Seconds without a new frame before the station reports itself degraded.</summary>
     public double NoFramesSeconds { get; set; } = 5;
 }

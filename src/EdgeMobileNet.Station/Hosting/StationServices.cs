@@ -5,6 +5,7 @@ using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.Outbox;
 using EdgeMobileNet.Station.Pipeline;
 using EdgeMobileNet.Station.Sinks;
 using EdgeMobileNet.Station.State;
@@ -65,11 +66,13 @@ internal static class StationServices
 
         // Sinks, in the order they get each result: a new output is one class and one line here.
         services.AddSingleton<IResultSink, GpioOutputSink>();
+        // The durable outbox by default (<state directory>/outbox; opened only with MQTT); Outbox:Kind=memory keeps
+        // events in memory only. Its keys are checked either way.
+        services.AddOutbox(configuration, sp => Get<StationOptions>(sp).StateDir);
         var mqtt = configuration.GetSection(MqttOptions.Section);
         var mqttEnabled = !bool.TryParse(mqtt["Enabled"], out var enabled) || enabled;
         if (mqttEnabled)
         {
-            services.TryAddSingleton<IEventOutbox>(sp => new MemoryOutbox(Get<MqttOptions>(sp).QueueCapacity));
             services.AddSingleton<IResultSink, MqttEventSink>();
         }
 
@@ -151,6 +154,7 @@ internal static class StartupCheck
         Validate<OutputsOptions>(services, failures);
         Validate<GpioOptions>(services, failures);
         Validate<MqttOptions>(services, failures);
+        Validate<OutboxOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
@@ -160,6 +164,10 @@ internal static class StartupCheck
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
+        if (services.GetRequiredService<IOptions<MqttOptions>>().Value.Enabled)
+        {
+            _ = services.GetRequiredService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
+        }
     }
 
     private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)

@@ -11,21 +11,20 @@ internal sealed class EventJson
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
     private readonly string _station;
-    private readonly string _runId;
 
-    public EventJson(string station, string runId)
+    public EventJson(string station)
     {
         _station = station;
-        _runId = runId;
         _writer = new Utf8JsonWriter(_buffer);
     }
 
-    public byte[] Event(ClassificationResult r)
+    /// <summary>An `event`; <paramref name="id"/> is `&lt;stream&gt;-&lt;sequence&gt;` from the outbox.</summary>
+    public byte[] Event(ClassificationResult r, string id)
     {
         Reset();
         var w = _writer;
         w.WriteStartObject();
-        w.WriteString("id", $"{_runId}-{r.Number}");
+        w.WriteString("id", id);
         w.WriteString("ts", r.Time);
         w.WriteString("station", _station);
         w.WriteString("trigger", r.Trigger);
@@ -94,7 +93,8 @@ internal sealed class EventJson
         w.WriteNumber("classified", counters.Classified);
         w.WriteNumber("dropped", counters.Dropped);
         w.WriteNumber("triggers", counters.Triggers);
-        w.WriteNumber("events_dropped", counters.EventsDropped);
+        var backlog = run.Backlog;
+        w.WriteNumber("events_dropped", backlog.Dropped);
         w.WriteNumber("skipped", counters.Skipped);
         w.WriteStartObject("verdicts");
         foreach (var v in Enum.GetValues<Verdict>())
@@ -102,6 +102,12 @@ internal sealed class EventJson
             w.WriteNumber(v.Name(), counters.ForVerdict(v));
         }
 
+        w.WriteEndObject();
+        w.WriteStartObject("backlog");
+        w.WriteNumber("count", backlog.Count);
+        w.WriteNumber("oldest_age_s", Math.Round(backlog.OldestAgeSeconds, 3));
+        w.WriteNumber("bytes", backlog.Bytes);
+        w.WriteNumber("dropped", backlog.Dropped);
         w.WriteEndObject();
         w.WriteEndObject();
         return Finish();

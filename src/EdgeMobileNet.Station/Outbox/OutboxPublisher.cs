@@ -194,7 +194,9 @@ internal sealed partial class OutboxPublisher
         }
     }
 
-    private static async Task DisconnectQuietlyAsync(IMqttClient client)
+    /// <summary>Disconnects within a second if still connected; failures are ignored (disposal or the next connect
+    /// replaces the socket).</summary>
+    internal static async Task DisconnectQuietlyAsync(IMqttClient client)
     {
         if (!client.IsConnected)
         {
@@ -212,7 +214,8 @@ internal sealed partial class OutboxPublisher
         }
     }
 
-    private static async Task WaitQuietlyAsync(Task task)
+    /// <summary>Awaits a publish or delivery run that may end with its connection or a cancellation.</summary>
+    internal static async Task WaitQuietlyAsync(Task task)
     {
         try
         {
@@ -222,9 +225,9 @@ internal sealed partial class OutboxPublisher
         {
             // Woken early on purpose.
         }
-        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is DeliveryFailedException or MQTTnet.Exceptions.MqttCommunicationException or IOException or InvalidOperationException)
         {
-            // An abandoned publish failing with its connection.
+            // An abandoned publish (or delivery run) failing with its connection.
         }
     }
 

@@ -9,6 +9,7 @@ public sealed class RunState
 {
     private ResultSnapshot? _latest;
     private int _exitCode;
+    private Func<EventBacklog>? _backlog;
 
     public RunState(TimeProvider time)
     {
@@ -26,6 +27,13 @@ public sealed class RunState
 
     /// <summary>The newest classification; null before the first.</summary>
     public ResultSnapshot? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>Events waiting for the broker (count, bytes, oldest age, dropped by the outbox's bounds); zero
+    /// without MQTT.</summary>
+    public EventBacklog Backlog => _backlog?.Invoke() ?? EventBacklog.None;
+
+    /// <summary>Called once by the event outbox's owner.</summary>
+    public void UseBacklog(Func<EventBacklog> source) => _backlog = source;
 
     /// <summary>Non-zero after a fault; the process exits with it.</summary>
     public int ExitCode
@@ -47,10 +55,20 @@ public sealed class RunState
         ResultRecorded?.Invoke(snapshot);
     }
 
-    public RunSnapshot Snapshot() => new(RunId, Health.Current, Counters.Snapshot(), Latency.Decision(), Latency.Output(), Latest);
+    public RunSnapshot Snapshot() => new(RunId, Health.Current, Counters.Snapshot(), Latency.Decision(), Latency.Output(), Latest, Backlog);
+}
+
+/// <summary>The event backlog at one moment.</summary>
+/// <param name="Count">Events waiting (in flight included until acknowledged).</param>
+/// <param name="Bytes">Bytes they take in the outbox.</param>
+/// <param name="OldestAgeSeconds">Age of the oldest waiting event; 0 when none waits.</param>
+/// <param name="Dropped">Events the outbox discarded (bounds reached, or a refused write).</param>
+public sealed record EventBacklog(long Count, long Bytes, double OldestAgeSeconds, long Dropped)
+{
+    public static EventBacklog None { get; } = new(0, 0, 0, 0);
 }
 
 /// <summary>Everything an observer shows, at one moment.</summary>
 public sealed record RunSnapshot(
     string RunId, HealthSnapshot Health, CountersSnapshot Counters, LatencySummary DecisionLatency,
-    LatencySummary OutputLatency, ResultSnapshot? Latest);
+    LatencySummary OutputLatency, ResultSnapshot? Latest, EventBacklog? Backlog = null);

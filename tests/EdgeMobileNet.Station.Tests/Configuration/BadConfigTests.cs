@@ -14,6 +14,8 @@ public sealed class BadConfigTests
         { "pin out of range", ["--Outputs:0:Pin", "99", "--Outputs:0:Verdict", "reject"], "Outputs:0:Pin: pin 99 is out of range 0..27" },
         { "negative rate", ["--Source:Rate=-5"], "Source:Rate: must be 0 or 0.01..1000, got -5" },
         { "unknown verdict", ["--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "scrap"], "Decision:Rules:0:Verdict: unknown value 'scrap' (expected one of: pass, reject, unknown)" },
+        { "unknown outbox kind", ["--Outbox:Kind", "sqlite"], "Outbox:Kind: 'sqlite' is not disk or memory" },
+        { "no events in flight", ["--Mqtt:MaxInFlight", "0"], "Mqtt:MaxInFlight: " },
         { "trigger pin out of range", ["--Trigger:Kind", "gpio", "--Trigger:Pin", "40"], "Trigger:Pin: pin 40 is out of range 0..27" },
     };
 

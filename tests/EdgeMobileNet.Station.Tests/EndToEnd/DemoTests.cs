@@ -32,7 +32,7 @@ public sealed class DemoTests
                 ],
                 Overrides = new Dictionary<string, string?> { ["Station:MaxFrames"] = "240" },
             },
-            services => services.AddSingleton<IEventOutbox>(recorded));
+            services => services.AddSingleton<EdgeMobileNet.Station.Outbox.IOutboxStore>(recorded));
         await host.StartAsync(ct);
         await host.WaitForShutdownAsync(ct).WaitAsync(TimeSpan.FromSeconds(120), ct);
         Assert.Equal(0, host.Services.GetRequiredService<RunState>().ExitCode);

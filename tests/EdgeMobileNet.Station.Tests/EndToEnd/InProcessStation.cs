@@ -1,5 +1,6 @@
 using EdgeMobileNet.Station.Hosting;
 using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -9,13 +10,13 @@ namespace EdgeMobileNet.Station.Tests.EndToEnd;
 internal static class InProcessStation
 {
     public static IHost Build(string[] configArgs, RecordingOutbox events) =>
-        StationHost.Build(new StationLaunch { ConfigArgs = configArgs }, services => services.AddSingleton<IEventOutbox>(events));
+        StationHost.Build(new StationLaunch { ConfigArgs = configArgs }, services => services.AddSingleton<IOutboxStore>(events));
 }
 
-/// <summary>Keeps every event payload, and forwards to the normal bounded outbox so MQTT still works.</summary>
-internal sealed class RecordingOutbox : IEventOutbox
+/// <summary>Keeps every event payload, and forwards to a memory outbox so MQTT still works.</summary>
+internal sealed class RecordingOutbox : IOutboxStore
 {
-    private readonly MemoryOutbox _inner = new(100_000);
+    private readonly MemoryOutboxStore _inner = new(new OutboxLimits(long.MaxValue, TimeSpan.FromDays(1), 100_000), TimeProvider.System);
     private readonly List<string> _events = [];
 
     public IReadOnlyList<string> Events
@@ -29,21 +30,28 @@ internal sealed class RecordingOutbox : IEventOutbox
         }
     }
 
-    public int Count => _inner.Count;
+    public string StreamId => _inner.StreamId;
 
-    public bool Enqueue(OutboxMessage message)
+    public OutboxBacklog Backlog => _inner.Backlog;
+
+    public long Append(string topic, Func<long, byte[]> payload) => _inner.Append(topic, seq =>
     {
+        var bytes = payload(seq);
         lock (_events)
         {
-            _events.Add(System.Text.Encoding.UTF8.GetString(message.Payload));
+            _events.Add(System.Text.Encoding.UTF8.GetString(bytes));
         }
 
-        return _inner.Enqueue(message);
-    }
+        return bytes;
+    });
 
-    public bool TryPeek(out OutboxMessage message) => _inner.TryPeek(out message);
+    public int Peek(long afterSequence, int max, List<OutboxEntry> into) => _inner.Peek(afterSequence, max, into);
 
-    public void RemoveHead() => _inner.RemoveHead();
+    public bool Remove(long sequence) => _inner.Remove(sequence);
 
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _inner.WaitAsync(timeout, cancellationToken);
+    public Task WaitAsync(long afterSequence, TimeSpan timeout, CancellationToken cancellationToken) => _inner.WaitAsync(afterSequence, timeout, cancellationToken);
+
+    public Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    public void Dispose() => _inner.Dispose();
 }

@@ -11,6 +11,7 @@ internal static class StationProcess
         {
             ["XDG_CACHE_HOME"] = TestAssets.NewTempDir(),
         };
+        env.TryAdd("STATE_DIRECTORY", TestAssets.NewTempDir()); // a private event outbox unless the test shares one
         var apphost = Path.Combine(AppContext.BaseDirectory, "edgemobilenet");
         return File.Exists(apphost)
             ? ChildProcess.Start(apphost, args, env)
