@@ -29,7 +29,7 @@ internal sealed record VerdictCountsDto(long Pass, long Reject, long Unknown);
 /// everything above the last bound).</summary>
 internal sealed record LatencyDto(double[] BoundsMs, long[] Total, long[] Inference, long[] Preprocess, double? TotalP50Ms, double? TotalP99Ms);
 
-internal sealed record MqttDto(bool Enabled, bool Connected, string Broker, long Outbox, long EventsDropped);
+internal sealed record MqttDto(bool Enabled, bool Connected, string Broker, long Outbox, long EventsDropped, long OutboxBytes, double OutboxOldestSeconds);
 
 internal sealed record ModelDto(string Name, string Sha256, string Engine, int InputWidth, int InputHeight, string[] Labels);
 

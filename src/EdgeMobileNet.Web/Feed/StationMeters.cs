@@ -40,6 +40,8 @@ internal sealed class StationMeters : IDisposable
         _meter.CreateObservableCounter("edgemobilenet.verdicts", () => Verdicts(station.Counters().Verdicts), "{classification}", "Classifications per verdict");
         _meter.CreateObservableCounter("edgemobilenet.events.dropped", () => station.Mqtt().EventsDropped, "{event}", "Events discarded because the outbox was full");
         _meter.CreateObservableGauge("edgemobilenet.outbox.backlog", () => station.Mqtt().Outbox, "{event}", "Events waiting for the broker");
+        _meter.CreateObservableGauge("edgemobilenet.outbox.backlog.bytes", () => station.Mqtt().OutboxBytes, "By", "Bytes the waiting events take in the outbox");
+        _meter.CreateObservableGauge("edgemobilenet.outbox.backlog.oldest", () => station.Mqtt().OutboxOldestSeconds, "s", "Age of the oldest event waiting for the broker");
         _meter.CreateObservableGauge("edgemobilenet.mqtt.connected", () => station.Mqtt().Connected ? 1 : 0, null, "1 while connected to the broker");
         _meter.CreateObservableGauge("edgemobilenet.health", () => Health(station.Health().State), null, "1 for the station's current health state");
         _meter.CreateObservableGauge("edgemobilenet.model.info", () => ModelInfo(station.Model()), null, "Always 1; the model in use is in the labels");

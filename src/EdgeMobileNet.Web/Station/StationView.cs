@@ -23,7 +23,6 @@ internal sealed class StationView : IStationView
     private readonly GpioOptions _gpio;
     private readonly MqttOptions _mqtt;
     private readonly RunState _run;
-    private readonly IEventOutbox? _outbox;
     private readonly GpioController _controller;
     private readonly SimulatedGpioDriver? _simulated;
     private readonly TimeProvider _time;
@@ -39,7 +38,6 @@ internal sealed class StationView : IStationView
         _gpio = Get<GpioOptions>(services);
         _mqtt = Get<MqttOptions>(services);
         _run = services.GetRequiredService<RunState>();
-        _outbox = services.GetService<IEventOutbox>();
         _controller = services.GetRequiredService<GpioController>();
         _simulated = services.GetRequiredService<SimulatedGpio>().Driver;
         _time = services.GetRequiredService<TimeProvider>();
@@ -85,7 +83,8 @@ internal sealed class StationView : IStationView
         // The publisher raises its health condition while the broker is unreachable.
         var state = _run.Health.Current.Status;
         var connected = m.Enabled && state is HealthStatus.Running or HealthStatus.Degraded && !_run.Health.IsRaised(MqttPublisherService.BrokerCondition);
-        return new MqttDto(m.Enabled, connected, broker, _outbox?.Count ?? 0, _run.Counters.EventsDropped);
+        var backlog = _run.Backlog;
+        return new MqttDto(m.Enabled, connected, broker, backlog.Count, _run.Counters.EventsDropped, backlog.Bytes, backlog.OldestAgeSeconds);
     }
 
     public ModelDto Model() => _model.Value;

@@ -33,7 +33,7 @@ public sealed class ApiTests
             Assert.Equal("counter", families.GetProperty(counter).GetProperty("type").GetString());
         }
 
-        foreach (var gauge in new[] { "edgemobilenet_outbox_backlog", "edgemobilenet_mqtt_connected", "edgemobilenet_model_info", "edgemobilenet_health" })
+        foreach (var gauge in new[] { "edgemobilenet_outbox_backlog", "edgemobilenet_outbox_backlog_bytes", "edgemobilenet_outbox_backlog_oldest_seconds", "edgemobilenet_mqtt_connected", "edgemobilenet_model_info", "edgemobilenet_health" })
         {
             Assert.Equal("gauge", families.GetProperty(gauge).GetProperty("type").GetString());
         }

@@ -16,7 +16,7 @@ export function create() {
         ['state', h.state],
         ['reasons', h.reasons.length ? h.reasons.join('; ') : 'none', h.reasons.length ? 'reasons' : ''],
         ['MQTT', m.enabled ? `${m.connected ? 'connected' : 'not connected'} (${m.broker})` : 'off'],
-        ['outbox', `${m.outbox} waiting, ${m.events_dropped} dropped`],
+        ['outbox', `${m.outbox} waiting (${(m.outbox_bytes / 1024).toFixed(0)} KiB, oldest ${m.outbox_oldest_seconds.toFixed(1)} s), ${m.events_dropped} dropped`],
         ['run', s.run],
       ]);
     },
