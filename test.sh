@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README): builds the solution in Release and runs every test project, then the
 # emulated-ARM stages (the managed engine's kernel and model tests under qemu on three CPU models, and the published
-# linux-arm64 release classifying a photo on an emulated Cortex-A72).
+# linux-arm64 release classifying a photo on an emulated Cortex-A72, the capture ABI tests on an emulated Cortex-A72).
 # Set EDGEMOBILENET_SKIP_ARM=1 to run only the native tests. Closing line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +11,8 @@ status=0
 dotnet test EdgeMobileNet.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
 if [ "${EDGEMOBILENET_SKIP_ARM:-0}" != 1 ]; then
     .ci/arm64-tests.sh 2>&1 | tee -a "$log" || status=$?
+    # The capture code's V4L2 structures as laid out by the runtime on arm64, against the arm64 kernel headers.
+    .ci/arm64-capture-abi.sh 2>&1 | tee -a "$log" || status=$?
     # The linux-arm64 release itself, unpacked and run on an emulated Cortex-A72 (counts as one test).
     if .ci/arm64-smoke.sh 2>&1 | tee -a "$log"; then
         echo "arm64: 1 passed, 0 failed" | tee -a "$log"

@@ -32,6 +32,14 @@ public static class ImageDecoder
         return DecodeCore(ReadFile(path), path, minShortSide);
     }
 
+    /// <summary>Encoded bytes (a camera's MJPEG frame) with the same scaled JPEG decode as
+    /// <see cref="DecodeForTarget(string, int)"/>; <paramref name="nameForErrors"/> starts every error message.</summary>
+    public static RgbImage DecodeForTarget(ReadOnlySpan<byte> data, string nameForErrors, int minShortSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minShortSide);
+        return DecodeCore(data, nameForErrors, minShortSide);
+    }
+
     private static byte[] ReadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -41,7 +41,7 @@ internal sealed record ProbeReport(
     IReadOnlyDictionary<string, bool> Simd,
     IReadOnlyDictionary<string, int> VectorBits,
     OrtProbe OnnxRuntime,
-    IReadOnlyList<string> VideoDevices,
+    IReadOnlyList<EdgeMobileNet.Capture.Probe.VideoDeviceReport> VideoDevices,
     IReadOnlyList<GpioChipProbe> Gpiochips);
 
 internal sealed record OrtProbe(bool Available, string? Version, IReadOnlyList<string> Providers, string? Reason);

@@ -1,13 +1,17 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using EdgeMobileNet.Capture.Probe;
+using EdgeMobileNet.Capture.V4l2;
 using EdgeMobileNet.Cli;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels;
 using EdgeMobileNet.Inference.Engines.OnnxRuntime;
 
 namespace EdgeMobileNet.Commands;
 
-/// <summary>`probe`: what this machine offers the runtime (CPU features, ONNX Runtime, cameras, GPIO chips).</summary>
+/// <summary>`probe`: what this machine offers the runtime (CPU features, ONNX Runtime, cameras, GPIO chips). Each
+/// video device is listed with its driver, card, capabilities, formats, frame sizes and rates, and controls with their
+/// ranges (through the same V4L2 code the capture uses), so `Source:*` settings can be chosen from it.</summary>
 internal static class ProbeCommand
 {
     public static Command Create()
@@ -46,7 +50,7 @@ internal static class ProbeCommand
             HardwareProbe.Simd(),
             HardwareProbe.VectorBits(),
             new OrtProbe(ort.Available, ort.Version, ort.Providers, ort.Reason),
-            HardwareProbe.VideoDevices(),
+            VideoDeviceProbe.Enumerate(LibcV4l2Device.Instance),
             HardwareProbe.GpioChips());
     }
 
@@ -68,7 +72,7 @@ internal static class ProbeCommand
         stdout.WriteLine(r.OnnxRuntime.Available
             ? $"onnxruntime:   {r.OnnxRuntime.Version} ({string.Join(", ", r.OnnxRuntime.Providers)})"
             : $"onnxruntime:   unavailable: {r.OnnxRuntime.Reason}");
-        stdout.WriteLine($"video:         {(r.VideoDevices.Count == 0 ? "none" : string.Join(' ', r.VideoDevices))}");
+        stdout.WriteLine($"video:         {VideoDeviceProbe.ToText(r.VideoDevices, "               ")}");
         stdout.WriteLine($"gpio:          {(r.Gpiochips.Count == 0 ? "none" : string.Join(", ", r.Gpiochips.Select(c => $"{c.Device} {c.Label ?? "?"} ({c.Lines?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} lines)")))}");
     }
 }

@@ -34,7 +34,7 @@ public sealed class ProbeCommandTests
         Assert.StartsWith("1.", ort.GetProperty("version").GetString(), StringComparison.Ordinal);
         Assert.Contains("CPUExecutionProvider", ort.GetProperty("providers").EnumerateArray().Select(p => p.GetString()));
 
-        var video = root.GetProperty("video_devices").EnumerateArray().Select(v => v.GetString()).ToList();
+        var video = root.GetProperty("video_devices").EnumerateArray().Select(v => v.GetProperty("device").GetString()).ToList();
         Assert.Equal(Directory.GetFiles("/dev", "video*").Where(p => char.IsDigit(p[^1])).Order().Count(), video.Count);
         Assert.Equal(JsonValueKind.Array, root.GetProperty("gpiochips").ValueKind);
     }
