@@ -121,6 +121,17 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
             case SourceKind.Pipe when string.IsNullOrWhiteSpace(o.Command):
                 p.Add("Source:Command", "required for the pipe source");
                 break;
+            case SourceKind.V4l2 or SourceKind.Rpicam:
+                try
+                {
+                    Frames.CaptureSettings.Validate(o);
+                }
+                catch (Capture.V4l2.CameraException e)
+                {
+                    p.AddLine(e.Message);
+                }
+
+                break;
         }
 
         return p.Result();
