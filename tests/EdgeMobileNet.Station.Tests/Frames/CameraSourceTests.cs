@@ -74,6 +74,14 @@ public sealed class CameraSourceTests
         using var device = new SimulatedV4l2Device(new SimulatedCamera(), TimeProvider.System);
         var run = new RunState(TimeProvider.System);
         run.Health.Started();
+        var seen = new List<HealthSnapshot>();
+        run.Health.Changed += h =>
+        {
+            lock (seen)
+            {
+                seen.Add(h);
+            }
+        };
         var slot = new LatestFrameSlot(TimeProvider.System, new StationCounters());
         var source = CaptureFrameSource.V4l2(V4l2Options(), device, null, run, TimeProvider.System, NullLoggerFactory.Instance);
         using var cts = new CancellationTokenSource();
@@ -83,7 +91,12 @@ public sealed class CameraSourceTests
         Assert.Equal(HealthStatus.Running, run.Health.Current.Status);
         device.Unplug();
         await Until(() => run.Health.Current.Status == HealthStatus.Degraded);
-        var degraded = run.Health.Current;
+        HealthSnapshot degraded;
+        lock (seen)
+        {
+            degraded = seen.First(h => h.Status == HealthStatus.Degraded);
+        }
+
         Assert.Equal(["camera /dev/video0 lost (ENODEV); reconnecting"], degraded.Reasons);
         var before = slot.LastSequence;
 
