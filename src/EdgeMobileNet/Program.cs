@@ -32,6 +32,7 @@ public static class Program
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(GpioCommand.Create());
+        root.Subcommands.Add(SnapshotCommand.Create());
         return root;
     }
 }
