@@ -22,7 +22,7 @@ public sealed class CommissioningTests
         ]);
         await FreePort.WaitListeningAsync(port, TimeSpan.FromSeconds(60));
         await using var recorder = await MqttRecorder.StartAsync(port, "edgemobilenet/bench1/event");
-        await Task.Delay(500, TestContext.Current.CancellationToken); // frames flowing
+        await WaitSubscribedAsync(port, "bench1");
 
         await recorder.PublishAsync("edgemobilenet/bench1/cmd/gpio/4", "pulse");
         Assert.True(await recorder.WaitForAsync(r => r.Messages.Count >= 1, TimeSpan.FromSeconds(20)), station.Stderr);
@@ -49,6 +49,7 @@ public sealed class CommissioningTests
             "--Gpio:Driver", "simulated",
         ]);
         await FreePort.WaitListeningAsync(int.Parse(port, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(60));
+        await WaitSubscribedAsync(int.Parse(port, CultureInfo.InvariantCulture), "bench2");
         string[] where = ["--driver", "simulated", "--mqtt-port", port, "--station-id", "bench2"];
         using var watch = StationProcess.Start(["gpio", "watch", "--pin", "17", "--seconds", "8", .. where]);
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -93,5 +94,12 @@ public sealed class CommissioningTests
         Assert.Contains("Samoyed, Samoyede", line);
         Assert.Contains("→ reject", line);
         Assert.DoesNotContain("n02111889", line);
+    }
+
+    /// <summary>`state` is first published after the station subscribed to its commands (and frames flow).</summary>
+    private static async Task WaitSubscribedAsync(int port, string station)
+    {
+        await using var state = await MqttRecorder.StartAsync(port, $"edgemobilenet/{station}/state");
+        Assert.True(await state.WaitForAsync(r => r.Messages.Count > 0, TimeSpan.FromSeconds(30)), "no state");
     }
 }

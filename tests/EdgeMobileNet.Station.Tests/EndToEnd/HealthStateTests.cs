@@ -27,6 +27,30 @@ public sealed class HealthStateTests
     }
 
     [Fact]
+    public async Task A_source_that_delivers_nothing_makes_the_station_degraded_with_the_reason()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/quiet1/state");
+        using var station = StationProcess.Start([
+            "run", .. TestModels.DemoArgs, "--station-id", "quiet1",
+            "--mqtt-host", "127.0.0.1", "--mqtt-port", broker.Port.ToString(CultureInfo.InvariantCulture),
+            "--Source:Kind", "pipe", "--Source:Command", "sleep 60", "--Source:StallTimeoutMs", "0",
+            "--Station:NoFramesSeconds", "0.5", "--Gpio:Driver", "simulated",
+        ]);
+        var degraded = await recorder.WaitForAsync(
+            r => r.Payloads("edgemobilenet/quiet1/state").Any(p => p.Contains("\"degraded\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+        station.Terminate();
+        await station.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(degraded, station.Stderr);
+        var state = recorder.Payloads("edgemobilenet/quiet1/state").Select(p => JsonDocument.Parse(p).RootElement)
+            .First(s => s.GetProperty("status").GetString() == "degraded");
+        Assert.Equal("no frames for 0.5 s", state.GetProperty("reason").GetString());
+        Assert.Equal(["no frames for 0.5 s"], state.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("No frames from the source for 0.5 s (Station:NoFramesSeconds): degraded", station.Stderr);
+    }
+
+    [Fact]
     public async Task An_unreadable_image_is_skipped_counted_and_reported()
     {
         await using var broker = await MosquittoBroker.StartAsync();

@@ -26,6 +26,9 @@ public sealed class MqttTriggerTests
         ], events);
         await host.StartAsync(ct);
         await using var client = await MqttRecorder.StartAsync(port, "edgemobilenet/cmd1/event");
+        // `state` is first published after the station subscribed to its commands: a trigger sent before would be lost.
+        await using var state = await MqttRecorder.StartAsync(port, "edgemobilenet/cmd1/state");
+        Assert.True(await state.WaitForAsync(r => r.Messages.Count > 0, TimeSpan.FromSeconds(30)), "no state");
         var slot = host.Services.GetRequiredService<Station.Frames.LatestFrameSlot>();
 
         var lastSeqBefore = new List<long>();
