@@ -12,39 +12,12 @@ namespace EdgeMobileNet.Capture.Frames;
 internal static class FrameUnpacker
 {
     /// <summary>Copies a raw frame into <paramref name="destination"/> (exactly
-    /// <see cref="FrameGeometry.BytesPerFrame"/> bytes of <see cref="CapturedFrame.PackedFormat"/>).</summary>
+    /// <see cref="FrameGeometry.BytesPerFrame"/> bytes of <see cref="CapturedFrame.PackedFormat"/>), without its row
+    /// padding (<see cref="StridedFrame.Pack"/>).</summary>
     public static void Pack(in CapturedFrame frame, Span<byte> destination)
     {
         var format = frame.PackedFormat ?? throw new InvalidOperationException("MJPEG frames are decoded, not packed");
-        var needed = FrameGeometry.BytesPerFrame(format, frame.Width, frame.Height);
-        if (destination.Length != needed)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} bytes, a packed {format} {frame.Width}x{frame.Height} frame is {needed}", nameof(destination));
-        }
-
-        int w = frame.Width, h = frame.Height, stride = frame.Stride, cw = (w + 1) / 2, ch = (h + 1) / 2;
-        var src = frame.Data;
-        switch (frame.Format)
-        {
-            case CaptureFormat.Yuyv:
-                CopyRows(src, 0, stride, destination, 0, cw * 4, h);
-                break;
-            case CaptureFormat.Grey:
-                CopyRows(src, 0, stride, destination, 0, w, h);
-                break;
-            case CaptureFormat.Nv12:
-                CopyRows(src, 0, stride, destination, 0, w, h);
-                CopyRows(src, (long)stride * h, stride, destination, w * h, cw * 2, ch);
-                break;
-            case CaptureFormat.I420:
-                var cStride = stride / 2;
-                CopyRows(src, 0, stride, destination, 0, w, h);
-                CopyRows(src, (long)stride * h, cStride, destination, w * h, cw, ch);
-                CopyRows(src, ((long)stride * h) + ((long)cStride * ch), cStride, destination, (w * h) + (cw * ch), cw, ch);
-                break;
-            default:
-                throw new InvalidOperationException($"cannot pack {frame.Format}");
-        }
+        StridedFrame.Pack(frame.Data, destination, format, frame.Width, frame.Height, frame.Stride);
     }
 
     /// <summary>The frame as RGB: MJPEG decoded (scaled so its shorter side stays ≥ <paramref name="minShortSide"/>
@@ -69,30 +42,5 @@ internal static class FrameUnpacker
         var rgb = new RgbImage(frame.Width, frame.Height);
         PixelConverter.ToRgb(scratch, format, frame.Width, frame.Height, rgb);
         return rgb;
-    }
-
-    private static void CopyRows(ReadOnlySpan<byte> src, long srcOffset, int srcStride, Span<byte> dst, int dstOffset, int rowBytes, int rows)
-    {
-        if (srcStride < rowBytes)
-        {
-            throw new EdgeMobileNetException($"frame rows are {srcStride} bytes apart but hold {rowBytes} bytes");
-        }
-
-        var last = srcOffset + ((long)(rows - 1) * srcStride) + rowBytes;
-        if (last > src.Length)
-        {
-            throw new EdgeMobileNetException($"frame is {src.Length} bytes, its layout needs {last}");
-        }
-
-        if (srcStride == rowBytes)
-        {
-            src.Slice((int)srcOffset, rowBytes * rows).CopyTo(dst.Slice(dstOffset, rowBytes * rows));
-            return;
-        }
-
-        for (var y = 0; y < rows; y++)
-        {
-            src.Slice((int)(srcOffset + ((long)y * srcStride)), rowBytes).CopyTo(dst.Slice(dstOffset + (y * rowBytes), rowBytes));
-        }
     }
 }

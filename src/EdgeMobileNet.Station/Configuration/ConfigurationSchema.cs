@@ -16,7 +16,7 @@ internal static class ConfigurationSchema
     private static readonly Node Root = Node.Object(
         ("Station", Node.Of<StationOptions>()),
         ("Model", Node.Of<ModelOptions>()),
-        ("Source", Node.Of<SourceOptions>(("Roi", Node.Of<RoiOptions>()))),
+        ("Source", Node.Of<SourceOptions>(("Roi", Node.Of<RoiOptions>()), ("Controls", Node.Of<CameraControlsOptions>()), ("Rpicam", Node.Of<RpicamSourceOptions>()))),
         ("Trigger", Node.Of<TriggerOptions>()),
         ("Decision", Node.Of<DecisionOptions>(("Rules", Node.List(Node.Of<DecisionRule>())))),
         ("Outputs", Node.List(Node.Of<OutputOptions>())),

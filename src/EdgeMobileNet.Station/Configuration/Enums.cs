@@ -8,6 +8,12 @@ public enum SourceKind
     Synthetic,
     Files,
     Pipe,
+
+    /// <summary>A V4L2 camera (USB/UVC, or any /dev/videoN capture node).</summary>
+    V4l2,
+
+    /// <summary>A Pi CSI camera through rpicam-vid.</summary>
+    Rpicam,
 }
 
 /// <summary>Trigger:Kind.</summary>

@@ -10,6 +10,9 @@ internal sealed class Problems
 
     public void Add(string key, string message) => _messages.Add($"{key}: {message}");
 
+    /// <summary>A message that already starts with its key (a camera option check's one line).</summary>
+    public void AddLine(string message) => _messages.Add(message);
+
     public ValidateOptionsResult Result() => _messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_messages);
 
     /// <summary>A whole number in [min, max].</summary>

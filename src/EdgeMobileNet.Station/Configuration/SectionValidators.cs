@@ -87,9 +87,9 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
         p.Range("Source:RestartMinMs", o.RestartMinMs, 1, 600_000);
         p.Range("Source:RestartMaxMs", o.RestartMaxMs, Math.Max(1, o.RestartMinMs), 600_000);
         p.Range("Source:StallTimeoutMs", o.StallTimeoutMs, 0, 600_000);
-        if (o.Stride != 0 && o.Stride < Frames.StridedFrame.MinStride(o.PixelFormat, o.Width))
+        if (o.Stride != 0 && o.Stride < Vision.StridedFrame.MinStride(o.PixelFormat, o.Width))
         {
-            p.Add("Source:Stride", $"{o.Stride} bytes is less than a row of {o.Width} {o.PixelFormat} pixels ({Frames.StridedFrame.MinStride(o.PixelFormat, o.Width)})");
+            p.Add("Source:Stride", $"{o.Stride} bytes is less than a row of {o.Width} {o.PixelFormat} pixels ({Vision.StridedFrame.MinStride(o.PixelFormat, o.Width)})");
         }
 
         p.Range("Source:Stride", o.Stride, 0, 65_536);
@@ -120,6 +120,17 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
                 break;
             case SourceKind.Pipe when string.IsNullOrWhiteSpace(o.Command):
                 p.Add("Source:Command", "required for the pipe source");
+                break;
+            case SourceKind.V4l2 or SourceKind.Rpicam:
+                try
+                {
+                    Frames.CaptureSettings.Validate(o);
+                }
+                catch (Capture.V4l2.CameraException e)
+                {
+                    p.AddLine(e.Message);
+                }
+
                 break;
         }
 

@@ -52,6 +52,67 @@ public sealed class SourceOptions
 
     /// <summary>Region of interest in the (rotated) frame, in pixels; 0 width or height = the whole frame.</summary>
     public RoiOptions Roi { get; set; } = new();
+
+    /// <summary>v4l2: device node (/dev/videoN or a /dev/v4l/by-id/… link).</summary>
+    public string Device { get; set; } = "/dev/video0";
+
+    /// <summary>v4l2: formats to try in order (YUYV, NV12, GREY, MJPEG, JPEG, YU12) or "auto".</summary>
+    public string Formats { get; set; } = "auto";
+
+    /// <summary>v4l2 and rpicam: frames per second asked of the camera (v4l2: 0 keeps the driver's).</summary>
+    public double FrameRate { get; set; } = 30;
+
+    /// <summary>v4l2: memory-mapped buffers requested.</summary>
+    public int Buffers { get; set; } = 4;
+
+    /// <summary>v4l2: a device silent for this many frame intervals (at least 1 s) is reopened.</summary>
+    public int StallIntervals { get; set; } = 30;
+
+    /// <summary>v4l2: camera controls (Source:Controls:*).</summary>
+    public CameraControlsOptions Controls { get; set; } = new();
+
+    /// <summary>rpicam: rpicam-vid settings (Source:Rpicam:*).</summary>
+    public RpicamSourceOptions Rpicam { get; set; } = new();
+}
+
+/// <summary>Source:Controls (v4l2); unset leaves the camera's own setting. See docs/cameras.md.</summary>
+public sealed class CameraControlsOptions
+{
+    public string? Exposure { get; set; }
+
+    public string? Gain { get; set; }
+
+    public string? WhiteBalance { get; set; }
+
+    public string? Focus { get; set; }
+
+    public string? PowerLineFrequency { get; set; }
+}
+
+/// <summary>Source:Rpicam (rpicam); 0 or empty = automatic / the camera's default. See docs/cameras.md.</summary>
+public sealed class RpicamSourceOptions
+{
+    public string Executable { get; set; } = "rpicam-vid";
+
+    public int Camera { get; set; }
+
+    /// <summary>Fixed exposure in microseconds; 0 = automatic.</summary>
+    public int ShutterUs { get; set; }
+
+    /// <summary>Fixed analogue gain; 0 = automatic.</summary>
+    public double Gain { get; set; }
+
+    public string? AwbGains { get; set; }
+
+    public string? LensPosition { get; set; }
+
+    public string? Roi { get; set; }
+
+    public string LowLatency { get; set; } = "auto";
+
+    public int Stride { get; set; }
+
+    public int StrideAlign { get; set; } = 64;
 }
 
 /// <summary>Source:Roi.</summary>

@@ -1,11 +1,18 @@
 namespace EdgeMobileNet.Station.Frames;
 
-/// <summary>A trigger's claim on the first frame published after it was made; completed by the capture side.</summary>
+/// <summary>A trigger's claim on the first frame captured after its edge; completed by the capture side.</summary>
 internal sealed class FrameRequest
 {
     private readonly TaskCompletionSource<FrameBuffer> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public FrameRequest(FrameBuffer buffer) => Buffer = buffer;
+    public FrameRequest(FrameBuffer buffer, long edge)
+    {
+        Buffer = buffer;
+        Edge = edge;
+    }
+
+    /// <summary>The trigger's edge (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long Edge { get; }
 
     public FrameBuffer Buffer { get; }
 

@@ -1,3 +1,4 @@
+using EdgeMobileNet.Capture.V4l2;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.State;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,8 @@ namespace EdgeMobileNet.Station.Frames;
 internal static class FrameSourceFactory
 {
     /// <param name="decodeShortSide">For still images: the shorter side the model needs (scaled JPEG decoding), or null.</param>
-    public static IFrameSource Create(SourceOptions o, int? decodeShortSide, RunState run, TimeProvider time, ILoggerFactory loggers) => o.Kind switch
+    /// <param name="cameras">The V4L2 system-call seam (the real one unless a test supplies a simulated device).</param>
+    public static IFrameSource Create(SourceOptions o, int? decodeShortSide, RunState run, TimeProvider time, ILoggerFactory loggers, IV4l2Device? cameras = null) => o.Kind switch
     {
         SourceKind.Synthetic => new SyntheticFrameSource(new ConveyorScene(o.Width, o.Height, o.Seed, o.FramesPerPart), o.Rate, o.Lossless, time),
         SourceKind.Files => new FileFrameSource(o.Path, o.Rate, o.Loop, o.Lossless, decodeShortSide, run, time, loggers.CreateLogger<FileFrameSource>()),
@@ -19,6 +21,8 @@ internal static class FrameSourceFactory
             run,
             time,
             loggers.CreateLogger<PipeFrameSource>()),
+        SourceKind.V4l2 => CaptureFrameSource.V4l2(o, cameras ?? LibcV4l2Device.Instance, decodeShortSide, run, time, loggers),
+        SourceKind.Rpicam => CaptureFrameSource.Rpicam(o, decodeShortSide, run, time, loggers),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "unknown source kind"),
     };
 }

@@ -7,8 +7,9 @@ namespace EdgeMobileNet.Station.Frames;
 /// Latest-frame-wins hand-over between one capture thread and one classifier: a triple buffer (the source writes
 /// the back buffer, the newest complete frame waits in the ready buffer, the classifier owns the front buffer).
 /// Publishing over an unread ready frame drops it (counted when <see cref="CountsDrops"/>), so the classifier always
-/// gets the newest frame and latency stays bounded. Triggers instead claim "the first frame after now" with
-/// <see cref="RequestNextFrame"/>, which copies that frame aside. No allocation per frame.
+/// gets the newest frame and latency stays bounded. Triggers instead claim "the first frame captured after
+/// the edge" with <see cref="RequestNextFrame"/>, which copies that frame aside; in trigger mode the last few
+/// published frames are kept (by rotating buffers) so a trigger handled late still finds it. No allocation per frame.
 /// </summary>
 internal sealed class LatestFrameSlot
 {
@@ -22,6 +23,8 @@ internal sealed class LatestFrameSlot
     private FrameBuffer _back = new();
     private FrameBuffer _ready = new();
     private FrameBuffer _front = new();
+    private readonly FrameBuffer?[] _recent = new FrameBuffer?[4];
+    private int _recentNext;
     private bool _fresh;
     private bool _ended;
     private long _sequence;
@@ -43,28 +46,46 @@ internal sealed class LatestFrameSlot
     /// <summary>The buffer the (single) source fills next; valid until <see cref="Publish"/>.</summary>
     public FrameBuffer BeginWrite() => _back;
 
-    /// <summary>Makes the back buffer the newest frame, stamping sequence and capture time.</summary>
-    public long Publish()
+    /// <summary>Makes the back buffer the newest frame, stamping its sequence and capture time: the camera's
+    /// <paramref name="captureTimestamp"/> (a <see cref="TimeProvider"/> timestamp) when it has one, else now.</summary>
+    public long Publish(long? captureTimestamp = null)
     {
         long seq;
         lock (_gate)
         {
             seq = ++_sequence;
-            _back.Sequence = seq;
-            _back.CaptureTimestamp = _time.GetTimestamp();
+            var published = _back;
+            published.Sequence = seq;
+            published.CaptureTimestamp = captureTimestamp ?? _time.GetTimestamp();
             if (_fresh && CountsDrops)
             {
                 _counters.AddDropped();
             }
 
-            (_back, _ready) = (_ready, _back);
-            _fresh = true;
-            foreach (var request in _requests)
+            if (CountsDrops)
             {
-                request.Complete(_ready);
+                (_back, _ready) = (_ready, _back);
+            }
+            else
+            {
+                // Trigger mode: nothing takes the ready frame; it joins the recent frames (buffers rotate, nothing
+                // is copied) so a trigger handled late still gets the first frame captured after its edge.
+                var evicted = _recent[_recentNext] ?? new FrameBuffer();
+                _recent[_recentNext] = _ready;
+                _recentNext = (_recentNext + 1) % _recent.Length;
+                (_ready, _back) = (published, evicted);
             }
 
-            _requests.Clear();
+            _fresh = true;
+            for (var i = _requests.Count - 1; i >= 0; i--)
+            {
+                // At or after the edge: a frame published after the request and stamped in the same clock tick counts.
+                if (published.CaptureTimestamp >= _requests[i].Edge)
+                {
+                    _requests[i].Complete(published);
+                    _requests.RemoveAt(i);
+                }
+            }
         }
 
         _counters.AddFrame();
@@ -131,16 +152,22 @@ internal sealed class LatestFrameSlot
         }
     }
 
-    /// <summary>Claims the first frame published after this call (a trigger's frame). Return the buffer with
+    /// <summary>Claims the first frame captured after <paramref name="edge"/> (a trigger's frame; a
+    /// <see cref="TimeProvider"/> timestamp, now when null): one already published if a recent frame was captured
+    /// after the edge, else the first one published with a capture time at or after it. Return the buffer with
     /// <see cref="ReturnBuffer"/> once classified.</summary>
-    public FrameRequest RequestNextFrame()
+    public FrameRequest RequestNextFrame(long? edge = null)
     {
-        var request = new FrameRequest(_requestBuffers.TryTake(out var buffer) ? buffer : new FrameBuffer());
+        var request = new FrameRequest(_requestBuffers.TryTake(out var buffer) ? buffer : new FrameBuffer(), edge ?? _time.GetTimestamp());
         lock (_gate)
         {
             if (_ended)
             {
                 request.Cancel();
+            }
+            else if (edge is not null && FirstRecentAfter(request.Edge) is { } recent)
+            {
+                request.Complete(recent);
             }
             else
             {
@@ -152,6 +179,26 @@ internal sealed class LatestFrameSlot
     }
 
     public void ReturnBuffer(FrameBuffer buffer) => _requestBuffers.Add(buffer);
+
+    /// <summary>The oldest already-published frame captured after <paramref name="edge"/> (trigger mode only).</summary>
+    private FrameBuffer? FirstRecentAfter(long edge)
+    {
+        if (CountsDrops)
+        {
+            return null;
+        }
+
+        FrameBuffer? first = null;
+        foreach (var f in _recent.Append(_ready))
+        {
+            if (f is { Sequence: > 0 } && f.CaptureTimestamp > edge && (first is null || f.Sequence < first.Sequence))
+            {
+                first = f;
+            }
+        }
+
+        return first;
+    }
 
     private static void Signal(SemaphoreSlim semaphore)
     {

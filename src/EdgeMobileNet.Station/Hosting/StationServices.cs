@@ -61,7 +61,8 @@ internal static class StationServices
         services.AddSingleton(sp => new Inspector(
             sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => FrameSourceFactory.Create(
-            Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<Capture.V4l2.IV4l2Device>()));
         services.AddSingleton(CreateTrigger);
 
         // Sinks, in the order they get each result: a new output is one class and one line here.

@@ -32,8 +32,9 @@ internal sealed class TriggerQueue
     public bool Fire(string kind, long? timestamp = null)
     {
         _counters.AddTrigger();
-        var request = _slot.RequestNextFrame();
-        if (_channel.Writer.TryWrite(new TriggerEvent(kind, timestamp ?? _time.GetTimestamp(), request)))
+        var edge = timestamp ?? _time.GetTimestamp();
+        var request = _slot.RequestNextFrame(edge);
+        if (_channel.Writer.TryWrite(new TriggerEvent(kind, edge, request)))
         {
             return true;
         }

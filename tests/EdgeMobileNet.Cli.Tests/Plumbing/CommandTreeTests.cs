@@ -10,7 +10,7 @@ public sealed class CommandTreeTests
     public void EveryVerbIsWired()
     {
         var root = Program.CreateRoot();
-        Assert.Equal(["classify", "bench", "probe", "models", "run", "gpio", "train"], root.Subcommands.Select(c => c.Name));
+        Assert.Equal(["classify", "bench", "probe", "models", "run", "gpio", "train", "snapshot"], root.Subcommands.Select(c => c.Name));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class BadConfigTests
 {
     public static TheoryData<string, string[], string> Cases => new()
     {
-        { "unknown source kind", ["--Source:Kind", "webcam"], "Source:Kind: unknown value 'webcam' (expected one of: synthetic, files, pipe)" },
+        { "unknown source kind", ["--Source:Kind", "webcam"], "Source:Kind: unknown value 'webcam' (expected one of: synthetic, files, pipe, v4l2, rpicam)" },
         { "missing model file", ["--model", "/nonexistent/model.onnx"], "Model:Path: file not found: /nonexistent/model.onnx" },
         { "pin out of range", ["--Outputs:0:Pin", "99", "--Outputs:0:Verdict", "reject"], "Outputs:0:Pin: pin 99 is out of range 0..27" },
         { "negative rate", ["--Source:Rate=-5"], "Source:Rate: must be 0 or 0.01..1000, got -5" },

@@ -69,6 +69,36 @@ public sealed class LatestFrameSlotTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.Frame);
     }
 
+    [Fact]
+    public async Task A_trigger_gets_the_first_frame_captured_after_its_edge_even_when_handled_late()
+    {
+        _slot.CountsDrops = false; // trigger mode
+        // Capture times 100, 200, 300, 400 published before the trigger (edge 150) is handled: frame 2 answers.
+        for (byte v = 1; v <= 4; v++)
+        {
+            Publish(v, captureTimestamp: v * 100);
+        }
+
+        var late = _slot.RequestNextFrame(edge: 150);
+        var frame = await late.Frame.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal((2, 200, (byte)2), (frame.Sequence, frame.CaptureTimestamp, frame.Data[0]));
+
+        // A frame published after the request but captured before its edge (camera latency) is not the answer.
+        var early = _slot.RequestNextFrame(edge: 450);
+        Publish(5, captureTimestamp: 440);
+        Assert.False(early.Frame.IsCompleted);
+        Publish(6, captureTimestamp: 480);
+        frame = await early.Frame.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal((6, 480, (byte)6), (frame.Sequence, frame.CaptureTimestamp, frame.Data[0]));
+    }
+
+    private void Publish(byte value, long captureTimestamp)
+    {
+        var buffer = _slot.BeginWrite();
+        buffer.Prepare(PixelFormat.GRAY8, 8, 8).Fill(value);
+        _slot.Publish(captureTimestamp);
+    }
+
     private void Publish(byte value)
     {
         _slot.BeginWrite().Prepare(PixelFormat.GRAY8, 4, 2).Fill(value);
