@@ -67,6 +67,9 @@ internal sealed partial class OutboxPublisher
         return $"event delivery lag {backlog.OldestAge.TotalSeconds:F1} s over the {_settings.LagBound.TotalSeconds:F0} s bound ({link}; {backlog.Count} events waiting)";
     }
 
+    /// <summary>How long a stop waits for the PUBACKs of messages already in flight.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Delivers until <paramref name="cancellationToken"/> is cancelled (returns or throws
     /// <see cref="OperationCanceledException"/>, leaving unacknowledged messages in the outbox) or the connection fails
@@ -90,7 +93,7 @@ internal sealed partial class OutboxPublisher
                     foreach (var entry in batch)
                     {
                         // Started one after the other from this task, so they go out in sequence order.
-                        inFlight.Enqueue(Publish(client, entry, cancellationToken));
+                        inFlight.Enqueue(Publish(client, entry));
                         sent = entry.Sequence;
                     }
                 }
@@ -120,14 +123,16 @@ internal sealed partial class OutboxPublisher
                 }
 
                 var oldest = inFlight.Peek();
-                if (inFlight.Count < _settings.MaxInFlight)
+                if (!oldest.Task.IsCompleted)
                 {
-                    // Room in the window: also wake for new messages.
+                    // Wait for the oldest PUBACK, or a stop; with room in the window, also for new messages.
                     using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    var more = _store.WaitAsync(sent, _settings.PublishTimeout, wake.Token);
-                    await Task.WhenAny(oldest.Task, more).ConfigureAwait(false);
+                    var other = inFlight.Count < _settings.MaxInFlight
+                        ? _store.WaitAsync(sent, _settings.PublishTimeout, wake.Token)
+                        : Task.Delay(Timeout.InfiniteTimeSpan, _time, wake.Token);
+                    await Task.WhenAny(oldest.Task, other).ConfigureAwait(false);
                     await wake.CancelAsync().ConfigureAwait(false);
-                    await WaitQuietlyAsync(more).ConfigureAwait(false);
+                    await WaitQuietlyAsync(other).ConfigureAwait(false);
                     if (!oldest.Task.IsCompleted)
                     {
                         continue;
@@ -140,10 +145,22 @@ internal sealed partial class OutboxPublisher
         }
         finally
         {
-            // Failed or stopping: the rest are abandoned with the connection; they stay in the outbox and go out again.
+            // Stopping (not draining) on a live connection: what is in flight was already sent, so its PUBACK is awaited (for a short
+            // grace) and an acknowledged message is removed; otherwise the drain would send it a second time. Failed,
+            // or not acknowledged in time: abandoned with the connection; it stays in the outbox and goes out again.
             Volatile.Write(ref _connected, 0);
+            var grace = cancellationToken.IsCancellationRequested && client.IsConnected && !untilEmpty
+                ? Task.Delay(StopGrace, _time)
+                : Task.CompletedTask;
             while (inFlight.TryDequeue(out var abandoned))
             {
+                await Task.WhenAny(abandoned.Task, grace).ConfigureAwait(false);
+                if (abandoned.Task.IsCompletedSuccessfully && abandoned.Task.Result.IsSuccess)
+                {
+                    _store.Remove(abandoned.Sequence);
+                    Interlocked.Increment(ref _delivered);
+                }
+
                 await abandoned.Cancel.CancelAsync().ConfigureAwait(false);
                 await WaitQuietlyAsync(abandoned.Task).ConfigureAwait(false);
                 abandoned.Dispose();
@@ -151,10 +168,11 @@ internal sealed partial class OutboxPublisher
         }
     }
 
-    private InFlight Publish(IMqttClient client, OutboxEntry entry, CancellationToken cancellationToken)
+    private InFlight Publish(IMqttClient client, OutboxEntry entry)
     {
         var timer = new CancellationTokenSource(_settings.PublishTimeout, _time);
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        // Not tied to the caller's token: stopping must not cut the wait for a PUBACK of a message already sent.
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(timer.Token);
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(entry.Topic)
             .WithPayload(entry.Payload)
