@@ -200,19 +200,5 @@ internal sealed class LatestFrameSlot
         return first;
     }
 
-    private static void Signal(SemaphoreSlim semaphore)
-    {
-        // A binary signal: one pending release is enough to wake the single waiter.
-        if (semaphore.CurrentCount == 0)
-        {
-            try
-            {
-                semaphore.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Raced with another release; the waiter is already signalled.
-            }
-        }
-    }
+    private static void Signal(SemaphoreSlim semaphore) => BinarySignal.Set(semaphore);
 }

@@ -1,3 +1,5 @@
+using EdgeMobileNet.Station.State;
+
 namespace EdgeMobileNet.Station.Mqtt;
 
 /// <summary>Bounded in-memory <see cref="IEventOutbox"/>: a FIFO that drops its oldest entry when full.</summary>
@@ -45,17 +47,7 @@ internal sealed class MemoryOutbox : IEventOutbox
             _queue.Enqueue(message);
         }
 
-        if (_available.CurrentCount == 0)
-        {
-            try
-            {
-                _available.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
+        BinarySignal.Set(_available);
 
         return kept;
     }

@@ -1,4 +1,5 @@
 using EdgeMobileNet.Station.Mqtt;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Outbox;
 
@@ -81,17 +82,7 @@ internal sealed class MemoryOutboxStore : IOutboxStore
             _lastSequence = sequence;
         }
 
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
+        BinarySignal.Set(_signal);
 
         return sequence;
     }

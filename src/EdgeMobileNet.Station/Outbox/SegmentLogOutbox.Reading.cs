@@ -1,3 +1,5 @@
+using EdgeMobileNet.Station.State;
+
 namespace EdgeMobileNet.Station.Outbox;
 
 /// <summary>Reading: peeking committed messages, waiting for new ones, and finding and reading back records.</summary>
@@ -62,20 +64,7 @@ internal sealed partial class SegmentLogOutbox
         }
     }
 
-    private void Signal()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
-    }
+    private void Signal() => BinarySignal.Set(_signal);
 
     private int FirstAfterLocked(long sequence)
     {
