@@ -90,9 +90,12 @@ internal static class StationServices
         services.AddHostedService<GpioService>();
         if (mqttEnabled)
         {
-            services.AddSingleton(sp => new MqttCommands(
-                new StationTopics(Get<StationOptions>(sp).Id), sp.GetRequiredService<ITriggerSource>(), sp.GetRequiredService<SimulatedGpio>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttCommands>()));
+            // MQTT commands: a new one is one IMqttCommand class and one line here (docs/mqtt.md lists them).
+            services.TryAddSingleton(sp => new StationTopics(Get<StationOptions>(sp).Id));
+            services.TryAddSingleton<MqttNotices>();
+            services.AddSingleton<IMqttCommand, TriggerCommand>();
+            services.AddSingleton<IMqttCommand, GpioCommand>();
+            services.AddSingleton<MqttCommands>();
             services.AddHostedService<MqttPublisherService>();
         }
 

@@ -71,7 +71,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
     {
         var host = MqttClientSetup.Host(_o);
         using var client = new MqttClientFactory().CreateMqttClient();
-        client.ApplicationMessageReceivedAsync += e => _commands.HandleAsync(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
+        client.ApplicationMessageReceivedAsync += e => _commands.HandleAsync(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray(), stoppingToken);
         var wasConnected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -86,6 +86,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
                 }
 
                 await client.SubscribeAsync(subscribe.Build(), stoppingToken).ConfigureAwait(false);
+                _commands.Connected();
                 LogConnected(_logger, host, _o.Port, _store.Backlog.Count);
                 _run.Health.Clear(BrokerCondition);
                 wasConnected = true;
@@ -181,9 +182,9 @@ internal sealed partial class MqttPublisherService : BackgroundService
                     await PublishStateAsync(client, stoppingToken).ConfigureAwait(false);
                 }
 
-                while (_commands.TryTakeNotice(out var notice))
+                while (_commands.Notices.TryTake(out var notice))
                 {
-                    await MqttClientSetup.PublishAsync(client, notice.Topic, notice.Payload, retain: false, stoppingToken).ConfigureAwait(false);
+                    await MqttClientSetup.PublishAsync(client, notice.Topic, notice.Payload, notice.Retain, stoppingToken).ConfigureAwait(false);
                 }
 
                 // Health changes and pin notices are picked up within 100 ms.
