@@ -93,6 +93,7 @@ internal static class StationServices
             // MQTT commands: a new one is one IMqttCommand class and one line here (docs/mqtt.md lists them).
             services.TryAddSingleton(sp => new StationTopics(Get<StationOptions>(sp).Id));
             services.TryAddSingleton<MqttNotices>();
+            services.TryAddSingleton<CommandErrors>();
             services.AddSingleton<IMqttCommand, TriggerCommand>();
             services.AddSingleton<IMqttCommand, GpioCommand>();
             services.AddSingleton<MqttCommands>();
