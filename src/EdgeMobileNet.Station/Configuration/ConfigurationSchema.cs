@@ -22,7 +22,8 @@ internal static class ConfigurationSchema
         ("Outputs", Node.List(Node.Of<OutputOptions>())),
         ("Gpio", Node.Of<GpioOptions>()),
         ("Mqtt", Node.Of<MqttOptions>()),
-        ("Outbox", Node.Of<Outbox.OutboxOptions>()));
+        ("Outbox", Node.Of<Outbox.OutboxOptions>()),
+        ("Snapshots", Node.Of<SnapshotsOptions>()));
 
     /// <summary>Names of the station's top-level sections.</summary>
     public static IEnumerable<string> Sections => Root.Children!.Keys;

@@ -47,4 +47,18 @@ public sealed class MqttOptions
 
     /// <summary>Seconds between retained `state` updates (also sent on every health change and on stop).</summary>
     public double StateIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Publish Home Assistant device discovery (retained, under <see cref="DiscoveryPrefix"/>).</summary>
+    public bool Discovery { get; set; } = true;
+
+    /// <summary>Home Assistant's discovery prefix (its MQTT integration's setting; `homeassistant` by default).</summary>
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+
+    /// <summary>Optional link Home Assistant shows for the station (origin `url`, device `configuration_url`): the
+    /// station's web page or your own documentation.</summary>
+    public string DiscoveryUrl { get; set; } = "";
+
+    /// <summary>Accept `cmd/set` (threshold, outputs, pause, rate). Off by default: cmd/trigger and cmd/gpio work
+    /// either way.</summary>
+    public bool Commands { get; set; }
 }

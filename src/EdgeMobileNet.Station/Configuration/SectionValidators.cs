@@ -229,6 +229,11 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         p.Range("Mqtt:LagBoundSeconds", o.LagBoundSeconds, 0.1, 86_400);
         p.Range("Mqtt:StateIntervalSeconds", o.StateIntervalSeconds, 0.1, 3600);
         p.FileExists("Mqtt:CaFile", o.CaFile);
+        if (o.DiscoveryPrefix.Length == 0 || o.DiscoveryPrefix.IndexOfAny(['#', '+', '\0']) >= 0 || o.DiscoveryPrefix.StartsWith('/') || o.DiscoveryPrefix.EndsWith('/'))
+        {
+            p.Add("Mqtt:DiscoveryPrefix", $"'{o.DiscoveryPrefix}' must be a topic without wildcards or a leading or trailing '/'");
+        }
+
         return p.Result();
     }
 }

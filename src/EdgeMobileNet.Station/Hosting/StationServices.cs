@@ -40,6 +40,7 @@ internal static class StationServices
         services.AddOptions<OutputsOptions>().Configure(o => configuration.GetSection(OutputsOptions.Section).Bind(o.Items)).ValidateOnStart();
         services.AddOptions<GpioOptions>().Bind(configuration.GetSection(GpioOptions.Section)).ValidateOnStart();
         services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateOnStart();
+        services.AddOptions<SnapshotsOptions>().Bind(configuration.GetSection(SnapshotsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StationOptions>, StationOptionsValidator>();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
@@ -48,18 +49,23 @@ internal static class StationServices
         services.AddSingleton<IValidateOptions<OutputsOptions>, OutputsOptionsValidator>();
         services.AddSingleton<IValidateOptions<GpioOptions>, GpioOptionsValidator>();
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelLoader>();
         services.AddSingleton<RunState>();
         services.AddSingleton<StationFault>();
         services.AddSingleton<LatestFrameSlot>(sp => new LatestFrameSlot(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
-        services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
+        // Live settings (cmd/set): threshold, outputs, pause, rate; the saved ones override the configuration.
+        services.AddSingleton(sp => LiveSettingsSetup.File(Get<StationOptions>(sp)));
+        services.AddSingleton(sp => LiveSettingsSetup.Create(
+            Get<DecisionOptions>(sp), Get<TriggerOptions>(sp), Get<MqttOptions>(sp), sp.GetRequiredService<LiveSettingsFile>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LiveSettings).FullName!)));
+        services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters, sp.GetRequiredService<LiveSettings>()));
         services.AddSingleton<PipelineHeartbeat>();
         AddGpio(services);
         services.AddSingleton(sp => sp.GetRequiredService<ModelLoader>().Open(Get<ModelOptions>(sp), Get<SourceOptions>(sp)));
         services.AddSingleton(sp => new Inspector(
-            sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<LiveSettings>()));
         services.AddSingleton(sp => FrameSourceFactory.Create(
             Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<Capture.V4l2.IV4l2Device>()));
@@ -82,6 +88,18 @@ internal static class StationServices
             services.AddSingleton<IResultSink, ConsoleSink>();
         }
 
+        // After the MQTT event sink: a snapshot names the event id it assigned.
+        if (!bool.TryParse(configuration[$"{SnapshotsOptions.Section}:Enabled"], out var snapshots) || snapshots)
+        {
+            services.AddSingleton(sp => new SnapshotSink(
+                Get<SnapshotsOptions>(sp),
+                Path.Combine(StateDirectory.Resolve(Get<StationOptions>(sp).StateDir, Environment.GetEnvironmentVariable), "snapshots"),
+                Get<StationOptions>(sp).Id,
+                sp.GetService<MqttNotices>(),
+                sp.GetRequiredService<ILogger<SnapshotSink>>()));
+            services.AddSingleton<IResultSink>(sp => sp.GetRequiredService<SnapshotSink>());
+        }
+
         if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
         {
             services.AddHostedService<EmbeddedBrokerService>();
@@ -96,6 +114,16 @@ internal static class StationServices
             services.TryAddSingleton<CommandErrors>();
             services.AddSingleton<IMqttCommand, TriggerCommand>();
             services.AddSingleton<IMqttCommand, GpioCommand>();
+            services.AddSingleton<SetCommand>();
+            services.AddSingleton<IMqttCommand>(sp => sp.GetRequiredService<SetCommand>());
+            services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<SetCommand>());
+            services.AddSingleton<HomeAssistantDiscovery>();
+            if (!bool.TryParse(mqtt["Discovery"], out var discovery) || discovery)
+            {
+                services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<HomeAssistantDiscovery>());
+                services.AddSingleton<IMqttCommand, HomeAssistantStatusCommand>();
+            }
+
             services.AddSingleton<MqttCommands>();
             services.AddHostedService<MqttPublisherService>();
         }
@@ -130,7 +158,7 @@ internal static class StationServices
         var time = sp.GetRequiredService<TimeProvider>();
         ITriggerSource trigger = o.Kind switch
         {
-            TriggerKind.Continuous => new ContinuousTrigger(slot, o.Rate, time),
+            TriggerKind.Continuous => new ContinuousTrigger(slot, o.Rate, time, sp.GetRequiredService<LiveSettings>()),
             TriggerKind.Gpio => new GpioTrigger(sp.GetRequiredService<GpioController>(), o, sp.GetRequiredService<TriggerQueue>(), time),
             TriggerKind.Mqtt => new MqttTrigger(sp.GetRequiredService<TriggerQueue>()),
             _ => throw new ArgumentOutOfRangeException(nameof(sp), o.Kind, "unknown trigger kind"),
@@ -160,11 +188,13 @@ internal static class StartupCheck
         Validate<GpioOptions>(services, failures);
         Validate<MqttOptions>(services, failures);
         Validate<OutboxOptions>(services, failures);
+        Validate<SnapshotsOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
         }
 
+        _ = services.GetRequiredService<LiveSettings>(); // a saved settings file that cannot be read stops here
         _ = services.GetRequiredService<Inspector>();
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();

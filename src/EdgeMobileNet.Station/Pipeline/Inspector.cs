@@ -13,9 +13,11 @@ internal sealed class Inspector
     private readonly DecisionPolicy _policy;
     private readonly VerdictSmoother? _smoother;
     private readonly TimeProvider _time;
+    private readonly LiveSettings? _live;
 
-    public Inspector(FrameClassifier classifier, DecisionOptions decision, bool continuous, TimeProvider time)
+    public Inspector(FrameClassifier classifier, DecisionOptions decision, bool continuous, TimeProvider time, LiveSettings? live = null)
     {
+        _live = live;
         _classifier = classifier;
         // A rule naming no class fails here, at start-up.
         _policy = DecisionPolicy.Create(decision, classifier.Labels);
@@ -32,7 +34,9 @@ internal sealed class Inspector
         var picked = _time.GetTimestamp();
         var frame = triggered.Frame;
         _classifier.Classify(frame, r);
-        var raw = _policy.Decide(r.Index, r.Score);
+        // The live threshold (cmd/set) when there is one; the rules stay the policy's.
+        var raw = _live is null ? _policy.Decide(r.Index, r.Score) : _policy.Decide(r.Index, r.Score, (float)_live.Threshold);
+        r.EventId = null;
         r.Verdict = _smoother?.Add(raw) ?? raw;
         r.Trigger = triggered.Trigger;
         r.TriggerTimestamp = triggered.Timestamp;
