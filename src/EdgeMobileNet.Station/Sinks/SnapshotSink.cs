@@ -21,7 +21,7 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
 {
     private readonly SnapshotsOptions _o;
     private readonly Channel<Job> _queue;
-    private readonly SnapshotRing _ring;
+    private readonly Lazy<SnapshotRing> _ring;
     private readonly MqttNotices? _notices;
     private readonly StationTopics _topics;
     private readonly string _station;
@@ -38,7 +38,9 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
         _topics = new StationTopics(stationId);
         _notices = notices;
         _logger = logger;
-        _ring = new SnapshotRing(folder, options.MaxCount, (long)(options.MaxMegabytes * 1024 * 1024));
+        // Opened by the writer on the first snapshot: a station that never rejects creates no folder.
+        _ring = new Lazy<SnapshotRing>(() => new SnapshotRing(folder, options.MaxCount, (long)(options.MaxMegabytes * 1024 * 1024)));
+        Folder = folder;
         _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(options.QueueLength) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         _writer = Task.Run(WriteAsync);
     }
@@ -51,7 +53,10 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public SnapshotRing Ring => _ring;
+    public string Folder { get; }
+
+    /// <summary>The ring on disk (opened on first use).</summary>
+    public SnapshotRing Ring => _ring.Value;
 
     public void Accept(ClassificationResult r)
     {
@@ -94,7 +99,7 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
                 PixelConverter.ToRgb(job.Pixels.AsSpan(0, FrameGeometry.BytesPerFrame(job.Format, job.Width, job.Height)), job.Format, job.Width, job.Height, rgb);
                 var jpeg = JpegWriter.Encode(rgb, _o.Quality);
                 var stem = SnapshotRing.Stem(job.Result.Time, job.Result.Verdict, job.Result.FrameSequence, job.EventId);
-                var name = _ring.Add(stem, jpeg, Sidecar(job, stem + ".jpg"));
+                var name = _ring.Value.Add(stem, jpeg, Sidecar(job, stem + ".jpg"));
                 if (job.Result.Verdict == "reject")
                 {
                     _notices?.PostLatest(_topics.RejectSnapshot, jpeg);
@@ -107,7 +112,7 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
             {
                 if (Interlocked.Increment(ref _failed) == 1)
                 {
-                    LogFailed(_logger, _ring.Folder, e.Message);
+                    LogFailed(_logger, Folder, e.Message);
                 }
             }
             finally

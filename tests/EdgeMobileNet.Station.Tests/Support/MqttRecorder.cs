@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using MQTTnet;
@@ -15,6 +16,7 @@ internal sealed class MqttRecorder : IAsyncDisposable
     private readonly string _filter;
     private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentQueue<(string Topic, string Payload, bool Retain)> _messages = new();
+    private readonly ConcurrentQueue<(string Topic, byte[] Payload, bool Retain)> _raw = new();
 
     private MqttRecorder(int port, string filter, bool persistentSession)
     {
@@ -31,6 +33,7 @@ internal sealed class MqttRecorder : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
+            _raw.Enqueue((m.Topic, m.Payload.ToArray(), m.Retain));
             _messages.Enqueue((m.Topic, m.ConvertPayloadToString() ?? "", m.Retain));
             return Task.CompletedTask;
         };
@@ -66,6 +69,9 @@ internal sealed class MqttRecorder : IAsyncDisposable
     }
 
     public IReadOnlyList<(string Topic, string Payload, bool Retain)> Messages => [.. _messages];
+
+    /// <summary>The messages with their payload bytes (binary payloads such as JPEG snapshots).</summary>
+    public IReadOnlyList<(string Topic, byte[] Payload, bool Retain)> Raw => [.. _raw];
 
     public IReadOnlyList<string> Payloads(string topic) => [.. _messages.Where(m => m.Topic == topic).Select(m => m.Payload)];
 

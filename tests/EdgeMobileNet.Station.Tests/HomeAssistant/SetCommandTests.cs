@@ -1,0 +1,193 @@
+using System.Device.Gpio;
+using System.Text.Json;
+using EdgeMobileNet.Station.Gpio;
+using EdgeMobileNet.Station.Hosting;
+using EdgeMobileNet.Station.State;
+using EdgeMobileNet.Station.Tests.EndToEnd;
+using EdgeMobileNet.Station.Tests.Support;
+using EdgeMobileNet.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit;
+
+namespace EdgeMobileNet.Station.Tests.HomeAssistant;
+
+/// <summary>`cmd/set` on a real mosquitto: each setting changes what the line does, is echoed on the retained
+/// `config/state`, is saved and comes back after a restart; refused values are answered on `error`, nothing changed.</summary>
+public sealed class SetCommandTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Threshold_outputs_pause_and_rate_act_on_the_line_and_are_echoed_on_config_state()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var mqtt = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/set1/#");
+        var state = TestAssets.NewTempDir();
+        using var host = InProcessStation.Build(
+            StationArgs.Demo("set1", broker.Port, "--Mqtt:Commands", "true", "--Station:StateDir", state, "--Decision:Threshold", "0.2"), new RecordingOutbox());
+        await host.StartAsync(ct);
+        var echo = await Echoes(mqtt, 1);
+        Assert.Equal(0.2, echo.GetProperty("threshold").GetDouble());
+        Assert.True(echo.GetProperty("outputs").GetBoolean());
+        Assert.False(echo.GetProperty("paused").GetBoolean());
+        Assert.Equal("continuous", echo.GetProperty("trigger").GetString());
+        Assert.True(await mqtt.WaitForAsync(r => Verdicts(r).Contains("pass") && Verdicts(r).Contains("reject"), Wait), "no pass and reject");
+
+        // Threshold 1: no score reaches it, every verdict becomes the low-score verdict (unknown).
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"threshold": 1}""");
+        Assert.Equal(1.0, (await Echoes(mqtt, 2)).GetProperty("threshold").GetDouble());
+        var mark = Verdicts(mqtt).Count;
+        Assert.True(await mqtt.WaitForAsync(r => Verdicts(r).Count >= mark + 10, Wait));
+        Assert.All(Verdicts(mqtt).Skip(mark + 1), v => Assert.Equal("unknown", v)); // one may have been decided before
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"threshold": 0.2}""");
+        await Echoes(mqtt, 3);
+
+        // Outputs off: the pass lamp (a level output) goes to its safe level and stays there while passes go on.
+        var driver = host.Services.GetRequiredService<SimulatedGpioDriver>();
+        Assert.True(await WaitUntil(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp never lit");
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"outputs": false}""");
+        Assert.False((await Echoes(mqtt, 4)).GetProperty("outputs").GetBoolean());
+        mark = Verdicts(mqtt).Count;
+        Assert.True(await mqtt.WaitForAsync(r => Verdicts(r).Skip(mark).Count(v => v == "pass") >= 5 && Verdicts(r).Skip(mark).Contains("reject"), Wait));
+        Assert.Equal(PinValue.Low, driver.Level(27));
+        Assert.Equal(PinValue.Low, driver.Level(17));
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"outputs": true}""");
+        await Echoes(mqtt, 5);
+        Assert.True(await WaitUntil(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp stayed off after outputs were enabled");
+
+        // Pause: no classification until resumed.
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"paused": true}""");
+        Assert.True((await Echoes(mqtt, 6)).GetProperty("paused").GetBoolean());
+        await Task.Delay(500, ct); // a frame being classified when the command arrived may still finish
+        mark = Verdicts(mqtt).Count;
+        var counters = host.Services.GetRequiredService<RunState>().Counters;
+        var dropped = counters.Dropped;
+        await Task.Delay(1500, ct);
+        Assert.Equal(mark, Verdicts(mqtt).Count);
+        Assert.Equal(dropped, counters.Dropped); // frames nobody takes while paused are not "dropped"
+        await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"paused": false, "rate": 2}""");
+        var resumed = await Echoes(mqtt, 7);
+        Assert.False(resumed.GetProperty("paused").GetBoolean());
+        Assert.Equal(2, resumed.GetProperty("rate").GetDouble());
+        Assert.True(await mqtt.WaitForAsync(r => Verdicts(r).Count > mark, Wait), "not resumed");
+
+        // Rate 2/s (the source makes 15): at most 2 a second, plus one at the start of the window.
+        var before = Verdicts(mqtt).Count;
+        await Task.Delay(3000, ct);
+        Assert.InRange(Verdicts(mqtt).Count - before, 1, 7);
+        await host.StopAsync(ct);
+
+        var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "settings.json"))).RootElement;
+        Assert.Equal(0.2, saved.GetProperty("threshold").GetDouble());
+        Assert.Equal(2, saved.GetProperty("rate").GetDouble());
+        Assert.False(saved.GetProperty("paused").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Refused_values_name_the_field_on_error_and_change_nothing_and_saved_settings_override_the_configuration_at_the_next_start()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var mqtt = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/set2/#");
+        var state = TestAssets.NewTempDir();
+        var args = StationArgs.Demo("set2", broker.Port, "--Mqtt:Commands", "true", "--Station:StateDir", state, "--Trigger:Kind", "mqtt");
+        using (var host = InProcessStation.Build(args, new RecordingOutbox()))
+        {
+            await host.StartAsync(ct);
+            await Echoes(mqtt, 1);
+            string[] refused =
+            [
+                """{"threshold": 1.5}""", """{"threshold": "0.5"}""", """{"outputs": "no"}""", """{"threshold": 0.5, "colour": 1}""",
+                """{"rate": 5}""", """not json""", """[1]""",
+            ];
+            foreach (var payload in refused)
+            {
+                await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", payload);
+            }
+
+            Assert.True(await mqtt.WaitForAsync(r => r.Payloads("edgemobilenet/set2/error").Count == refused.Length, Wait));
+            var errors = mqtt.Payloads("edgemobilenet/set2/error").Select(e => JsonDocument.Parse(e).RootElement).ToArray();
+            Assert.All(errors, e => Assert.Equal("cmd/set", e.GetProperty("command").GetString()));
+            Assert.Equal(
+                ["threshold", "threshold", "outputs", "colour", "rate", null, null],
+                errors.Select(e => e.GetProperty("field").GetString()));
+            Assert.Contains("expected a number 0..1, got 1.5", errors[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Contains("applies only to Trigger:Kind continuous", errors[4].GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Single(mqtt.Payloads("edgemobilenet/set2/config/state")); // nothing changed, nothing echoed
+            Assert.Equal(0, host.Services.GetRequiredService<LiveSettings>().Threshold); // not even the valid half of a refused message
+            Assert.False(File.Exists(Path.Combine(state, "settings.json")));
+
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"threshold": 0.42, "outputs": false}""");
+            await Echoes(mqtt, 2);
+            await host.StopAsync(ct);
+        }
+
+        // The saved settings win over the configuration at the next start, and are echoed at connect.
+        using (var again = InProcessStation.Build(args, new RecordingOutbox()))
+        {
+            Assert.Equal(new LiveValues(0.42, Outputs: false, Paused: false, Rate: 10), again.Services.GetRequiredService<LiveSettings>().Current);
+            await again.StartAsync(ct);
+            var echo = await Echoes(mqtt, 3);
+            Assert.Equal(0.42, echo.GetProperty("threshold").GetDouble());
+            Assert.False(echo.GetProperty("outputs").GetBoolean());
+            await again.StopAsync(ct);
+        }
+
+        // With commands off the file is ignored (the configuration applies) and cmd/set is refused as a whole.
+        using (var off = InProcessStation.Build([.. args, "--Mqtt:Commands", "false"], new RecordingOutbox()))
+        {
+            Assert.Equal(0, off.Services.GetRequiredService<LiveSettings>().Threshold);
+            await off.StartAsync(ct);
+            await Echoes(mqtt, 4);
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"threshold": 0.9}""");
+            Assert.True(await mqtt.WaitForAsync(r => r.Payloads("edgemobilenet/set2/error").Count == 8, Wait));
+            var error = JsonDocument.Parse(mqtt.Payloads("edgemobilenet/set2/error")[^1]).RootElement;
+            Assert.Equal(JsonValueKind.Null, error.GetProperty("field").ValueKind);
+            Assert.Contains("Mqtt:Commands", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            await off.StopAsync(ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_saved_settings_file_that_cannot_be_read_stops_the_start_with_one_line_naming_the_file_and_field()
+    {
+        var state = TestAssets.NewTempDir();
+        File.WriteAllText(Path.Combine(state, "settings.json"), """{"threshold": "high"}""");
+        using var error = new StringWriter();
+        var code = await StationHost.RunAsync(
+            new StationLaunch { ConfigArgs = [.. TestModels.DemoArgs, "--Mqtt:Commands", "true", "--Station:StateDir", state, "--Gpio:Driver", "simulated", "--Source:Kind", "synthetic"], Error = error },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"edgemobilenet: {Path.Combine(state, "settings.json")}: threshold: must be a number 0..1, got \"high\"", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The <paramref name="count"/>th `config/state` echo, once it has arrived.</summary>
+    private static async Task<JsonElement> Echoes(MqttRecorder mqtt, int count)
+    {
+        static string[] Echo(MqttRecorder r) => [.. r.Messages.Where(m => m.Topic.EndsWith("/config/state", StringComparison.Ordinal)).Select(m => m.Payload)];
+        Assert.True(await mqtt.WaitForAsync(r => Echo(r).Length >= count, Wait), $"config/state echo {count} missing");
+        return JsonDocument.Parse(Echo(mqtt)[count - 1]).RootElement;
+    }
+
+    private static List<string> Verdicts(MqttRecorder r) =>
+        [.. r.Messages.Where(m => m.Topic.EndsWith("/event", StringComparison.Ordinal)).Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("verdict").GetString()!)];
+
+    private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+}
