@@ -127,7 +127,7 @@ public sealed class SetCommandTests
         // The saved settings win over the configuration at the next start, and are echoed at connect.
         using (var again = InProcessStation.Build(args, new RecordingOutbox()))
         {
-            Assert.Equal(new LiveValues(0.42, Outputs: false, Paused: false, Rate: 10), again.Services.GetRequiredService<LiveSettings>().Current);
+            Assert.Equal(new LiveValues(0.42, Outputs: false, Paused: false, Rate: 0), again.Services.GetRequiredService<LiveSettings>().Current);
             await again.StartAsync(ct);
             var echo = await Echoes(mqtt, 3);
             Assert.Equal(0.42, echo.GetProperty("threshold").GetDouble());
