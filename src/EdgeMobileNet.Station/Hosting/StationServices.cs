@@ -96,7 +96,8 @@ internal static class StationServices
                 Path.Combine(StateDirectory.Resolve(Get<StationOptions>(sp).StateDir, Environment.GetEnvironmentVariable), "snapshots"),
                 Get<StationOptions>(sp).Id,
                 sp.GetService<MqttNotices>(),
-                sp.GetRequiredService<ILogger<SnapshotSink>>()));
+                sp.GetRequiredService<ILogger<SnapshotSink>>(),
+                sp.GetRequiredService<RunState>().Health));
             services.AddSingleton<IResultSink>(sp => sp.GetRequiredService<SnapshotSink>());
         }
 

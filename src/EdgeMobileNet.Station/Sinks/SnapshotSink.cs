@@ -19,6 +19,7 @@ namespace EdgeMobileNet.Station.Sinks;
 /// </summary>
 internal sealed partial class SnapshotSink : IResultSink, IDisposable
 {
+    public const string WriteCondition = "snapshots";
     private readonly SnapshotsOptions _o;
     private readonly Channel<Job> _queue;
     private readonly Lazy<SnapshotRing> _ring;
@@ -26,13 +27,15 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
     private readonly StationTopics _topics;
     private readonly string _station;
     private readonly ILogger _logger;
+    private readonly StationHealth? _health;
     private readonly Task _writer;
     private long _dropped;
     private long _written;
     private long _failed;
 
-    public SnapshotSink(SnapshotsOptions options, string folder, string stationId, MqttNotices? notices, ILogger<SnapshotSink> logger)
+    public SnapshotSink(SnapshotsOptions options, string folder, string stationId, MqttNotices? notices, ILogger<SnapshotSink> logger, StationHealth? health = null)
     {
+        _health = health;
         _o = options;
         _station = stationId;
         _topics = new StationTopics(stationId);
@@ -105,7 +108,11 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
                     _notices?.PostLatest(_topics.RejectSnapshot, jpeg);
                 }
 
-                Interlocked.Increment(ref _written);
+                if (Interlocked.Increment(ref _written) == 1 || Failed > 0)
+                {
+                    _health?.Clear(WriteCondition);
+                }
+
                 LogWritten(_logger, name, jpeg.Length);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Inference.EdgeMobileNetException)
@@ -114,6 +121,8 @@ internal sealed partial class SnapshotSink : IResultSink, IDisposable
                 {
                     LogFailed(_logger, Folder, e.Message);
                 }
+
+                _health?.Raise(WriteCondition, $"snapshots cannot be written to {Folder}: {e.Message}");
             }
             finally
             {

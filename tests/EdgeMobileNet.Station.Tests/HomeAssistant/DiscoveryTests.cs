@@ -138,6 +138,25 @@ public sealed partial class DiscoveryTests
         Assert.DoesNotContain(station.Payloads("edgemobilenet/ha1/available"), p => p == "offline"); // no will from the removal
     }
 
+    [Fact]
+    public async Task Remove_discovery_exits_1_naming_an_unreachable_broker_and_0_with_the_embedded_broker_not_running()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var port = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var error = new StringWriter();
+        var external = await StationHost.RunAsync(
+            new StationLaunch { ConfigArgs = ["--Mqtt:Host", "127.0.0.1", "--Mqtt:Port", port], RemoveDiscovery = true, Error = error }, ct);
+        Assert.Equal(1, external);
+        Assert.StartsWith($"edgemobilenet: --remove-discovery: MQTT broker 127.0.0.1:{port}: ", error.ToString(), StringComparison.Ordinal);
+
+        var embedded = await StationHost.RunAsync(new StationLaunch { ConfigArgs = ["--Mqtt:Port", port], RemoveDiscovery = true, Error = error }, ct);
+        Assert.Equal(0, embedded);
+
+        var bad = await StationHost.RunAsync(new StationLaunch { ConfigArgs = ["--Mqtt:DiscoveryPrefix", "home/#"], RemoveDiscovery = true, Error = error }, ct);
+        Assert.Equal(2, bad);
+        Assert.Contains("edgemobilenet: Mqtt:DiscoveryPrefix: 'home/#' must be a topic without wildcards", error.ToString(), StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"value_json\.([a-z_]+(?:\.[a-z_]+)*)")]
     private static partial Regex Field();
 }

@@ -113,6 +113,27 @@ public sealed class SnapshotTests
         Assert.Equal(0, sink.Failed);
     }
 
+    [Fact]
+    public async Task A_snapshot_folder_that_cannot_be_written_degrades_the_station_with_the_reason_and_the_line_goes_on()
+    {
+        var blocker = Path.Combine(TestAssets.NewTempDir(), "snapshots");
+        File.WriteAllText(blocker, "a file where the folder should be");
+        var health = new StationHealth(TimeProvider.System);
+        health.Started();
+        using var sink = new SnapshotSink(new SnapshotsOptions(), blocker, "s1", null, NullLogger<SnapshotSink>.Instance, health);
+        var frame = new FrameBuffer();
+        frame.Prepare(PixelFormat.RGB24, 32, 24);
+        var result = new ClassificationResult(1, ["ok", "bad"]) { Index = 1, Score = 0.9f, Verdict = Verdict.Reject, Time = DateTimeOffset.UtcNow };
+        result.Frame = frame;
+
+        sink.Accept(result);
+
+        Assert.True(await WaitUntil(() => sink.Failed == 1, TimeSpan.FromSeconds(30)));
+        Assert.Equal(HealthStatus.Degraded, health.Current.Status);
+        Assert.StartsWith($"snapshots cannot be written to {blocker}: ", health.Current.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, sink.Written);
+    }
+
     private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
