@@ -18,11 +18,17 @@ internal sealed class MqttRecorder : IAsyncDisposable
     private readonly ConcurrentQueue<(string Topic, string Payload, bool Retain)> _messages = new();
     private readonly ConcurrentQueue<(string Topic, byte[] Payload, bool Retain)> _raw = new();
 
-    private MqttRecorder(int port, string filter, bool persistentSession)
+    private MqttRecorder(int port, string filter, bool persistentSession, (string User, string Password)? account)
     {
         _filter = filter;
         _client = new MqttClientFactory().CreateMqttClient();
-        _options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder();
+        if (account is { } a)
+        {
+            builder.WithCredentials(a.User, a.Password);
+        }
+
+        _options = builder
             .WithTcpServer("127.0.0.1", port)
             .WithClientId("recorder-" + Guid.NewGuid().ToString("N")[..8])
             // MQTT 3.1.1: clean-session false keeps the session (and its queued QoS 1 messages, in flight ones
@@ -60,9 +66,9 @@ internal sealed class MqttRecorder : IAsyncDisposable
         };
     }
 
-    public static async Task<MqttRecorder> StartAsync(int port, string filter, bool persistentSession = false)
+    public static async Task<MqttRecorder> StartAsync(int port, string filter, bool persistentSession = false, (string User, string Password)? account = null)
     {
-        var recorder = new MqttRecorder(port, filter, persistentSession);
+        var recorder = new MqttRecorder(port, filter, persistentSession, account);
         await recorder._client.ConnectAsync(recorder._options);
         await recorder.SubscribeAsync();
         return recorder;
