@@ -119,8 +119,21 @@ public sealed class SetCommandTests
             Assert.Equal(0, host.Services.GetRequiredService<LiveSettings>().Threshold); // not even the valid half of a refused message
             Assert.False(File.Exists(Path.Combine(state, "settings.json")));
 
-            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"threshold": 0.42, "outputs": false}""");
+            // Paused, a cmd/trigger is counted and ignored; resumed, it classifies again.
+            var counters = host.Services.GetRequiredService<RunState>().Counters;
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"paused": true}""");
             await Echoes(mqtt, 2);
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/trigger", "");
+            Assert.True(await WaitUntil(() => counters.Triggers == 1, Wait));
+            await Task.Delay(1000, ct);
+            Assert.Empty(Verdicts(mqtt));
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"paused": false}""");
+            await Echoes(mqtt, 3);
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/trigger", "");
+            Assert.True(await mqtt.WaitForAsync(r => Verdicts(r).Count == 1, Wait), "no classification after resume");
+
+            await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"threshold": 0.42, "outputs": false}""");
+            await Echoes(mqtt, 4);
             await host.StopAsync(ct);
         }
 
@@ -129,7 +142,7 @@ public sealed class SetCommandTests
         {
             Assert.Equal(new LiveValues(0.42, Outputs: false, Paused: false, Rate: 0), again.Services.GetRequiredService<LiveSettings>().Current);
             await again.StartAsync(ct);
-            var echo = await Echoes(mqtt, 3);
+            var echo = await Echoes(mqtt, 5);
             Assert.Equal(0.42, echo.GetProperty("threshold").GetDouble());
             Assert.False(echo.GetProperty("outputs").GetBoolean());
             await again.StopAsync(ct);
@@ -140,7 +153,7 @@ public sealed class SetCommandTests
         {
             Assert.Equal(0, off.Services.GetRequiredService<LiveSettings>().Threshold);
             await off.StartAsync(ct);
-            await Echoes(mqtt, 4);
+            await Echoes(mqtt, 6);
             await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"threshold": 0.9}""");
             Assert.True(await mqtt.WaitForAsync(r => r.Payloads("edgemobilenet/set2/error").Count == 8, Wait));
             var error = JsonDocument.Parse(mqtt.Payloads("edgemobilenet/set2/error")[^1]).RootElement;

@@ -114,6 +114,35 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public async Task Rejects_are_published_and_stored_unknowns_only_stored_with_Snapshots_Unknown_and_passes_neither()
+    {
+        var dir = TestAssets.NewTempDir();
+        var notices = new Station.Mqtt.MqttNotices();
+        using var sink = new SnapshotSink(new SnapshotsOptions { Unknown = true, QueueLength = 8 }, dir, "s1", notices, NullLogger<SnapshotSink>.Instance);
+        var frame = new FrameBuffer();
+        frame.Prepare(PixelFormat.GRAY8, 64, 48).Fill(200);
+        var result = new ClassificationResult(1, ["ok", "bad"]) { Index = 1, Score = 0.9f, Time = DateTimeOffset.UtcNow };
+        result.Frame = frame;
+        foreach (var (verdict, seq) in new[] { (Verdict.Pass, 1L), (Verdict.Unknown, 2L), (Verdict.Reject, 3L) })
+        {
+            result.Verdict = verdict;
+            result.FrameSequence = seq;
+            result.EventId = $"abc-{seq}";
+            sink.Accept(result);
+        }
+
+        Assert.True(await WaitUntil(() => sink.Written == 2, TimeSpan.FromSeconds(30)));
+        Assert.Equal(["reject_f0000000003_abc-3.jpg", "unknown_f0000000002_abc-2.jpg"],
+            Directory.GetFiles(dir, "*.jpg").Select(f => Path.GetFileName(f)["yyyyMMddTHHmmss.fffZ_".Length..]).Order(StringComparer.Ordinal));
+        Assert.True(notices.TryTake(out var notice));
+        Assert.Equal(("edgemobilenet/s1/snapshot/reject", true), (notice.Topic, notice.Retain));
+        var image = ImageDecoder.Decode(notice.Payload, "snapshot");
+        Assert.Equal((64, 48), (image.Width, image.Height));
+        Assert.InRange(image.Pixels[0], 190, 210); // the grey frame, through the JPEG
+        Assert.False(notices.TryTake(out _)); // the unknown was not published
+    }
+
+    [Fact]
     public async Task A_snapshot_folder_that_cannot_be_written_degrades_the_station_with_the_reason_and_the_line_goes_on()
     {
         var blocker = Path.Combine(TestAssets.NewTempDir(), "snapshots");
