@@ -98,18 +98,16 @@ public sealed class SnapshotTests
         var result = new ClassificationResult(1, ["ok", "bad"]) { Index = 1, Score = 0.9f, Verdict = Verdict.Reject, FrameSequence = 1, Time = DateTimeOffset.UtcNow };
         result.Frame = frame;
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 50; i++)
         {
             result.FrameSequence = i + 1;
             sink.Accept(result);
         }
 
-        var accepting = clock.Elapsed;
         Assert.True(await WaitUntil(() => sink.Written + sink.Dropped == 50, TimeSpan.FromSeconds(120)));
+        // A hand-over that waited for the writer would never drop: drops show the loop went on at once.
         Assert.True(sink.Dropped > 0, "nothing dropped: the queue did not bound the work");
         Assert.True(sink.Written >= 1);
-        Assert.True(accepting < TimeSpan.FromSeconds(5), $"50 hand-overs took {accepting}"); // 50 encodes would take far longer
         Assert.Equal(0, sink.Failed);
     }
 
