@@ -15,7 +15,7 @@ namespace EdgeMobileNet.Station.Tests.HomeAssistant;
 
 /// <summary>Reject snapshots: a retained JPEG on `snapshot/reject` that decodes to the frame, and a ring on disk that
 /// keeps its count and byte bounds and names each event.</summary>
-public sealed class SnapshotTests
+public sealed class RejectSnapshotTests
 {
     [Fact]
     public async Task The_retained_reject_snapshot_is_a_decodable_jpeg_of_the_frame_and_the_ring_names_the_event()
