@@ -76,6 +76,9 @@ internal static class MqttClientSetup
         }
     }
 
+    /// <summary>Publishes with QoS 1 and waits for the PUBACK. <paramref name="cancellationToken"/> stops the wait,
+    /// never the write: a publish cut short part-way leaves half a packet on the connection, and the broker would take
+    /// the next packets' bytes as the rest of its payload. After a cancelled wait, drop the connection.</summary>
     public static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
     {
         var message = new MqttApplicationMessageBuilder()
@@ -84,7 +87,10 @@ internal static class MqttClientSetup
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(retain)
             .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var send = client.PublishAsync(message, CancellationToken.None);
+        _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var result = await send.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new InvalidOperationException($"publish to {topic} refused: {result.ReasonCode} {result.ReasonString}");
