@@ -82,6 +82,11 @@ internal static class StationServices
             services.AddSingleton<IResultSink, ConsoleSink>();
         }
 
+        if (mqttEnabled)
+        {
+            services.TryAddSingleton<StationClientKey>();
+        }
+
         if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
         {
             services.AddHostedService<EmbeddedBrokerService>();

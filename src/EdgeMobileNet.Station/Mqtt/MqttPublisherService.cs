@@ -44,6 +44,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
         IOutboxStore store,
         RunState run,
         MqttCommands commands,
+        StationClientKey key,
         TimeProvider time,
         ILogger<MqttPublisherService> logger)
     {
@@ -55,7 +56,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
         _logger = logger;
         _topics = new StationTopics(station.Value.Id);
         _json = new EventJson(station.Value.Id);
-        _clientOptions = MqttClientSetup.Build(_o, station.Value.Id, _topics);
+        _clientOptions = MqttClientSetup.Build(_o, station.Value.Id, _topics, key);
         _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_o.ReconnectMinMs), TimeSpan.FromMilliseconds(_o.ReconnectMaxMs), Random.Shared);
         var settings = new OutboxPublisherSettings(_o.MaxInFlight, TimeSpan.FromMilliseconds(_o.PublishTimeoutMs), TimeSpan.FromSeconds(_o.LagBoundSeconds));
         _publisher = new OutboxPublisher(store, settings, time, logger);
