@@ -185,7 +185,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
 
                 while (_commands.Notices.TryTake(out var notice))
                 {
-                    await MqttClientSetup.PublishAsync(client, notice.Topic, notice.Payload, notice.Retain, stoppingToken).ConfigureAwait(false);
+                    await PublishBoundedAsync(client, notice.Topic, notice.Payload, notice.Retain, stoppingToken).ConfigureAwait(false);
                 }
 
                 // Health changes and pin notices are picked up within 100 ms.
@@ -222,7 +222,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
     private async Task<HealthSnapshot> PublishStateAsync(IMqttClient client, CancellationToken cancellationToken)
     {
         var health = _run.Health.Current;
-        await MqttClientSetup.PublishAsync(client, _topics.State, _json.State(health, _run, _time.GetUtcNow()), retain: true, cancellationToken).ConfigureAwait(false);
+        await PublishBoundedAsync(client, _topics.State, _json.State(health, _run, _time.GetUtcNow()), retain: true, cancellationToken).ConfigureAwait(false);
         return health;
     }
 }
