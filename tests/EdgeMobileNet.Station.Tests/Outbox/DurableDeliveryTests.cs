@@ -127,6 +127,7 @@ public sealed class DurableDeliveryTests : IDisposable
         var payloads = recorder.Payloads(Topic);
         Assert.All(payloads.GroupBy(p => StationEvent.Parse(p).Id), g => Assert.Single(g.Distinct()));
         var outOfOrder = firsts.Zip(firsts.Skip(1)).Count(p => p.First.Number > p.Second.Number);
+        Assert.True(outOfOrder == 0, $"{outOfOrder} first arrivals out of sequence order");
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"sent {sent} (first run {accepted}), delivered {firsts.Count}, received {payloads.Count}, duplicated {payloads.Count - firsts.Count}, first arrivals out of order {outOfOrder}");
     }
