@@ -101,6 +101,11 @@ internal static class StationServices
             services.AddSingleton<IResultSink>(sp => sp.GetRequiredService<SnapshotSink>());
         }
 
+        if (mqttEnabled)
+        {
+            services.TryAddSingleton<StationClientKey>();
+        }
+
         if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
         {
             services.AddHostedService<EmbeddedBrokerService>();
