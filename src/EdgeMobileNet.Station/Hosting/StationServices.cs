@@ -105,6 +105,9 @@ internal static class StationServices
             services.TryAddSingleton<CommandErrors>();
             services.AddSingleton<IMqttCommand, TriggerCommand>();
             services.AddSingleton<IMqttCommand, GpioCommand>();
+            services.AddSingleton<ModelCommand>();
+            services.AddSingleton<IMqttCommand>(sp => sp.GetRequiredService<ModelCommand>());
+            services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<ModelCommand>());
             services.AddSingleton<MqttCommands>();
             services.AddHostedService<MqttPublisherService>();
         }
