@@ -72,13 +72,13 @@ internal sealed class SwapStation : IAsyncDisposable
     }
 }
 
-internal sealed record SwapEvent(long Number, long FrameSeq, string Sha256, string Label, string[] TopLabels)
+internal sealed record SwapEvent(long Number, long FrameSeq, string Sha256, string Label, string[] TopLabels, DateTimeOffset Ts)
 {
     public static SwapEvent Parse(string json)
     {
         var checkedEvent = StationEvent.Parse(json);
         using var doc = JsonDocument.Parse(json);
         var top = doc.RootElement.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("label").GetString()!).ToArray();
-        return new SwapEvent(checkedEvent.Number, checkedEvent.FrameSeq, checkedEvent.ModelSha256, checkedEvent.Label, top);
+        return new SwapEvent(checkedEvent.Number, checkedEvent.FrameSeq, checkedEvent.ModelSha256, checkedEvent.Label, top, checkedEvent.Ts);
     }
 }

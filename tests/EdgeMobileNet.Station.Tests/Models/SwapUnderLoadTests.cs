@@ -48,6 +48,8 @@ public sealed class SwapUnderLoadTests
             }
         }, CancellationToken.None);
 
+        // The first model classifies before the first swap (else it would leave no event to tell it by).
+        await station.WaitForEventsAsync(_ => run.Counters.Classified >= 3, TimeSpan.FromSeconds(60));
         var pauses = new List<double>();
         for (var i = 0; i < Swaps; i++)
         {
@@ -69,7 +71,8 @@ public sealed class SwapUnderLoadTests
         Assert.Equal(total, events.Count);
         Assert.Equal(total, run.Counters.Triggers);
         Assert.Equal(Enumerable.Range(1, events.Count).Select(n => (long)n), events.Select(e => e.Number));
-        Assert.All(events.Zip(events.Skip(1)), p => Assert.True(p.Second.FrameSeq > p.First.FrameSeq, "frames out of order"));
+        // Triggers fired within one frame period share the next frame; never an older one.
+        Assert.All(events.Zip(events.Skip(1)), p => Assert.True(p.Second.FrameSeq >= p.First.FrameSeq, "frames out of order"));
         foreach (var e in events)
         {
             Assert.Contains(e.Sha256, new[] { zooSha, tvSha });
@@ -77,14 +80,35 @@ public sealed class SwapUnderLoadTests
         }
 
         var transitions = events.Zip(events.Skip(1)).Count(p => p.First.Sha256 != p.Second.Sha256);
-        Assert.Equal(Swaps, transitions);
+        var runs = string.Join(" ", events.Select(e => e.Sha256[..4]).Aggregate(new List<(string Sha, int Count)>(), (list, sha) =>
+        {
+            if (list.Count > 0 && list[^1].Sha == sha)
+            {
+                list[^1] = (sha, list[^1].Count + 1);
+            }
+            else
+            {
+                list.Add((sha, 1));
+            }
 
-        pauses.Sort();
-        var p50 = pauses[(pauses.Count - 1) / 2];
-        var p99 = pauses[(int)Math.Ceiling(0.99 * pauses.Count) - 1];
+            return list;
+        }).Select(r => $"{r.Sha}x{r.Count}"));
+        Assert.True(transitions == Swaps, $"{transitions} model changes in the events for {Swaps} swaps: {runs}; pauses {string.Join(",", pauses)}");
+
+        // Two figures, printed for docs/BENCHMARKS.md: the loop's pause for the reference swap itself, and the time
+        // between the last classification of the old model and the first of the new one next to the usual time
+        // between two classifications (the new model's first run, and a machine busy loading it, show there).
+        var gaps = events.Zip(events.Skip(1)).Select(p => (p.Second.Ts - p.First.Ts).TotalMilliseconds).ToList();
+        var swapGaps = events.Zip(events.Skip(1)).Where(p => p.First.Sha256 != p.Second.Sha256).Select(p => (p.Second.Ts - p.First.Ts).TotalMilliseconds).ToList();
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"swap pause over {Swaps} swaps during full-rate classification ({total} triggers, {events.Count} events): p50 {p50:0.0000} ms, p99 {p99:0.0000} ms, max {pauses[^1]:0.0000} ms");
+            $"{Swaps} swaps during full-rate classification ({total} triggers, {events.Count} events, none lost): loop pause for the swap p50 {Percentile(pauses, 0.5):0.0000} ms, p99 {Percentile(pauses, 0.99):0.0000} ms; classification interval across a swap p50 {Percentile(swapGaps, 0.5):0.0} ms, p99 {Percentile(swapGaps, 0.99):0.0} ms; all intervals p50 {Percentile(gaps, 0.5):0.0} ms, p99 {Percentile(gaps, 0.99):0.0} ms");
         TestContext.Current.TestOutputHelper?.WriteLine(line);
         Console.WriteLine(line);
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 }
