@@ -76,6 +76,10 @@ internal sealed partial class ModelDeployer : IModelDeployer, IDisposable
         {
             return Refused(what, source, e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Refused(what, source, $"store: cannot write the model into {_store.Folder} ({Messages.OneLine(e.Message)})");
+        }
 
         try
         {

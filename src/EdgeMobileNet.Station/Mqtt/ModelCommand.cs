@@ -51,8 +51,26 @@ internal sealed partial class ModelCommand : IMqttCommand, IMqttConnectHook
 
         // In the background: a download and a model load take seconds, and the client's message handler must not
         // hold the connection (and other commands) that long. The deployer runs one deployment at a time.
-        _ = Task.Run(() => _deployer.DeployAsync(source, null, _stopping), CancellationToken.None);
+        _ = Task.Run(() => DeployAsync(source), CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    private async Task DeployAsync(ModelSource source)
+    {
+        try
+        {
+            await _deployer.DeployAsync(source, null, _stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The station is stopping; the running model stays.
+        }
+        catch (Exception e)
+        {
+            // Not a refusal but a failure of the station's own: logged and answered, the running model stays.
+            LogDeployFailed(_logger, e);
+            Answer(source, new ModelDeployOutcome(false, $"internal: {Messages.OneLine(e.Message)}", _deployer.Current, 0), error: true);
+        }
     }
 
     public void Connected(MqttNotices notices)
@@ -168,6 +186,9 @@ internal sealed partial class ModelCommand : IMqttCommand, IMqttConnectHook
             _ => step,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "cmd/model: the deployment failed")]
+    private static partial void LogDeployFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cmd/model refused ({Field}): {Reason}")]
     private static partial void LogRefused(ILogger logger, string field, string reason);
