@@ -4,6 +4,7 @@ using EdgeMobileNet.Station.Classification;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
+using EdgeMobileNet.Station.Models;
 using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.Outbox;
 using EdgeMobileNet.Station.Pipeline;
@@ -63,9 +64,17 @@ internal static class StationServices
         services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters, sp.GetRequiredService<LiveSettings>()));
         services.AddSingleton<PipelineHeartbeat>();
         AddGpio(services);
-        services.AddSingleton(sp => sp.GetRequiredService<ModelLoader>().Open(Get<ModelOptions>(sp), Get<SourceOptions>(sp)));
+        // The model: a deployed one recorded in the state directory, else Model:Path; replaced at run time by
+        // IModelDeployer (cmd/model, web page, training). FrameClassifier is the model the station started with.
+        services.AddSingleton(sp => new ModelStore(StateDirectory.Resolve(Get<StationOptions>(sp).StateDir, Environment.GetEnvironmentVariable)));
+        services.AddSingleton(sp => new ModelFetcher(sp.GetRequiredService<ModelStore>()));
+        services.AddSingleton<ModelPreparer>();
+        services.AddSingleton<StartupModel>();
+        services.AddSingleton(sp => sp.GetRequiredService<StartupModel>().Model.Classifier);
         services.AddSingleton(sp => new Inspector(
-            sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<LiveSettings>()));
+            sp.GetRequiredService<StartupModel>().Model, Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<LiveSettings>()));
+        services.AddSingleton<ModelDeployer>();
+        services.AddSingleton<IModelDeployer>(sp => sp.GetRequiredService<ModelDeployer>());
         services.AddSingleton(sp => FrameSourceFactory.Create(
             Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<Capture.V4l2.IV4l2Device>()));
@@ -130,6 +139,9 @@ internal static class StationServices
                 services.AddSingleton<IMqttCommand, HomeAssistantStatusCommand>();
             }
 
+            services.AddSingleton<ModelCommand>();
+            services.AddSingleton<IMqttCommand>(sp => sp.GetRequiredService<ModelCommand>());
+            services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<ModelCommand>());
             services.AddSingleton<MqttCommands>();
             services.AddHostedService<MqttPublisherService>();
         }
@@ -202,6 +214,7 @@ internal static class StartupCheck
 
         _ = services.GetRequiredService<LiveSettings>(); // a saved settings file that cannot be read stops here
         _ = services.GetRequiredService<Inspector>();
+        _ = services.GetRequiredService<IModelDeployer>();
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
