@@ -65,6 +65,9 @@ public sealed unsafe class FrameToTensor
 
     public ModelInputInfo Input => _preprocessor.Input;
 
+    /// <summary>Vector loops where the CPU has them; tests switch them off to check the scalar loops agree.</summary>
+    internal bool UseVectors { get; init; } = true;
+
     /// <summary>True when frames go straight to the engine's quantised input.</summary>
     public bool WritesQuantized => _quantized is not null;
 
@@ -167,7 +170,7 @@ public sealed unsafe class FrameToTensor
         int columnFirst = horizontal.SourceFirst, columns = horizontal.SourceEnd - columnFirst;
         int rowFirst = vertical.SourceFirst, rowCount = vertical.SourceEnd - rowFirst;
 
-        _vector = _resampler.UseVectors && Simd.Vector128Paths;
+        _vector = UseVectors && _resampler.UseVectors && Simd.Vector128Paths;
         if (!ReferenceEquals(_planBank, horizontal))
         {
             (_planBank, _plan) = (horizontal, PlanarFilter.TryCreate(horizontal));

@@ -95,12 +95,15 @@ internal sealed unsafe class PlanarFilter
 
     /// <summary>Filters one plane: <paramref name="origin"/> is source column 0 of the bank (the columns the bank
     /// reads must be there, plus <see cref="SourcePadding"/> readable bytes); writes <see cref="PaddedLength"/> bytes.</summary>
-    public void Run(byte* origin, byte* output)
+    public void Run(byte* origin, byte* output) => Run(origin, output, Simd.Avx2Paths);
+
+    /// <summary><see cref="Run(byte*, byte*)"/> with the vector width chosen (tests run the 128-bit path on AVX2 CPUs).</summary>
+    internal void Run(byte* origin, byte* output, bool wide)
     {
         fixed (int* bases = _base, weights = _weights)
         fixed (byte* indices = _indices)
         {
-            if (Simd.Avx2Paths)
+            if (wide && Simd.Avx2Paths)
             {
                 RunAvx2(origin, output, bases, indices, weights);
             }

@@ -1,6 +1,7 @@
 using EdgeMobileNet.Inference;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace EdgeMobileNet.Vision;
 
@@ -11,10 +12,12 @@ namespace EdgeMobileNet.Vision;
 /// The converter's tables hold each coefficient × value product rounded separately, which no vector multiply
 /// reproduces. The vector path instead evaluates the linear formula in 21-bit fixed point (one rounded coefficient
 /// per term) and checks how far each sum lies from a rounding boundary: the two methods differ by less than 250 units
-/// of 2^-21 (linear: at most half a unit per coefficient times |value - offset| ≤ 239 + 128 + 128; tables: at most
-/// two units), so outside a guard band of <see cref="GuardBand"/> units both round the same way. The rare block of 16
-/// pixels with a sum inside the band (about 1.5 % of blocks on random data) is redone with the tables. The result is
-/// therefore identical to the scalar conversion; a test checks every (Y, U, V) triple.
+/// of 2^-21 (linear: at most half a unit per coefficient times |value - offset| ≤ 239 + 128 + 128, plus one unit for
+/// the adjusted red coefficient; tables: at most two units), so outside a guard band of <see cref="GuardBand"/> units
+/// both round the same way. Red and blue match the tables for every input (an exhaustive check chose the red
+/// coefficient), so only green is checked: the rare block of 16 pixels with a green sum inside the band (about 1.5 %
+/// of blocks on random data) is redone with the tables. The result is therefore identical to the scalar conversion;
+/// a test checks every (Y, U, V) triple.
 /// </para>
 /// </summary>
 internal static unsafe class YuvRows
@@ -24,7 +27,9 @@ internal static unsafe class YuvRows
     private const int FractionMask = (1 << Shift) - 1;
 
     private static readonly int CY = Fixed(PixelConverter.YScale);
-    private static readonly int CRV = Fixed(PixelConverter.RV);
+    // One below the rounded value: with it every (Y, V) gives the tables' red exactly (checked exhaustively), and blue
+    // is exact as rounded, so only green needs the guard band.
+    private static readonly int CRV = Fixed(PixelConverter.RV) - 1;
     private static readonly int CGU = Fixed(-PixelConverter.GU);
     private static readonly int CGV = Fixed(-PixelConverter.GV);
     private static readonly int CBU = Fixed(PixelConverter.BU);
@@ -166,16 +171,12 @@ internal static unsafe class YuvRows
         var l = (y * CY) + Vector256.Create(LumaBias);
         u -= Vector256.Create(128);
         v -= Vector256.Create(128);
-        Vector256<int> rs = l + (v * CRV), gs = l + (u * CGU) + (v * CGV), bs = l + (u * CBU);
+        var gs = l + (u * CGU) + (v * CGV);
         var band = Vector256.Create(GuardBand);
-        var mask = Vector256.Create(FractionMask);
-        near |= Vector256.LessThan((rs + band) & mask, band + band)
-            | Vector256.LessThan((gs + band) & mask, band + band)
-            | Vector256.LessThan((bs + band) & mask, band + band);
-        var max = Vector256.Create(255);
-        g = Vector256.Min(Vector256.Max(gs >> Shift, Vector256<int>.Zero), max);
-        b = Vector256.Min(Vector256.Max(bs >> Shift, Vector256<int>.Zero), max);
-        return Vector256.Min(Vector256.Max(rs >> Shift, Vector256<int>.Zero), max);
+        near |= Vector256.LessThan((gs + band) & Vector256.Create(FractionMask), band + band);
+        g = gs >> Shift;
+        b = (l + (u * CBU)) >> Shift;
+        return (l + (v * CRV)) >> Shift;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,23 +185,22 @@ internal static unsafe class YuvRows
         var l = (y * CY) + Vector128.Create(LumaBias);
         u -= Vector128.Create(128);
         v -= Vector128.Create(128);
-        Vector128<int> rs = l + (v * CRV), gs = l + (u * CGU) + (v * CGV), bs = l + (u * CBU);
+        var gs = l + (u * CGU) + (v * CGV);
         var band = Vector128.Create(GuardBand);
-        var mask = Vector128.Create(FractionMask);
-        near |= Vector128.LessThan((rs + band) & mask, band + band)
-            | Vector128.LessThan((gs + band) & mask, band + band)
-            | Vector128.LessThan((bs + band) & mask, band + band);
+        near |= Vector128.LessThan((gs + band) & Vector128.Create(FractionMask), band + band);
         var max = Vector128.Create(255);
         g = Vector128.Min(Vector128.Max(gs >> Shift, Vector128<int>.Zero), max);
-        b = Vector128.Min(Vector128.Max(bs >> Shift, Vector128<int>.Zero), max);
-        return Vector128.Min(Vector128.Max(rs >> Shift, Vector128<int>.Zero), max);
+        b = Vector128.Min(Vector128.Max((l + (u * CBU)) >> Shift, Vector128<int>.Zero), max);
+        return Vector128.Min(Vector128.Max((l + (v * CRV)) >> Shift, Vector128<int>.Zero), max);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(byte* p, Vector256<int> lo, Vector256<int> hi)
     {
-        var words = Vector256.Narrow(lo.AsUInt32(), hi.AsUInt32());
-        Vector128.Narrow(words.GetLower(), words.GetUpper()).Store(p);
+        // Unsigned saturation clamps to 0..255 on the way; the packs work per 128-bit half, the permute restores order.
+        var words = Avx2.PackUnsignedSaturate(lo, hi).AsInt16();
+        var bytes = Avx2.PackUnsignedSaturate(words, words).AsInt32();
+        Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 1, 5, 0, 4, 1, 5)).GetLower().AsByte().Store(p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
