@@ -192,18 +192,18 @@ public sealed unsafe class FrameToTensor
             for (var r = 0; r < rowCount; r++)
             {
                 YuvRows.Convert(frame, format, width, height, region.Y + rowFirst + r, region.X + columnFirst, columns, line, line + lineStride, line + (2 * lineStride), _vector);
+                // The bank counts columns from the region's left edge; each plane starts at its column columnFirst.
                 byte* output = rows + ((long)r * rowStride);
-                for (var c = 0; c < 3; c++)
+                byte* origin = line - columnFirst;
+                if (plan is not null)
                 {
-                    // The bank counts columns from the region's left edge; the plane starts at its column columnFirst.
-                    byte* origin = line + (c * lineStride) - columnFirst;
-                    if (plan is not null)
+                    plan.Run(((nint)origin, (nint)output), ((nint)(origin + lineStride), (nint)(output + _planeStride)), ((nint)(origin + (2 * lineStride)), (nint)(output + (2 * _planeStride))));
+                }
+                else
+                {
+                    for (var c = 0; c < 3; c++)
                     {
-                        plan.Run(origin, output + (c * _planeStride));
-                    }
-                    else
-                    {
-                        PlanarFilter.RunScalar(horizontal, origin, output + (c * _planeStride));
+                        PlanarFilter.RunScalar(horizontal, origin + (c * lineStride), output + (c * _planeStride));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Plane = (nint Source, nint Output);
 
 namespace EdgeMobileNet.Vision;
 
@@ -9,7 +10,8 @@ namespace EdgeMobileNet.Vision;
 /// gathers: outputs go in blocks of 4 (one 32-bit lane each); a block's taps all lie within 16 consecutive source
 /// bytes, so one 16-byte load per block plus, per tap, one byte shuffle (precomputed indices that place each lane's
 /// source byte in its low byte and zero the rest), one multiply and one add compute the 4 sums. With AVX2 two blocks
-/// share one 256-bit register. Indices and weights are laid out per geometry once, so a frame only streams them.
+/// share one 256-bit register, with AVX-512 four. The three planes of a row go through together, so each tap's
+/// indices and weights are loaded once for all three. Indices and weights are laid out per geometry once.
 /// <para>
 /// The arithmetic is the bank's: the same 22-bit weights, the same rounding offset and shift, so every output byte
 /// equals the scalar loop's. A bank whose blocks span more than 16 source bytes (downscales beyond about 3x) has no
@@ -22,8 +24,8 @@ internal sealed unsafe class PlanarFilter
     private const int GroupOutputs = 16; // four blocks: one 16-byte store
 
     private readonly int[] _base;     // per block: first source column of its 16-byte load
-    private readonly byte[] _indices; // [pair][tap][block of pair][16]
-    private readonly int[] _weights;  // [pair][tap][block of pair][4]
+    private readonly byte[] _indices; // [group][tap][block of group][16]
+    private readonly int[] _weights;  // [group][tap][block of group][4]
 
     private PlanarFilter(FilterBank bank, int taps, int groups)
     {
@@ -35,6 +37,9 @@ internal sealed unsafe class PlanarFilter
         _indices = new byte[blocks * taps * 16];
         _weights = new int[blocks * taps * BlockLanes];
     }
+
+    /// <summary>Vector widths: 512 (AVX-512BW), 256 (AVX2), 128 (SSSE3, NEON).</summary>
+    public static int WidestBits { get; } = Avx512BW.IsSupported ? 512 : Avx2.IsSupported ? 256 : 128;
 
     public FilterBank Bank { get; }
 
@@ -64,10 +69,10 @@ internal sealed unsafe class PlanarFilter
             int x0 = Math.Min(block * BlockLanes, bank.WindowLength - 1);
             int start = bank.First[x0];
             plan._base[block] = start;
-            int pair = block / 2, half = block % 2;
+            int group = block / 4, within = block % 4;
             for (var t = 0; t < taps; t++)
             {
-                int slot = (((pair * taps) + t) * 2) + half;
+                int slot = (((group * taps) + t) * 4) + within;
                 var index = plan._indices.AsSpan(slot * 16, 16);
                 index.Fill(0x80);
                 for (var lane = 0; lane < BlockLanes; lane++)
@@ -93,87 +98,133 @@ internal sealed unsafe class PlanarFilter
         return plan;
     }
 
-    /// <summary>Filters one plane: <paramref name="origin"/> is source column 0 of the bank (the columns the bank
-    /// reads must be there, plus <see cref="SourcePadding"/> readable bytes); writes <see cref="PaddedLength"/> bytes.</summary>
-    public void Run(byte* origin, byte* output) => Run(origin, output, Simd.Avx2Paths);
+    /// <summary>Filters three planes: each origin is source column 0 of the bank (the columns the bank reads must be
+    /// there, plus <see cref="SourcePadding"/> readable bytes); each output gets <see cref="PaddedLength"/> bytes.</summary>
+    public void Run(Plane a, Plane b, Plane c) => Run(a, b, c, WidestBits);
 
-    /// <summary><see cref="Run(byte*, byte*)"/> with the vector width chosen (tests run the 128-bit path on AVX2 CPUs).</summary>
-    internal void Run(byte* origin, byte* output, bool wide)
+    /// <summary><see cref="Run(Plane, Plane, Plane)"/> at a chosen vector width (tests run every width the CPU has).</summary>
+    internal void Run(Plane a, Plane b, Plane c, int bits)
     {
-        fixed (int* bases = _base, weights = _weights)
-        fixed (byte* indices = _indices)
+        fixed (int* baseArray = _base, weightArray = _weights)
+        fixed (byte* indexArray = _indices)
         {
-            if (wide && Simd.Avx2Paths)
+            byte* s0 = (byte*)a.Source, s1 = (byte*)b.Source, s2 = (byte*)c.Source;
+            byte* o0 = (byte*)a.Output, o1 = (byte*)b.Output, o2 = (byte*)c.Output;
+            int* bases = baseArray, weights = weightArray;
+            byte* indices = indexArray;
+            int taps = Taps;
+            for (var group = 0; group < Groups; group++, bases += 4, indices += taps * 64, weights += taps * 16)
             {
-                RunAvx2(origin, output, bases, indices, weights);
-            }
-            else
-            {
-                Run128(origin, output, bases, indices, weights);
+                int at = group * GroupOutputs;
+                if (bits >= 512 && Avx512BW.IsSupported)
+                {
+                    Group512(s0, s1, s2, bases, indices, weights, taps, out var r0, out var r1, out var r2);
+                    r0.Store(o0 + at);
+                    r1.Store(o1 + at);
+                    r2.Store(o2 + at);
+                }
+                else if (bits >= 256 && Avx2.IsSupported)
+                {
+                    Pair256(s0, s1, s2, bases, indices, weights, taps, out var l0, out var l1, out var l2);
+                    Pair256(s0, s1, s2, bases + 2, indices + 32, weights + 8, taps, out var h0, out var h1, out var h2);
+                    Narrow(l0, h0).Store(o0 + at);
+                    Narrow(l1, h1).Store(o1 + at);
+                    Narrow(l2, h2).Store(o2 + at);
+                }
+                else
+                {
+                    Block128(s0, s1, s2, bases, indices, weights, taps, out var a0, out var a1, out var a2);
+                    Block128(s0, s1, s2, bases + 1, indices + 16, weights + 4, taps, out var b0, out var b1, out var b2);
+                    Block128(s0, s1, s2, bases + 2, indices + 32, weights + 8, taps, out var c0, out var c1, out var c2);
+                    Block128(s0, s1, s2, bases + 3, indices + 48, weights + 12, taps, out var d0, out var d1, out var d2);
+                    Narrow(a0, b0, c0, d0).Store(o0 + at);
+                    Narrow(a1, b1, c1, d1).Store(o1 + at);
+                    Narrow(a2, b2, c2, d2).Store(o2 + at);
+                }
             }
         }
     }
 
-    private void RunAvx2(byte* origin, byte* output, int* bases, byte* indices, int* weights)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Group512(byte* s0, byte* s1, byte* s2, int* bases, byte* indices, int* weights, int taps, out Vector128<byte> r0, out Vector128<byte> r1, out Vector128<byte> r2)
     {
-        int taps = Taps;
-        var half = Vector256.Create(FilterBank.Half);
+        Vector512<byte> x0 = Load4(s0, bases), x1 = Load4(s1, bases), x2 = Load4(s2, bases);
+        Vector512<int> a0 = Vector512.Create(FilterBank.Half), a1 = a0, a2 = a0;
+        for (var t = 0; t < taps; t++, indices += 64, weights += 16)
+        {
+            Vector512<byte> index = Vector512.Load(indices);
+            Vector512<int> weight = Vector512.Load(weights);
+            a0 += Avx512BW.Shuffle(x0, index).AsInt32() * weight;
+            a1 += Avx512BW.Shuffle(x1, index).AsInt32() * weight;
+            a2 += Avx512BW.Shuffle(x2, index).AsInt32() * weight;
+        }
+
+        // Sums are never negative (the weights are not); unsigned saturation clamps the rare 256 to 255.
+        r0 = Avx512F.ConvertToVector128ByteWithSaturation((a0 >> FilterBank.PrecisionBits).AsUInt32());
+        r1 = Avx512F.ConvertToVector128ByteWithSaturation((a1 >> FilterBank.PrecisionBits).AsUInt32());
+        r2 = Avx512F.ConvertToVector128ByteWithSaturation((a2 >> FilterBank.PrecisionBits).AsUInt32());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Load4(byte* source, int* bases) =>
+        Vector512.Create(
+            Vector256.Create(Vector128.Load(source + bases[0]), Vector128.Load(source + bases[1])),
+            Vector256.Create(Vector128.Load(source + bases[2]), Vector128.Load(source + bases[3])));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair256(byte* s0, byte* s1, byte* s2, int* bases, byte* indices, int* weights, int taps, out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2)
+    {
+        Vector256<byte> x0 = Load2(s0, bases), x1 = Load2(s1, bases), x2 = Load2(s2, bases);
+        Vector256<int> a0 = Vector256.Create(FilterBank.Half), a1 = a0, a2 = a0;
+        for (var t = 0; t < taps; t++, indices += 64, weights += 16)
+        {
+            Vector256<byte> index = Vector256.Load(indices);
+            Vector256<int> weight = Vector256.Load(weights);
+            a0 += Avx2.Shuffle(x0, index).AsInt32() * weight;
+            a1 += Avx2.Shuffle(x1, index).AsInt32() * weight;
+            a2 += Avx2.Shuffle(x2, index).AsInt32() * weight;
+        }
+
+        (r0, r1, r2) = (a0 >> FilterBank.PrecisionBits, a1 >> FilterBank.PrecisionBits, a2 >> FilterBank.PrecisionBits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Load2(byte* source, int* bases) =>
+        Vector256.Create(Vector128.Load(source + bases[0]), Vector128.Load(source + bases[1]));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Narrow(Vector256<int> lo, Vector256<int> hi)
+    {
         var max = Vector256.Create(255);
-        for (var group = 0; group < Groups; group++, output += GroupOutputs)
-        {
-            int pair = group * 2;
-            var lo = Pair(pair);
-            var hi = Pair(pair + 1);
-            var words = Vector256.Narrow(lo.AsUInt32(), hi.AsUInt32());
-            Vector128.Narrow(words.GetLower(), words.GetUpper()).Store(output);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector256<int> Pair(int pair)
-        {
-            var source = Vector256.Create(Vector128.Load(origin + bases[2 * pair]), Vector128.Load(origin + bases[(2 * pair) + 1]));
-            var acc = half;
-            byte* index = indices + (pair * taps * 32);
-            int* weight = weights + (pair * taps * 8);
-            for (var t = 0; t < taps; t++, index += 32, weight += 8)
-            {
-                acc += Avx2.Shuffle(source, Vector256.Load(index)).AsInt32() * Vector256.Load(weight);
-            }
-
-            return Vector256.Min(acc >> FilterBank.PrecisionBits, max);
-        }
+        var words = Vector256.Narrow(Vector256.Min(lo, max).AsUInt32(), Vector256.Min(hi, max).AsUInt32());
+        return Vector128.Narrow(words.GetLower(), words.GetUpper());
     }
 
-    private void Run128(byte* origin, byte* output, int* bases, byte* indices, int* weights)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block128(byte* s0, byte* s1, byte* s2, int* bases, byte* indices, int* weights, int taps, out Vector128<int> r0, out Vector128<int> r1, out Vector128<int> r2)
     {
-        int taps = Taps;
-        var half = Vector128.Create(FilterBank.Half);
+        Vector128<byte> x0 = Vector128.Load(s0 + *bases), x1 = Vector128.Load(s1 + *bases), x2 = Vector128.Load(s2 + *bases);
+        Vector128<int> a0 = Vector128.Create(FilterBank.Half), a1 = a0, a2 = a0;
+        for (var t = 0; t < taps; t++, indices += 64, weights += 16)
+        {
+            Vector128<byte> index = Vector128.Load(indices);
+            Vector128<int> weight = Vector128.Load(weights);
+            a0 += Simd.Shuffle(x0, index).AsInt32() * weight;
+            a1 += Simd.Shuffle(x1, index).AsInt32() * weight;
+            a2 += Simd.Shuffle(x2, index).AsInt32() * weight;
+        }
+
+        (r0, r1, r2) = (a0 >> FilterBank.PrecisionBits, a1 >> FilterBank.PrecisionBits, a2 >> FilterBank.PrecisionBits);
+    }
+
+    /// <summary>Sixteen sums (0..256) to bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Narrow(Vector128<int> a, Vector128<int> b, Vector128<int> c, Vector128<int> d)
+    {
         var max = Vector128.Create(255);
-        for (var group = 0; group < Groups; group++, output += GroupOutputs)
-        {
-            int block = group * 4;
-            var a = Block(block);
-            var b = Block(block + 1);
-            var c = Block(block + 2);
-            var d = Block(block + 3);
-            Vector128.Narrow(Vector128.Narrow(a.AsUInt32(), b.AsUInt32()), Vector128.Narrow(c.AsUInt32(), d.AsUInt32())).Store(output);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector128<int> Block(int block)
-        {
-            var source = Vector128.Load(origin + bases[block]);
-            var acc = half;
-            int pair = block / 2, side = block % 2;
-            byte* index = indices + (((pair * taps * 2) + side) * 16);
-            int* weight = weights + (((pair * taps * 2) + side) * 4);
-            for (var t = 0; t < taps; t++, index += 32, weight += 8)
-            {
-                acc += Simd.Shuffle(source, Vector128.Load(index)).AsInt32() * Vector128.Load(weight);
-            }
-
-            return Vector128.Min(acc >> FilterBank.PrecisionBits, max);
-        }
+        var low = Vector128.Narrow(Vector128.Min(a, max).AsUInt32(), Vector128.Min(b, max).AsUInt32());
+        var high = Vector128.Narrow(Vector128.Min(c, max).AsUInt32(), Vector128.Min(d, max).AsUInt32());
+        return Vector128.Narrow(low, high);
     }
 
     /// <summary>The scalar loop (any bank): the reference the vector plans are checked against.</summary>

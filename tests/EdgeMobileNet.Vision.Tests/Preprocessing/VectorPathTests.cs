@@ -115,8 +115,8 @@ public sealed unsafe class VectorPathTests
         var source = new byte[input + PlanarFilter.SourcePadding];
         var random = new Random(input * output);
         var expected = new byte[length];
-        var actual = new byte[plan.PaddedLength];
-        foreach (var wide in new[] { true, false })
+        var actual = new byte[3 * plan.PaddedLength];
+        foreach (var bits in new[] { 512, 256, 128 }.Where(b => b <= PlanarFilter.WidestBits))
         {
             for (var round = 0; round < 20; round++)
             {
@@ -129,10 +129,14 @@ public sealed unsafe class VectorPathTests
                 fixed (byte* s = source, e = expected, a = actual)
                 {
                     PlanarFilter.RunScalar(bank, s, e);
-                    plan.Run(s, a, wide);
+                    int n = plan.PaddedLength;
+                    plan.Run(((nint)s, (nint)a), ((nint)s, (nint)(a + n)), ((nint)s, (nint)(a + (2 * n))), bits);
                 }
 
-                Assert.Equal(expected, actual.AsSpan(0, length).ToArray());
+                for (var c = 0; c < 3; c++)
+                {
+                    Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(c * plan.PaddedLength, length)), $"{bits}-bit plane {c}");
+                }
             }
         }
     }
