@@ -68,6 +68,9 @@ public sealed unsafe class FrameToTensor
     /// <summary>Vector loops where the CPU has them; tests switch them off to check the scalar loops agree.</summary>
     internal bool UseVectors { get; init; } = true;
 
+    /// <summary>The vector instructions the one-pass loops use on this CPU: avx512, avx2, ssse3, neon or scalar.</summary>
+    public static string VectorIsa => Simd.Isa;
+
     /// <summary>True when frames go straight to the engine's quantised input.</summary>
     public bool WritesQuantized => _quantized is not null;
 
@@ -209,7 +212,7 @@ public sealed unsafe class FrameToTensor
             }
         }
 
-        BilinearResampler.Vertical(_rows, rowStride, vertical, _crop, _vector);
+        VerticalPass.Run(_rows, rowStride, vertical, _crop, _vector, Simd.WidestBits);
         _cropPending = true;
     }
 

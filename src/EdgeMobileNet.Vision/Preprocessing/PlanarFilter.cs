@@ -39,7 +39,7 @@ internal sealed unsafe class PlanarFilter
     }
 
     /// <summary>Vector widths: 512 (AVX-512BW), 256 (AVX2), 128 (SSSE3, NEON).</summary>
-    public static int WidestBits { get; } = Avx512BW.IsSupported ? 512 : Avx2.IsSupported ? 256 : 128;
+    public static int WidestBits => Simd.WidestBits;
 
     public FilterBank Bank { get; }
 

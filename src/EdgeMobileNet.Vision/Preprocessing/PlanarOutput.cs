@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace EdgeMobileNet.Vision;
 
@@ -92,6 +93,12 @@ internal sealed unsafe class PlanarOutput
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Map(Vector128<byte> v, int a, int b)
     {
+        if (Simd.WidestBits >= 512)
+        {
+            var sum = (Avx512F.ConvertToVector512Int32(v) * a) + Vector512.Create(b);
+            return Avx512F.ConvertToVector128ByteWithSaturation(Vector512.Max(sum >> Shift, Vector512<int>.Zero).AsUInt32());
+        }
+
         if (Simd.Avx2Paths)
         {
             var w = Vector256.WidenLower(v.ToVector256Unsafe());

@@ -7,19 +7,22 @@ namespace EdgeMobileNet.Vision;
 
 /// <summary>
 /// The byte shuffle the vector paths of the preprocessing are built on, and which instruction set they use. Like the
-/// managed engine's kernels, the choice is made once from what the CPU reports: 256-bit AVX2 on x64 when present,
-/// otherwise 128-bit vectors (SSSE3 on x64, NEON on arm64), otherwise the scalar loops.
+/// managed engine's kernels, the choice is made once from what the CPU reports: 512-bit AVX-512BW on x64 when present,
+/// else 256-bit AVX2, otherwise 128-bit vectors (SSSE3 on x64, NEON on arm64), otherwise the scalar loops.
 /// </summary>
 internal static class Simd
 {
     /// <summary>True when the 128-bit paths run as real vector instructions (x64 with SSSE3, any arm64).</summary>
     public static bool Vector128Paths { get; } = Ssse3.IsSupported || AdvSimd.Arm64.IsSupported;
 
+    /// <summary>The widest vector path: 512 (x64 with AVX-512BW), 256 (AVX2) or 128 (SSSE3, NEON).</summary>
+    public static int WidestBits { get; } = Avx512BW.IsSupported ? 512 : Avx2.IsSupported ? 256 : 128;
+
     /// <summary>True when the 256-bit paths can be used (x64 with AVX2).</summary>
     public static bool Avx2Paths { get; } = Avx2.IsSupported;
 
     /// <summary>The name of the chosen vector width, for benchmarks and logs.</summary>
-    public static string Isa => Avx2Paths ? "avx2" : Ssse3.IsSupported ? "ssse3" : AdvSimd.Arm64.IsSupported ? "neon" : "scalar";
+    public static string Isa => !Vector128Paths ? "scalar" : WidestBits == 512 ? "avx512" : Avx2Paths ? "avx2" : Ssse3.IsSupported ? "ssse3" : AdvSimd.Arm64.IsSupported ? "neon" : "scalar";
 
     /// <summary>Byte <c>i</c> of the result is <c>source[indices[i]]</c>, or 0 when <c>indices[i]</c> is 0x80 or
     /// above (the common ground of x64 <c>pshufb</c>, arm64 <c>tbl</c> and <see cref="Vector128.Shuffle(Vector128{byte}, Vector128{byte})"/>).</summary>

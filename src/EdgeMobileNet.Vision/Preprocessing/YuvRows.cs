@@ -139,9 +139,28 @@ internal static unsafe class YuvRows
 
     /// <summary>16 pixels; false (and partly written output) when a sum is inside the guard band.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Convert16(Vector128<byte> y, Vector128<byte> u, Vector128<byte> v, byte* r, byte* g, byte* b)
+    internal static bool Convert16(Vector128<byte> y, Vector128<byte> u, Vector128<byte> v, byte* r, byte* g, byte* b) =>
+        Convert16(y, u, v, r, g, b, PlanarFilter.WidestBits);
+
+    /// <summary><see cref="Convert16(Vector128{byte}, Vector128{byte}, Vector128{byte}, byte*, byte*, byte*)"/> at a
+    /// chosen vector width (tests run every width the CPU has).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Convert16(Vector128<byte> y, Vector128<byte> u, Vector128<byte> v, byte* r, byte* g, byte* b, int bits)
     {
-        if (Simd.Avx2Paths)
+        if (bits >= 512 && Avx512BW.IsSupported)
+        {
+            var l = (Avx512F.ConvertToVector512Int32(y) * CY) + Vector512.Create(LumaBias);
+            var uc = Avx512F.ConvertToVector512Int32(u) - Vector512.Create(128);
+            var vc = Avx512F.ConvertToVector512Int32(v) - Vector512.Create(128);
+            var gs = l + (uc * CGU) + (vc * CGV);
+            Store(r, l + (vc * CRV));
+            Store(g, gs);
+            Store(b, l + (uc * CBU));
+            var band = Vector512.Create(GuardBand);
+            return !Vector512.LessThanAny((gs + band) & Vector512.Create(FractionMask), band + band);
+        }
+
+        if (bits >= 256 && Simd.Avx2Paths)
         {
             Vector256<ushort> y16 = Vector256.WidenLower(y.ToVector256Unsafe()), u16 = Vector256.WidenLower(u.ToVector256Unsafe()), v16 = Vector256.WidenLower(v.ToVector256Unsafe());
             var near = Vector256<int>.Zero;
@@ -193,6 +212,10 @@ internal static unsafe class YuvRows
         b = Vector128.Min(Vector128.Max((l + (u * CBU)) >> Shift, Vector128<int>.Zero), max);
         return Vector128.Min(Vector128.Max((l + (v * CRV)) >> Shift, Vector128<int>.Zero), max);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(byte* p, Vector512<int> sums) =>
+        Avx512F.ConvertToVector128ByteWithSaturation(Vector512.Max(sums >> Shift, Vector512<int>.Zero).AsUInt32()).Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(byte* p, Vector256<int> lo, Vector256<int> hi)

@@ -199,7 +199,7 @@ internal static class BenchCommand
         }
 
         var (d, p, n, o) = (LatencySummary.Of(decode).MedianMs, LatencySummary.Of(pre).MedianMs, LatencySummary.Of(infer).MedianMs, LatencySummary.Of(old).MedianMs);
-        var into = oneStep.WritesQuantized ? "quantised input" : "float input";
+        var into = (oneStep.WritesQuantized ? "quantised input" : "float input") + ", " + FrameToTensor.VectorIsa;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{source.Name} ({source.Format} {source.Width}x{source.Height}) {classifier.Engine} x{classifier.Threads}: preprocess median {p:F3} ms ({into}), inference median {n:F3} ms, preprocess/inference {100 * p / n:F1} %"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -15,8 +15,11 @@ namespace EdgeMobileNet.Vision.Tests.Preprocessing;
 [Trait("arm", "true")]
 public sealed unsafe class VectorPathTests
 {
-    [Fact]
-    public void Vector_conversion_equals_the_tables_for_every_yuv_triple()
+    public static TheoryData<int> Widths => new(new[] { 512, 256, 128 }.Where(b => b <= PlanarFilter.WidestBits));
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Vector_conversion_equals_the_tables_for_every_yuv_triple(int bits)
     {
         Span<byte> ys = stackalloc byte[16];
         byte* r = stackalloc byte[16], g = stackalloc byte[16], b = stackalloc byte[16];
@@ -33,7 +36,7 @@ public sealed unsafe class VectorPathTests
                         ys[i] = (byte)(y0 + i);
                     }
 
-                    var exact = YuvRows.Convert16(Vector128.Create((ReadOnlySpan<byte>)ys), Vector128.Create((byte)u), Vector128.Create((byte)v), r, g, b);
+                    var exact = YuvRows.Convert16(Vector128.Create((ReadOnlySpan<byte>)ys), Vector128.Create((byte)u), Vector128.Create((byte)v), r, g, b, bits);
                     blocks++;
                     guarded += exact ? 0 : 1;
                     for (var i = 0; i < 16; i++)
@@ -51,7 +54,7 @@ public sealed unsafe class VectorPathTests
             }
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"{Simd.Isa}: {blocks} blocks of 16, {guarded} handed to the tables ({100.0 * guarded / blocks:F2} %)");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{bits}-bit: {blocks} blocks of 16, {guarded} handed to the tables ({100.0 * guarded / blocks:F2} %)");
         Assert.True(mismatches == 0, $"{mismatches} mismatches, first: {first}");
         Assert.True(guarded < blocks / 20, $"{guarded} of {blocks} blocks fell back: the guard band is too wide");
     }
@@ -137,6 +140,33 @@ public sealed unsafe class VectorPathTests
                 {
                     Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(c * plan.PaddedLength, length)), $"{bits}-bit plane {c}");
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Vertical_pass_equals_the_scalar_loop(int input, int output, int start, int length)
+    {
+        var bank = FilterBank.Create(input, output, start, length);
+        const int stride = 3 * 48;
+        var rows = new byte[(bank.SourceEnd - bank.SourceFirst) * stride];
+        var expected = new byte[length * stride];
+        var random = new Random(input + output);
+        foreach (var bits in new[] { 512, 256, 128 }.Where(b => b <= PlanarFilter.WidestBits))
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                random.NextBytes(rows);
+                if (round == 0)
+                {
+                    rows.AsSpan().Fill(255);
+                }
+
+                var actual = new byte[length * stride];
+                BilinearResampler.Vertical(rows, stride, bank, expected, vector: false);
+                VerticalPass.Run(rows, stride, bank, actual, vector: true, bits);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{bits}-bit round {round}");
             }
         }
     }
