@@ -41,7 +41,6 @@ internal static unsafe class YuvRows
     private static readonly Vector128<byte>[] YuyvY = Simd.Gather(2, i => 2 * i);
     private static readonly Vector128<byte>[] YuyvU = Simd.Gather(2, i => (4 * (i / 2)) + 1);
     private static readonly Vector128<byte>[] YuyvV = Simd.Gather(2, i => (4 * (i / 2)) + 3);
-    private static readonly Vector128<byte>[][] RgbPlanes = [Simd.Gather(3, i => 3 * i), Simd.Gather(3, i => (3 * i) + 1), Simd.Gather(3, i => (3 * i) + 2)];
 
     /// <summary>Pixels [x0, x0 + count) of row y into r, g and b (count bytes each). The frame length must already
     /// be checked against the format.</summary>
@@ -57,7 +56,7 @@ internal static unsafe class YuvRows
             switch (format)
             {
                 case PixelFormat.RGB24:
-                    Deinterleave(src + (((long)y * width) + x0) * 3, count, r, g, b, vector);
+                    RgbRows.Deinterleave(src + (((long)y * width) + x0) * 3, count, r, g, b, vector);
                     return;
                 case PixelFormat.GRAY8:
                     var gray = new ReadOnlySpan<byte>(src + ((long)y * width) + x0, count);
@@ -238,30 +237,6 @@ internal static unsafe class YuvRows
             PixelConverter.ConvertPixel(yRow[x * lumaStep], uRow[c], vRow[c], out *r, out *g, out *b);
         }
     }
-
-    /// <summary>RGB24 pixels into three planes.</summary>
-    private static void Deinterleave(byte* p, int count, byte* r, byte* g, byte* b, bool vector)
-    {
-        var i = 0;
-        for (; vector && i + 16 <= count; i += 16, p += 48)
-        {
-            Vector128<byte> a = Vector128.Load(p), m = Vector128.Load(p + 16), z = Vector128.Load(p + 32);
-            Plane(a, m, z, RgbPlanes[0]).Store(r + i);
-            Plane(a, m, z, RgbPlanes[1]).Store(g + i);
-            Plane(a, m, z, RgbPlanes[2]).Store(b + i);
-        }
-
-        for (; i < count; i++, p += 3)
-        {
-            r[i] = p[0];
-            g[i] = p[1];
-            b[i] = p[2];
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Plane(Vector128<byte> a, Vector128<byte> m, Vector128<byte> z, Vector128<byte>[] masks) =>
-        Simd.Shuffle(a, masks[0]) | Simd.Shuffle(m, masks[1]) | Simd.Shuffle(z, masks[2]);
 
     private static int Fixed(double coefficient) => (int)Math.Round(coefficient * (1 << Shift));
 }
