@@ -38,8 +38,9 @@ public sealed unsafe class FrameToTensor
     private int _planeStride;
     private bool _vector;
     private bool _cropPending;
-    private FilterBank? _planBank;
-    private PlanarFilter? _plan;
+    // Horizontal plans per filter bank (null: the bank's blocks are too wide for a plan), bounded like the resampler's
+    // bank cache, so a station alternating between a few regions builds each plan once.
+    private readonly Dictionary<FilterBank, PlanarFilter?> _plans = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Writes into a caller's float buffer (<see cref="Write(ReadOnlySpan{byte}, PixelFormat, int, int, FrameRegion, Span{float})"/>).</summary>
     public FrameToTensor(ModelInputInfo input, PreprocessOptions options)
@@ -174,12 +175,18 @@ public sealed unsafe class FrameToTensor
         int rowFirst = vertical.SourceFirst, rowCount = vertical.SourceEnd - rowFirst;
 
         _vector = UseVectors && _resampler.UseVectors && Simd.Vector128Paths;
-        if (!ReferenceEquals(_planBank, horizontal))
+        if (!_plans.TryGetValue(horizontal, out var plan))
         {
-            (_planBank, _plan) = (horizontal, PlanarFilter.TryCreate(horizontal));
+            if (_plans.Count >= 16)
+            {
+                _plans.Clear();
+            }
+
+            plan = PlanarFilter.TryCreate(horizontal);
+            _plans[horizontal] = plan;
         }
 
-        var plan = _vector ? _plan : null;
+        plan = _vector ? plan : null;
 
         // Planes of a row: R, G, B, each the window rounded up to 16 (the vector stores), so the vertical pass and the
         // output step see one flat row of 3 x planeStride bytes.
