@@ -65,7 +65,7 @@ run_one() { # $1: label (qemu CPU model or "native"), rest: command prefix
     local log=$out/$label.log xml=$out/$label.xml t0 rc=0
     t0=$(date +%s)
     echo "arm64: [$label] running"
-    timeout "$run_timeout" "$@" "$bundle/EdgeMobileNet.Inference.Tests" -noLogo -noColor -showLiveOutput \
+    timeout "$run_timeout" "$@" "$bundle/${tests:-EdgeMobileNet.Inference.Tests}" -noLogo -noColor -showLiveOutput \
         -trait arm=true -xml "$xml" >"$log" 2>&1 || rc=$?
     # The tests print "cpu: <model>, <arch>, features: ..." and "isa: <kernels chosen>".
     grep -m1 -oE '\[OUTPUT\] cpu: .*' "$log" | sed "s/^\[OUTPUT\] /arm64: [$label] /" || true
@@ -103,6 +103,17 @@ else
         run_one "$cpu" env EDGEMOBILENET_EMULATED=1 EDGEMOBILENET_EMULATED_CPU="$cpu" EDGEMOBILENET_EXPECT_ISA="$isa" \
             qemu-aarch64-static -cpu "$cpu"
     done
+fi
+
+# The preprocessing's vector loops (Vision tests marked arm): one emulated CPU is enough, their 128-bit NEON path does
+# not depend on the extensions that tell the three models apart.
+echo "arm64: publishing tests/EdgeMobileNet.Vision.Tests for linux-arm64"
+dotnet publish tests/EdgeMobileNet.Vision.Tests -c Release -r linux-arm64 --self-contained -o "$out/publish-vision" \
+    >"$out/publish-vision.log" 2>&1 || { cat "$out/publish-vision.log"; echo "arm64: 0 passed, 1 failed"; exit 1; }
+if $native; then
+    bundle=$out/publish-vision tests=EdgeMobileNet.Vision.Tests run_one vision-native env
+else
+    bundle=$out/publish-vision tests=EdgeMobileNet.Vision.Tests run_one vision-cortex-a72 qemu-aarch64-static -cpu cortex-a72
 fi
 
 echo "arm64: stage took $(( $(date +%s) - started )) s; logs in artifacts/arm64-tests"

@@ -27,13 +27,14 @@ public static class PixelConverter
     private const int ClampOffset = 1024;
 
     // BT.601: Kr = 0.299, Kb = 0.114. Limited range scales luma by 255/219 and chroma by 255/224.
-    private const double Kr = 0.299, Kb = 0.114, Kg = 1 - Kr - Kb;
-    private const double YScale = 255.0 / 219.0;
-    private const double CScale = 255.0 / 224.0;
-    private const double RV = CScale * 2 * (1 - Kr);
-    private const double BU = CScale * 2 * (1 - Kb);
-    private const double GU = CScale * 2 * (1 - Kb) * Kb / Kg;
-    private const double GV = CScale * 2 * (1 - Kr) * Kr / Kg;
+    // The vector row converter (Preprocessing/YuvRows.cs) uses the same coefficients in linear fixed point.
+    internal const double Kr = 0.299, Kb = 0.114, Kg = 1 - Kr - Kb;
+    internal const double YScale = 255.0 / 219.0;
+    internal const double CScale = 255.0 / 224.0;
+    internal const double RV = CScale * 2 * (1 - Kr);
+    internal const double BU = CScale * 2 * (1 - Kb);
+    internal const double GU = CScale * 2 * (1 - Kb) * Kb / Kg;
+    internal const double GV = CScale * 2 * (1 - Kr) * Kr / Kg;
 
     public static void ToRgb(ReadOnlySpan<byte> frame, PixelFormat format, int width, int height, RgbImage destination)
     {
@@ -153,6 +154,15 @@ public static class PixelConverter
                 Store(lt[yRow[x * lumaStep]] + Round, rv[v], gu[u] + gv[v], bu[u], clamp, o);
             }
         }
+    }
+
+    /// <summary>One pixel with the conversion tables: the exact reference for the vector row converter.</summary>
+    internal static void ConvertPixel(int y, int u, int v, out byte r, out byte g, out byte b)
+    {
+        int l = LumaTable[y] + Round;
+        r = ClampTable[ClampOffset + ((l + RedFromV[v]) >> Bits)];
+        g = ClampTable[ClampOffset + ((l + GreenFromU[u] + GreenFromV[v]) >> Bits)];
+        b = ClampTable[ClampOffset + ((l + BlueFromU[u]) >> Bits)];
     }
 
     private static unsafe void Store(int l, int r, int g, int b, byte* clamp, byte* o)

@@ -23,15 +23,24 @@ public readonly record struct FrameRegion(int X, int Y, int Width, int Height)
 /// thread-safe: one per worker.
 /// </para>
 /// </summary>
-public sealed class FrameToTensor
+public sealed unsafe class FrameToTensor
 {
+    private static readonly PlanarOutput Identity = PlanarOutput.Identity();
+
     private readonly Preprocessor _preprocessor;
     private readonly BilinearResampler _resampler = new();
     private readonly IClassifier? _classifier;
     private readonly IQuantizedInput? _quantized;
-    private readonly byte[]? _bytes;
+    private readonly PlanarOutput? _toQuantized;
     private byte[] _line = [];
     private byte[] _rows = [];
+    private byte[] _crop = [];
+    private int _planeStride;
+    private bool _vector;
+    private bool _cropPending;
+    // Horizontal plans per filter bank (null: the bank's blocks are too wide for a plan), bounded like the resampler's
+    // bank cache, so a station alternating between a few regions builds each plan once.
+    private readonly Dictionary<FilterBank, PlanarFilter?> _plans = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Writes into a caller's float buffer (<see cref="Write(ReadOnlySpan{byte}, PixelFormat, int, int, FrameRegion, Span{float})"/>).</summary>
     public FrameToTensor(ModelInputInfo input, PreprocessOptions options)
@@ -49,18 +58,36 @@ public sealed class FrameToTensor
         {
             _quantized = q;
             var table = _preprocessor.Table;
-            _bytes = new byte[table.Length];
-            q.QuantizeInput(table, _bytes);
+            var bytes = new byte[table.Length];
+            q.QuantizeInput(table, bytes);
+            _toQuantized = new PlanarOutput(bytes);
         }
     }
 
     public ModelInputInfo Input => _preprocessor.Input;
 
+    /// <summary>Vector loops where the CPU has them; tests switch them off to check the scalar loops agree.</summary>
+    internal bool UseVectors { get; init; } = true;
+
+    /// <summary>The vector instructions the one-pass loops use on this CPU: avx512, avx2, ssse3, neon or scalar.</summary>
+    public static string VectorIsa => Simd.Isa;
+
     /// <summary>True when frames go straight to the engine's quantised input.</summary>
     public bool WritesQuantized => _quantized is not null;
 
     /// <summary>The uint8 RGB crop of the last frame (valid until the next one).</summary>
-    public RgbImage LastCrop => _preprocessor.LastCrop;
+    public RgbImage LastCrop
+    {
+        get
+        {
+            if (_cropPending)
+            {
+                FillLastCrop();
+            }
+
+            return _preprocessor.LastCrop;
+        }
+    }
 
     /// <summary>Geometry used for a region of the given size.</summary>
     public ResizeGeometry GeometryFor(int width, int height) => _preprocessor.GeometryFor(width, height);
@@ -84,7 +111,7 @@ public sealed class FrameToTensor
     public void Write(ReadOnlySpan<byte> frame, PixelFormat format, int width, int height, FrameRegion region, Span<float> destination)
     {
         Crop(frame, format, width, height, region);
-        _preprocessor.WriteTensor(_preprocessor.LastCrop, destination);
+        _preprocessor.WriteTensor(LastCrop, destination);
     }
 
     /// <summary>Runs the bound classifier on what <see cref="Write(ReadOnlySpan{byte}, PixelFormat, int, int, FrameRegion?)"/>
@@ -99,29 +126,36 @@ public sealed class FrameToTensor
     {
         if (_quantized is not { } q)
         {
-            _preprocessor.WriteTensor(_preprocessor.LastCrop, classifier.InputBuffer);
+            _preprocessor.WriteTensor(LastCrop, classifier.InputBuffer);
             return;
         }
 
-        // Channels-last bytes in crop order: value i is channel i mod 3.
-        ReadOnlySpan<byte> crop = _preprocessor.LastCrop.Pixels;
         var dst = q.QuantizedInputBuffer;
-        ReadOnlySpan<byte> r = _bytes.AsSpan(0, 256), g = _bytes.AsSpan(256, 256), b = _bytes.AsSpan(512, 256);
-        if (dst.Length != crop.Length)
+        int width = Input.Width, height = Input.Height;
+        if (dst.Length != width * height * 3)
         {
-            throw new InvalidOperationException($"quantised input holds {dst.Length} bytes, the crop has {crop.Length}");
+            throw new InvalidOperationException($"quantised input holds {dst.Length} bytes, the crop has {width * height * 3}");
         }
 
-        for (var i = 0; i + 2 < crop.Length; i += 3)
+        fixed (byte* crop = _crop, output = dst)
         {
-            dst[i] = r[crop[i]];
-            dst[i + 1] = g[crop[i + 1]];
-            dst[i + 2] = b[crop[i + 2]];
+            _toQuantized!.Write(crop, _planeStride, width, height, output, _vector);
         }
     }
 
-    /// <summary>Converts, resizes and crops <paramref name="region"/> of the frame into the preprocessor's crop.</summary>
-    private unsafe void Crop(ReadOnlySpan<byte> frame, PixelFormat format, int width, int height, FrameRegion region)
+    private void FillLastCrop()
+    {
+        var image = _preprocessor.LastCrop;
+        fixed (byte* crop = _crop, output = image.Pixels)
+        {
+            Identity.Write(crop, _planeStride, image.Width, image.Height, output, _vector);
+        }
+
+        _cropPending = false;
+    }
+
+    /// <summary>Converts, resizes and crops <paramref name="region"/> of the frame into the planar crop.</summary>
+    private void Crop(ReadOnlySpan<byte> frame, PixelFormat format, int width, int height, FrameRegion region)
     {
         var needed = FrameGeometry.BytesPerFrame(format, width, height);
         if (frame.Length != needed)
@@ -139,33 +173,61 @@ public sealed class FrameToTensor
         var vertical = _resampler.Bank(region.Height, geometry.ResizedHeight, geometry.CropY, geometry.CropHeight);
         int columnFirst = horizontal.SourceFirst, columns = horizontal.SourceEnd - columnFirst;
         int rowFirst = vertical.SourceFirst, rowCount = vertical.SourceEnd - rowFirst;
-        int rowStride = geometry.CropWidth * 3;
 
-        // One converted source row (+1 byte: the horizontal vector path reads 4 bytes per pixel) and the rows of the
-        // horizontal pass; grown once per geometry.
-        if (_line.Length < (columns * 3) + 1)
+        _vector = UseVectors && _resampler.UseVectors && Simd.Vector128Paths;
+        if (!_plans.TryGetValue(horizontal, out var plan))
         {
-            _line = new byte[(columns * 3) + 1];
+            if (_plans.Count >= 16)
+            {
+                _plans.Clear();
+            }
+
+            plan = PlanarFilter.TryCreate(horizontal);
+            _plans[horizontal] = plan;
         }
 
-        if (_rows.Length < rowCount * rowStride)
-        {
-            _rows = new byte[rowCount * rowStride];
-        }
+        plan = _vector ? plan : null;
 
-        var vector = _resampler.UseVectors;
+        // Planes of a row: R, G, B, each the window rounded up to 16 (the vector stores), so the vertical pass and the
+        // output step see one flat row of 3 x planeStride bytes.
+        _planeStride = plan?.PaddedLength ?? ((geometry.CropWidth + 15) & ~15);
+        int rowStride = 3 * _planeStride;
+        int lineStride = columns + PlanarFilter.SourcePadding;
+        Grow(ref _line, 3 * lineStride);
+        Grow(ref _rows, rowCount * rowStride);
+        Grow(ref _crop, geometry.CropHeight * rowStride);
+
         fixed (byte* line = _line, rows = _rows)
         {
-            // First[x] counts from the region's left edge; the line starts at its column columnFirst.
-            byte* origin = line - (columnFirst * 3);
-            byte* safeEnd = line + (columns * 3) - 2;
             for (var r = 0; r < rowCount; r++)
             {
-                PixelConverter.ConvertRow(frame, format, width, height, region.Y + rowFirst + r, region.X + columnFirst, columns, _line);
-                BilinearResampler.HorizontalRow(origin, safeEnd, horizontal, rows + ((long)r * rowStride), vector);
+                YuvRows.Convert(frame, format, width, height, region.Y + rowFirst + r, region.X + columnFirst, columns, line, line + lineStride, line + (2 * lineStride), _vector);
+                // The bank counts columns from the region's left edge; each plane starts at its column columnFirst.
+                byte* output = rows + ((long)r * rowStride);
+                byte* origin = line - columnFirst;
+                if (plan is not null)
+                {
+                    plan.Run(((nint)origin, (nint)output), ((nint)(origin + lineStride), (nint)(output + _planeStride)), ((nint)(origin + (2 * lineStride)), (nint)(output + (2 * _planeStride))));
+                }
+                else
+                {
+                    for (var c = 0; c < 3; c++)
+                    {
+                        PlanarFilter.RunScalar(horizontal, origin + (c * lineStride), output + (c * _planeStride));
+                    }
+                }
             }
         }
 
-        BilinearResampler.Vertical(_rows, rowStride, vertical, _preprocessor.LastCrop.Pixels, vector);
+        VerticalPass.Run(_rows, rowStride, vertical, _crop, _vector, Simd.WidestBits);
+        _cropPending = true;
+    }
+
+    private static void Grow(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new byte[length];
+        }
     }
 }
