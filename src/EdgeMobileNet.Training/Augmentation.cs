@@ -15,23 +15,28 @@ internal sealed record Augmentation(string Key, Func<RgbImage, RgbImage>? Apply)
 
     public static readonly Augmentation Mirror = new("mirror", MirrorImage);
 
-    /// <summary>What <c>--augment</c> names: <c>none</c>, <c>mirror</c>, or <c>full</c> (mirror, two small rotations,
-    /// a 90 % centre crop and two brightness changes: six extra views per photo).</summary>
-    public static IReadOnlyList<Augmentation> Set(string name) => name switch
+    /// <summary>What <c>--augment</c> names: <c>none</c>, or a comma-separated list of <c>mirror</c>,
+    /// <c>rotate</c> (±12°), <c>crop</c> (the centre 90 %), <c>bright</c> (×0.8 and ×1.2); <c>full</c> is all four
+    /// (six extra views per photo).</summary>
+    public static IReadOnlyList<Augmentation> Set(string names)
     {
-        "none" => [],
-        "mirror" => [Mirror],
-        "full" =>
-        [
-            Mirror,
-            new("rotate+12", i => Rotate(i, 12)),
-            new("rotate-12", i => Rotate(i, -12)),
-            new("crop90", i => CentreCrop(i, 0.9)),
-            new("bright0.8", i => Brightness(i, 0.8f)),
-            new("bright1.2", i => Brightness(i, 1.2f)),
-        ],
-        _ => throw new EdgeMobileNetException($"--augment: '{name}' is not none, mirror or full"),
-    };
+        var result = new List<Augmentation>();
+        foreach (var name in names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            result.AddRange(name switch
+            {
+                "none" => [],
+                "mirror" => [Mirror],
+                "rotate" => [new("rotate+12", i => Rotate(i, 12)), new("rotate-12", i => Rotate(i, -12))],
+                "crop" => [new("crop90", i => CentreCrop(i, 0.9))],
+                "bright" => [new("bright0.8", i => Brightness(i, 0.8f)), new("bright1.2", i => Brightness(i, 1.2f))],
+                "full" => Set("mirror,rotate,crop,bright"),
+                _ => throw new EdgeMobileNetException($"--augment: '{name}' is not none, mirror, rotate, crop, bright or full"),
+            });
+        }
+
+        return result.DistinctBy(a => a.Key).ToList();
+    }
 
     internal static RgbImage MirrorImage(RgbImage image)
     {

@@ -96,10 +96,11 @@ public sealed class HeadModel
         return x;
     }
 
-    /// <summary>W transposed to [C, O] (the right-hand side of the batched product).</summary>
-    public float[] TransposedWeights()
+    /// <summary>W transposed to [C, O] (the right-hand side of the batched product), into
+    /// <paramref name="wt"/> when given (fine-tuning re-transposes every step without allocating).</summary>
+    public float[] TransposedWeights(float[]? wt = null)
     {
-        var wt = new float[C * O];
+        wt ??= new float[C * O];
         for (var o = 0; o < O; o++)
         {
             for (var c = 0; c < C; c++)

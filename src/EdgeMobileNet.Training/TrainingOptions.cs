@@ -16,9 +16,8 @@ public sealed record TrainingOptions
     /// "centroid" (nearest class mean, for one to five images per class).</summary>
     public string Method { get; init; } = "auto";
 
-    /// <summary>Cross-validation folds; null = <see cref="TrainingPipeline.FineTuneFolds"/> for fine-tuning (each
-    /// fold repeats the whole fit), <see cref="TrainingPipeline.DefaultFolds"/> otherwise; 0 = no held-out figures.</summary>
-    public int? Folds { get; init; }
+    /// <summary>Cross-validation folds for the held-out figures (0: none).</summary>
+    public int Folds { get; init; } = 5;
 
     /// <summary>Generalised-mean pooling power (1 = global average pooling).</summary>
     public int Power { get; init; } = 1;
@@ -27,9 +26,9 @@ public sealed record TrainingOptions
     /// means no augmentation).</summary>
     public bool Mirror { get; init; } = true;
 
-    /// <summary>Extra training views embedded from changed photos: "auto" (default: "full" when a class has fewer
-    /// than <see cref="TrainingPipeline.FineTuneMinPerClass"/> images, else "mirror"), "none", "mirror", "full"
-    /// (mirror, two small rotations, a centre crop, two brightness changes).</summary>
+    /// <summary>Extra training views embedded from changed photos: "auto" (default: "mirror", or "none" when
+    /// <see cref="Mirror"/> is false), "none", or a comma-separated list of "mirror", "rotate", "crop", "bright";
+    /// "full" is all four (see docs/training.md: measured, the extra views beyond the mirror did not pay).</summary>
     public string Augment { get; init; } = "auto";
 
     /// <summary>Resize the whole image to the model's input (no centre crop), keeping the whole part in view.</summary>

@@ -27,13 +27,6 @@ public static partial class TrainingPipeline
     /// class and loses on 120 per class (hymenoptera) and 25 per class (casting), where the frozen linear head wins.</summary>
     public const int FineTuneMinPerClass = 200;
 
-    /// <summary>Folds of the held-out evaluation when fine-tuning (each fold is a complete fine-tuning run: three
-    /// folds keep the default run of 1000 images within a minute of one core).</summary>
-    public const int FineTuneFolds = 3;
-
-    /// <summary>Folds of the held-out evaluation of the linear head and the centroids (cheap fits).</summary>
-    public const int DefaultFolds = 5;
-
     public static TrainingResult Run(TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,12 +63,12 @@ public static partial class TrainingPipeline
         var preprocess = PreprocessOptions.ImageNet with { ResizeRatio = options.FullView ? 1f : 256f / 224f };
         var embedWatch = Stopwatch.StartNew();
         var augment = options.Augment == "auto"
-            ? (!options.Mirror ? "none" : Enumerable.Range(0, folder.Classes.Count).Min(folder.CountOf) < FineTuneMinPerClass ? "full" : "mirror")
+            ? (options.Mirror ? "mirror" : "none")
             : options.Augment;
         var extraViews = options.Method == "centroid" ? [] : Augmentation.Set(augment);
         var k = folder.Classes.Count;
         var minClass = Enumerable.Range(0, k).Min(folder.CountOf);
-        var folds = Math.Min(options.Folds ?? (options.Method == "finetune" ? FineTuneFolds : DefaultFolds), minClass);
+        var folds = Math.Min(options.Folds, minClass);
         folds = folds >= 2 ? folds : 0;
 
         // Phases of the run, for progress: each embedded view, pooling, each fold, the final fit.
@@ -248,39 +241,6 @@ public static partial class TrainingPipeline
     /// <summary>The report as indented JSON (snake_case keys).</summary>
     public static string ToJson(TrainingReport report) => JsonSerializer.Serialize(report, TrainingJsonContext.Default.TrainingReport);
 
-    private static void Validate(TrainingOptions o)
-    {
-        if (o.Method is not ("auto" or "finetune" or "linear" or "centroid"))
-        {
-            throw new EdgeMobileNetException($"--method: '{o.Method}' is not one of auto, finetune, linear, centroid");
-        }
-
-        if (o.Augment is not ("auto" or "none" or "mirror" or "full"))
-        {
-            throw new EdgeMobileNetException($"--augment: '{o.Augment}' is not one of auto, none, mirror, full");
-        }
-
-        if (o.Power is < 1 or > 3)
-        {
-            throw new EdgeMobileNetException($"--power: {o.Power} is not 1, 2 or 3");
-        }
-
-        if (o.Folds is < 0 or 1 or > 20)
-        {
-            throw new EdgeMobileNetException($"--folds: {o.Folds} is not 0 (no held-out evaluation) or between 2 and 20");
-        }
-
-        if (!(o.MaxFalseReject is >= 0 and <= 1))
-        {
-            throw new EdgeMobileNetException($"--max-false-reject: {o.MaxFalseReject} is not a rate between 0 and 100%");
-        }
-
-        if (o.Settings.Epochs < 0 || o.Settings.Threads < 1)
-        {
-            throw new EdgeMobileNetException("--epochs must be 0 or more and --threads at least 1");
-        }
-    }
-
     private static double Seconds(Stopwatch w) => Math.Round(w.Elapsed.TotalSeconds, 2);
 
     /// <summary>Stamps reports with the phase of the run they belong to.</summary>
@@ -305,10 +265,4 @@ public static partial class TrainingPipeline
 
         return best;
     }
-
-    private static string PreprocessingText(PreprocessOptions p, bool fullView, int resolution) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"resize\":\"{(fullView ? "whole image" : "centre crop")}\",\"resize_ratio\":{p.ResizeRatio},\"size\":{resolution},\"mean\":[{string.Join(",", p.Mean)}],\"std\":[{string.Join(",", p.Std)}],\"layout\":\"NCHW RGB\"}}");
-
-    private static string Summary(TrainingReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"method\":\"{r.Method}\",\"power\":{r.Power},\"epochs\":{r.Epochs},\"seed\":{r.Seed},\"images\":{r.ImagesPerClass.Sum()},\"folds\":{r.Folds},\"held_out_accuracy\":{(r.HeldOutAccuracy is { } f ? f.ToString("0.####", CultureInfo.InvariantCulture) : "null")},\"held_out_accuracy_int8\":{(r.HeldOutAccuracyInt8 is { } a ? a.ToString("0.####", CultureInfo.InvariantCulture) : "null")},\"reject_class\":{JsonSerializer.Serialize(r.Threshold?.RejectClass ?? "", TrainingJsonContext.Default.String)},\"threshold\":{r.Threshold?.Threshold ?? 0.5f}}}");
 }

@@ -16,24 +16,25 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Folder with one subfolder of images per class", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Model to write (ONNX); the report goes to <out>.json", Required = true };
         var method = new Option<string>("--method") { Description = "auto (finetune with 200+ images per class, else linear) | finetune (last 1x1 convolution + head) | linear (new head only) | centroid (nearest class mean, 1-5 images per class)", DefaultValueFactory = _ => "auto" };
-        var folds = new Option<int?>("--folds") { Description = "Cross-validation folds for the held-out figures (default: 3 when fine-tuning, else 5; 0: none)" };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds for the held-out figures (0: none)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the fine-tuning order (same data and seed give the same bytes)", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning passes over the images", DefaultValueFactory = _ => new TrainerSettings().Epochs };
         var power = new Option<int>("--power") { Description = "Generalised-mean pooling power: 1 = average pooling (default), 2 or 3 (see docs/training.md)", DefaultValueFactory = _ => 1 };
         var maxFalseReject = new Option<string>("--max-false-reject") { Description = "Largest acceptable share of good parts rejected, e.g. 1%", DefaultValueFactory = _ => "1%" };
         var maxMissed = new Option<string?>("--max-missed") { Description = "Largest acceptable share of defects missed, e.g. 2% (checked and reported)" };
         var rejectClass = new Option<string?>("--reject-class") { Description = "The class the threshold is for (default: the first class by name)" };
-        var augment = new Option<string>("--augment") { Description = "auto (full below 200 images per class, else mirror) | none | mirror (add mirrored views) | full (mirror, rotations, crop, brightness)", DefaultValueFactory = _ => "auto" };
+        var augment = new Option<string>("--augment") { Description = "Extra training views: mirror (default) | none | a comma-separated list of mirror, rotate, crop, bright | full (all four)", DefaultValueFactory = _ => "mirror" };
         var crop = new Option<string>("--view") { Description = "whole (resize the whole image) | center (resize 256, crop 224)", DefaultValueFactory = _ => "whole" };
         var perClass = new Option<int?>("--per-class") { Description = "Use only the first N images of each class (name order)" };
         var testRest = new Option<bool>("--test-rest") { Description = "With --per-class N: measure the final model on the images after the first N of each class" };
+        var lambdas = new Option<string?>("--lambdas") { Description = "Candidate L2 penalties of the head, comma-separated (cross-validation picks one; default 0.001,0.01,0.1)" };
         var cache = new Option<string?>("--cache") { Description = "Embedding cache folder (default: .edgemobilenet-cache beside --out)" };
         var engine = new Option<string>("--engine") { Description = "Engine that embeds the images: managed | ort", DefaultValueFactory = _ => "managed" };
         var convRate = new Option<float>("--conv-rate") { Description = "Fine-tuning step size of the last convolution (Adam)", DefaultValueFactory = _ => new TrainerSettings().ConvRate };
         var threads = new Option<int>("--threads") { Description = "Threads for pooling and fine-tuning (results do not depend on it)", DefaultValueFactory = _ => 1 };
         var command = new Command("train", "Train a classifier on a frozen MobileNet backbone from a folder of class subfolders")
         {
-            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, testRest, cache, engine, convRate, threads,
+            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, testRest, lambdas, cache, engine, convRate, threads,
         };
         command.SetAction(result =>
         {
@@ -62,6 +63,7 @@ internal static class TrainCommand
                 Settings = new TrainerSettings
                 {
                     Epochs = result.GetValue(epochs),
+                    Lambdas = result.GetValue(lambdas) is { } ls ? Lambdas(ls) : new TrainerSettings().Lambdas,
                     Seed = result.GetValue(seed),
                     Threads = result.GetValue(threads),
                     ConvRate = result.GetValue(convRate) is var cr && cr > 0 && float.IsFinite(cr) ? cr : throw new EdgeMobileNetException($"--conv-rate must be a positive number, got {cr}"),
@@ -122,6 +124,10 @@ internal static class TrainCommand
         o.WriteLine($"report: {outPath}.json");
         return 0;
     }
+
+    private static float[] Lambdas(string text) => text.Split(',', StringSplitOptions.TrimEntries).Select(t =>
+        float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && float.IsFinite(v) ? v
+            : throw new EdgeMobileNetException($"--lambdas: '{t}' is not a positive number")).ToArray();
 
     private static double Rate(string option, string text)
     {
