@@ -203,16 +203,24 @@ internal static class Trainer
                     TensorPrimitives.Divide(dhb, s, dhb);
                 }
 
-                // dZ (transposed, [O, rows]): through the power and the clip.
-                for (var r = 0; r < rows; r++)
+                // dZ (transposed, [O, rows]): through the power and the clip, in tiles of 16 rows × 64 channels so
+                // the strided writes stay in cache.
+                for (var r0 = 0; r0 < rows; r0 += 16)
                 {
-                    var b = r / s;
-                    var zr = z.AsSpan(r * o, o);
-                    var dhb = dh.AsSpan(b * o, o);
-                    for (var oo = 0; oo < o; oo++)
+                    var r1 = Math.Min(rows, r0 + 16);
+                    for (var o0 = 0; o0 < o; o0 += 64)
                     {
-                        var v = zr[oo];
-                        dzt[(oo * rows) + r] = v > 0f && v < m.ClipMax ? dhb[oo] * m.PowDerivative(v) : 0f;
+                        var o1 = Math.Min(o, o0 + 64);
+                        for (var r = r0; r < r1; r++)
+                        {
+                            var zr = z.AsSpan(r * o, o);
+                            var dhb = dh.AsSpan(r / s * o, o);
+                            for (var oo = o0; oo < o1; oo++)
+                            {
+                                var v = zr[oo];
+                                dzt[(oo * rows) + r] = v > 0f && v < m.ClipMax ? dhb[oo] * m.PowDerivative(v) : 0f;
+                            }
+                        }
                     }
                 }
 
