@@ -63,22 +63,22 @@ public sealed class Embedder : IDisposable
 
     public int FromCache { get; private set; }
 
-    /// <summary>Adds the activations at the cut of each image to <paramref name="store"/>; with
-    /// <paramref name="flip"/> of the horizontally mirrored image.</summary>
-    internal void Embed(IReadOnlyList<LabelledImage> images, bool flip, ActivationStore store, IProgress<TrainingProgress>? progress, CancellationToken cancel = default)
+    /// <summary>Adds the activations at the cut of each image, changed by <paramref name="view"/>, to
+    /// <paramref name="store"/>.</summary>
+    internal void Embed(IReadOnlyList<LabelledImage> images, Augmentation view, ActivationStore store, IProgress<TrainingProgress>? progress, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(store);
-        var meter = new ProgressMeter(progress, flip ? "embedding (mirrored)" : "embedding", images.Count);
+        var meter = new ProgressMeter(progress, view.Apply is null ? "embedding" : $"embedding ({view.Key})", images.Count);
         for (var i = 0; i < images.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            store.Add(EmbedOne(images[i].Path, flip));
+            store.Add(EmbedOne(images[i].Path, view));
             meter.Report(i + 1, $"{Computed} computed, {FromCache} cached");
         }
     }
 
-    private float[] EmbedOne(string path, bool flip)
+    private float[] EmbedOne(string path, Augmentation view)
     {
         byte[] bytes;
         try
@@ -93,7 +93,7 @@ public sealed class Embedder : IDisposable
         string? cachePath = null;
         if (_cacheDir is not null)
         {
-            var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{_keyPrefix}|{(flip ? "mirror" : "plain")}|{Convert.ToHexStringLower(SHA256.HashData(bytes))}"));
+            var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{_keyPrefix}|{view.Key}|{Convert.ToHexStringLower(SHA256.HashData(bytes))}"));
             cachePath = System.IO.Path.Combine(_cacheDir, Convert.ToHexStringLower(key) + ".f32");
             if (TryRead(cachePath, _backbone.CutLength) is { } cached)
             {
@@ -103,9 +103,9 @@ public sealed class Embedder : IDisposable
         }
 
         var image = ImageDecoder.Decode(bytes, path);
-        if (flip)
+        if (view.Apply is { } change)
         {
-            image = Mirror(image);
+            image = change(image);
         }
 
         _pre.Run(image, _classifier.InputBuffer);
@@ -139,25 +139,6 @@ public sealed class Embedder : IDisposable
         {
             return null;
         }
-    }
-
-    internal static RgbImage Mirror(RgbImage image)
-    {
-        var output = new RgbImage(image.Width, image.Height);
-        for (var y = 0; y < image.Height; y++)
-        {
-            var src = image.Pixels.AsSpan(y * image.Stride, image.Stride);
-            var dst = output.Pixels.AsSpan(y * image.Stride, image.Stride);
-            for (var x = 0; x < image.Width; x++)
-            {
-                var s = (image.Width - 1 - x) * 3;
-                dst[(x * 3)] = src[s];
-                dst[(x * 3) + 1] = src[s + 1];
-                dst[(x * 3) + 2] = src[s + 2];
-            }
-        }
-
-        return output;
     }
 
     public void Dispose() => _classifier.Dispose();

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace EdgeMobileNet.Training;
@@ -96,10 +97,11 @@ public sealed class HeadModel
         return x;
     }
 
-    /// <summary>W transposed to [C, O] (the right-hand side of the batched product).</summary>
-    public float[] TransposedWeights()
+    /// <summary>W transposed to [C, O] (the right-hand side of the batched product), into
+    /// <paramref name="wt"/> when given (fine-tuning re-transposes every step without allocating).</summary>
+    public float[] TransposedWeights(float[]? wt = null)
     {
-        var wt = new float[C * O];
+        wt ??= new float[C * O];
         for (var o = 0; o < O; o++)
         {
             for (var c = 0; c < C; c++)
@@ -135,7 +137,19 @@ public sealed class HeadModel
             for (var s = 0; s < S; s++)
             {
                 var zr = z.AsSpan(((b * S) + s) * O, O);
-                for (var o = 0; o < O; o++)
+                var o = 0;
+                if (Power == 1)
+                {
+                    // The same per-feature sum in the same order, a vector of features at a time.
+                    var (lo, hi) = (Vector<float>.Zero, new Vector<float>(ClipMax));
+                    for (; o + Vector<float>.Count <= O; o += Vector<float>.Count)
+                    {
+                        var acc = new Vector<float>(hb[o..]);
+                        (acc + Vector.Min(Vector.Max(new Vector<float>(zr[o..]), lo), hi)).CopyTo(hb[o..]);
+                    }
+                }
+
+                for (; o < O; o++)
                 {
                     hb[o] += Pow(Math.Clamp(zr[o], 0f, ClipMax));
                 }

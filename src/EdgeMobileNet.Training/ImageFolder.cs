@@ -69,4 +69,9 @@ public sealed class ImageFolder
     /// <summary>The first <paramref name="perClass"/> images of each class (in name order).</summary>
     public ImageFolder Take(int perClass) =>
         new(Root, Classes, Images.GroupBy(i => i.Label).SelectMany(g => g.Take(perClass)).ToList());
+
+    /// <summary>The images after the first <paramref name="perClass"/> of each class (the complement of
+    /// <see cref="Take"/>).</summary>
+    public ImageFolder Rest(int perClass) =>
+        new(Root, Classes, Images.GroupBy(i => i.Label).SelectMany(g => g.Skip(perClass)).ToList());
 }

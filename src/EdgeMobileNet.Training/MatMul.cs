@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -6,10 +7,10 @@ namespace EdgeMobileNet.Training;
 
 /// <summary>
 /// Row-major float matrix product C[M×N] += A[M×K] · B[K×N], register-blocked (4 rows × 2 vectors of columns,
-/// each A element broadcast against B's row). Every output element is one fused multiply-add chain over k in
+/// each A element broadcast against B's row; 6 rows × 2 512-bit vectors where the CPU has them). Every output element is one fused multiply-add chain over k in
 /// order, so results do not depend on how rows are split between threads.
 /// </summary>
-internal static class MatMul
+internal static partial class MatMul
 {
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int threads)
     {
@@ -38,6 +39,12 @@ internal static class MatMul
 
     private static void Rows(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int r0, int r1, int k, int n)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Rows512(a, b, c, r0, r1, k, n);
+            return;
+        }
+
         var w = Vector<float>.Count;
         var r = r0;
         ref var ra = ref MemoryMarshal.GetReference(a);

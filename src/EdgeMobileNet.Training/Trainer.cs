@@ -2,59 +2,6 @@ using System.Numerics.Tensors;
 
 namespace EdgeMobileNet.Training;
 
-/// <summary>Adam on one parameter array (bias-corrected first and second moments).</summary>
-internal sealed class Adam
-{
-    private readonly float[] _m;
-    private readonly float[] _v;
-    private int _t;
-
-    public Adam(int length)
-    {
-        _m = new float[length];
-        _v = new float[length];
-    }
-
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, float rate)
-    {
-        const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-        _t++;
-        var c1 = 1f - MathF.Pow(b1, _t);
-        var c2 = 1f - MathF.Pow(b2, _t);
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            _m[i] = (b1 * _m[i]) + ((1 - b1) * gradient[i]);
-            _v[i] = (b2 * _v[i]) + ((1 - b2) * gradient[i] * gradient[i]);
-            parameters[i] -= rate * (_m[i] / c1) / (MathF.Sqrt(_v[i] / c2) + eps);
-        }
-    }
-}
-
-/// <summary>Settings of one training run (what cross-validation and the final fit share).</summary>
-public sealed record TrainerSettings
-{
-    /// <summary>L2 penalty candidates of the linear head on standardised features; cross-validation picks one.</summary>
-    public float[] Lambdas { get; init; } = [1e-3f, 1e-2f, 1e-1f];
-
-    public int HeadIterations { get; init; } = 200;
-
-    /// <summary>Passes over the training images when fine-tuning the last convolution (0: frozen convolution).</summary>
-    public int Epochs { get; init; } = 4;
-
-    public int BatchSize { get; init; } = 32;
-
-    public float ConvRate { get; init; } = 5e-5f;
-
-    public float HeadRate { get; init; } = 2e-3f;
-
-    /// <summary>Pull of the fine-tuned convolution towards its trained weights (L2 on the change).</summary>
-    public float ConvDecay { get; init; } = 1e-3f;
-
-    public int Seed { get; init; } = 1;
-
-    public int Threads { get; init; } = 1;
-}
-
 /// <summary>Float training of <see cref="HeadModel"/>: the linear head on pooled features (convex, full batch),
 /// then optionally all of it on cached cut activations (mini-batch backpropagation through head, pooling and the
 /// 1x1 convolution). Deterministic for a given seed and input order; the thread count does not change results.</summary>
@@ -205,6 +152,8 @@ internal static class Trainer
         var adamB = new Adam(o);
         var adamV = new Adam(m.V.Length);
         var adamD = new Adam(k);
+        var wt = new float[c * o];
+        var packed = new float[o * c];
         var xt = new float[bs * s * c];
         var z = new float[bs * s * o];
         var dzt = new float[o * bs * s];
@@ -224,7 +173,7 @@ internal static class Trainer
                 var batch = order.AsSpan(start, Math.Min(bs, n - start));
                 var count = batch.Length;
                 var rows = count * s;
-                var wt = m.TransposedWeights();
+                m.TransposedWeights(wt);
                 m.ForwardBatch(x, batch, wt, xt, z, h, settings.Threads);
 
                 // Penalties: lambda on the head weights, decay towards the trained convolution.
@@ -254,16 +203,24 @@ internal static class Trainer
                     TensorPrimitives.Divide(dhb, s, dhb);
                 }
 
-                // dZ (transposed, [O, rows]): through the power and the clip.
-                for (var r = 0; r < rows; r++)
+                // dZ (transposed, [O, rows]): through the power and the clip, in tiles of 16 rows × 64 channels so
+                // the strided writes stay in cache.
+                for (var r0 = 0; r0 < rows; r0 += 16)
                 {
-                    var b = r / s;
-                    var zr = z.AsSpan(r * o, o);
-                    var dhb = dh.AsSpan(b * o, o);
-                    for (var oo = 0; oo < o; oo++)
+                    var r1 = Math.Min(rows, r0 + 16);
+                    for (var o0 = 0; o0 < o; o0 += 64)
                     {
-                        var v = zr[oo];
-                        dzt[(oo * rows) + r] = v > 0f && v < m.ClipMax ? dhb[oo] * m.PowDerivative(v) : 0f;
+                        var o1 = Math.Min(o, o0 + 64);
+                        for (var r = r0; r < r1; r++)
+                        {
+                            var zr = z.AsSpan(r * o, o);
+                            var dhb = dh.AsSpan(r / s * o, o);
+                            for (var oo = o0; oo < o1; oo++)
+                            {
+                                var v = zr[oo];
+                                dzt[(oo * rows) + r] = v > 0f && v < m.ClipMax ? dhb[oo] * m.PowDerivative(v) : 0f;
+                            }
+                        }
                     }
                 }
 
@@ -272,7 +229,7 @@ internal static class Trainer
                     gB[oo] = TensorPrimitives.Sum(dzt.AsSpan(oo * rows, rows));
                 }
 
-                MatMul.Multiply(dzt.AsSpan(0, o * rows), xt.AsSpan(0, rows * c), gW, o, rows, c, settings.Threads);
+                AddWeightGradient(dzt, rows, xt, gW, packed, o, c, settings.Threads);
 
                 var decay = 1f - (0.9f * step / steps);
                 adamW.Step(m.W, gW, settings.ConvRate * decay);
@@ -282,6 +239,40 @@ internal static class Trainer
                 step++;
                 progress?.Invoke(step, steps);
             }
+        }
+    }
+
+    /// <summary>
+    /// gW += dZᵀ·X, skipping the output channels whose gradient is zero at every position of the batch (inactive
+    /// under the clip: dead or saturated channels are common in the last layer). Their rows of dZᵀ are squeezed out
+    /// in place and the product runs on the active rows only; a skipped row would have added exact zeros, so the
+    /// result has the same bits as the full product.
+    /// </summary>
+    private static void AddWeightGradient(float[] dzt, int rows, float[] xt, float[] gW, float[] packed, int o, int c, int threads)
+    {
+        var active = 0;
+        Span<int> map = o <= 4096 ? stackalloc int[o] : new int[o];
+        for (var oo = 0; oo < o; oo++)
+        {
+            var row = dzt.AsSpan(oo * rows, rows);
+            if (row.IndexOfAnyExcept(0f) < 0)
+            {
+                continue;
+            }
+
+            if (active != oo)
+            {
+                row.CopyTo(dzt.AsSpan(active * rows, rows));
+            }
+
+            gW.AsSpan(oo * c, c).CopyTo(packed.AsSpan(active * c, c));
+            map[active++] = oo;
+        }
+
+        MatMul.Multiply(dzt.AsSpan(0, active * rows), xt.AsSpan(0, rows * c), packed.AsSpan(0, active * c), active, rows, c, threads);
+        for (var i = 0; i < active; i++)
+        {
+            packed.AsSpan(i * c, c).CopyTo(gW.AsSpan(map[i] * c, c));
         }
     }
 }

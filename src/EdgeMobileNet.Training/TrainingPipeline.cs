@@ -8,48 +8,6 @@ using EdgeMobileNet.Vision;
 
 namespace EdgeMobileNet.Training;
 
-/// <summary>What to train. Paths are the user's; everything else has a default that works for a few hundred
-/// images per class.</summary>
-public sealed record TrainingOptions
-{
-    public required string Backbone { get; init; }
-
-    public required string Data { get; init; }
-
-    /// <summary>Embedding cache folder; null disables caching.</summary>
-    public string? CacheDir { get; init; }
-
-    /// <summary>"auto" (default: finetune when every class has at least <see cref="FineTuneMinPerClass"/> images,
-    /// else linear), "finetune" (last 1x1 convolution and head), "linear" (frozen convolution, new head),
-    /// "centroid" (nearest class mean, for one to five images per class).</summary>
-    public string Method { get; init; } = "auto";
-
-    public int Folds { get; init; } = 5;
-
-    /// <summary>Generalised-mean pooling power (1 = global average pooling).</summary>
-    public int Power { get; init; } = 1;
-
-    /// <summary>Adds the mirrored view of every training image.</summary>
-    public bool Mirror { get; init; } = true;
-
-    /// <summary>Resize the whole image to the model's input (no centre crop), keeping the whole part in view.</summary>
-    public bool FullView { get; init; } = true;
-
-    public double MaxFalseReject { get; init; } = 0.01;
-
-    public double? MaxMissed { get; init; }
-
-    /// <summary>The class a threshold is chosen for (a defect class); null = the first class in name order.</summary>
-    public string? RejectClass { get; init; }
-
-    /// <summary>Only the first N images of each class (name order); null = all.</summary>
-    public int? PerClass { get; init; }
-
-    public string Engine { get; init; } = "managed";
-
-    public TrainerSettings Settings { get; init; } = new();
-}
-
 /// <summary>A trained model: the ONNX object (already carrying labels, preprocessing and summary in its
 /// metadata), its bytes and the report.</summary>
 public sealed record TrainingResult(OnnxModel Model, byte[] ModelBytes, TrainingReport Report);
@@ -59,7 +17,7 @@ public sealed record TrainingResult(OnnxModel Model, byte[] ModelBytes, Training
 /// the method on held-out folds, fits it on all images and writes the ONNX model. Callable in-process (the station
 /// passes a progress sink and a cancellation token).
 /// </summary>
-public static class TrainingPipeline
+public static partial class TrainingPipeline
 {
     public const string LabelsKey = ModelMetadata.LabelsKey;
     public const string PreprocessingKey = ModelMetadata.PreprocessingKey;
@@ -76,9 +34,15 @@ public static class TrainingPipeline
         var total = Stopwatch.StartNew();
         var backbone = Backbone.Load(options.Backbone);
         var folder = ImageFolder.Open(options.Data);
+        ImageFolder? rest = null;
         if (options.PerClass is { } per)
         {
+            rest = options.TestRest ? folder.Rest(per) : null;
             folder = folder.Take(per);
+        }
+        else if (options.TestRest)
+        {
+            throw new EdgeMobileNetException("--test-rest needs --per-class (the images after the first N of each class are the test set)");
         }
 
         if (options.Method == "auto")
@@ -98,27 +62,47 @@ public static class TrainingPipeline
 
         var preprocess = PreprocessOptions.ImageNet with { ResizeRatio = options.FullView ? 1f : 256f / 224f };
         var embedWatch = Stopwatch.StartNew();
+        var augment = options.Augment == "auto"
+            ? (options.Mirror ? "mirror" : "none")
+            : options.Augment;
+        var extraViews = options.Method == "centroid" ? [] : Augmentation.Set(augment);
+        var k = folder.Classes.Count;
+        var minClass = Enumerable.Range(0, k).Min(folder.CountOf);
+        var folds = Math.Min(options.Folds, minClass);
+        folds = folds >= 2 ? folds : 0;
+
+        // Phases of the run, for progress: each embedded view, pooling, each fold, the final fit.
+        var phases = 1 + extraViews.Count + 1 + folds + 1;
+        var stages = new List<StageTime>();
         var plain = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
-        ActivationStore? mirrored = null;
+        var extra = new List<ActivationStore>();
+        ActivationStore? restStore = null;
         int computed, cached;
         using (var embedder = new Embedder(backbone, preprocess, options.Engine, options.CacheDir))
         {
-            embedder.Embed(folder.Images, false, plain, progress, cancel);
-            if (options.Mirror && options.Method != "centroid")
+            embedder.Embed(folder.Images, Augmentation.Plain, plain, Phase(progress, 1, phases), cancel);
+            foreach (var view in extraViews)
             {
-                mirrored = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
-                embedder.Embed(folder.Images, true, mirrored, progress, cancel);
+                var store = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
+                embedder.Embed(folder.Images, view, store, Phase(progress, 2 + extra.Count, phases), cancel);
+                extra.Add(store);
+            }
+
+            if (rest is not null)
+            {
+                restStore = new ActivationStore(backbone.InChannels, backbone.Positions, backbone.CutQuant);
+                embedder.Embed(rest.Images, Augmentation.Plain, restStore, Phase(progress, 1, phases), cancel);
             }
 
             (computed, cached) = (embedder.Computed, embedder.FromCache);
         }
 
         embedWatch.Stop();
+        stages.Add(new StageTime("embedding", Seconds(embedWatch)));
         var trainWatch = Stopwatch.StartNew();
+        var stageWatch = Stopwatch.StartNew();
         var labels = folder.Images.Select(i => i.Label).ToArray();
-        var k = folder.Classes.Count;
-        var minClass = Enumerable.Range(0, k).Min(folder.CountOf);
-        var folds = Math.Min(options.Folds, minClass);
+        var mirrored = extraViews.Contains(Augmentation.Mirror) ? extra[extraViews.ToList().IndexOf(Augmentation.Mirror)] : null;
         int[] fold;
         string protocol;
         if (folds >= 2)
@@ -128,11 +112,10 @@ public static class TrainingPipeline
             var (assigned, groups, linked) = Folds.Assign(means, meansMirror, labels, folds);
             fold = assigned;
             protocol = string.Create(CultureInfo.InvariantCulture,
-                $"{folds}-fold cross-validation; images whose pooled activations have cosine similarity >= {Folds.LinkCosine} (plain or mirrored) are linked and linked groups stay in one fold ({groups} groups holding {linked} images); classes balanced per fold");
+                $"{folds}-fold cross-validation; images whose pooled activations have cosine similarity >= {Folds.LinkCosine} (plain or mirrored) are linked and linked groups stay in one fold ({groups} groups holding {linked} images); classes balanced per fold; augmented views ({augment}) are training samples only");
         }
         else
         {
-            folds = 0;
             fold = new int[labels.Length];
             protocol = options.Folds == 0
                 ? "no held-out evaluation (--folds 0): the figures below are not measured"
@@ -146,19 +129,26 @@ public static class TrainingPipeline
         // Pooled features with the trained convolution, for every view: the linear head and the centroids use them
         // as they are, fine-tuning starts from a head fitted on them.
         var allIndices = Enumerable.Range(0, plain.Count).ToArray();
-        var poolMeter = new ProgressMeter(progress, "pooling", plain.Count * (mirrored is null ? 1 : 2));
+        var poolMeter = new ProgressMeter(progress, "pooling", plain.Count * (1 + extra.Count), phases - folds - 1, phases);
         var hPlain = template.PoolAll(plain.Select(allIndices), options.Settings.Threads, done => poolMeter.Report(done));
-        var hMirror = mirrored is null ? null : template.PoolAll(mirrored.Select(allIndices), options.Settings.Threads, done => poolMeter.Report(plain.Count + done));
+        var hExtra = new List<float[][]>();
+        foreach (var store in extra)
+        {
+            var before = plain.Count * (1 + hExtra.Count);
+            hExtra.Add(template.PoolAll(store.Select(allIndices), options.Settings.Threads, done => poolMeter.Report(before + done)));
+        }
+
+        var views = new TrainingViews(plain, extra, hPlain, hExtra, labels);
+        stages.Add(new StageTime("grouping and pooling", Seconds(stageWatch)));
 
         var oofProb = new float[labels.Length][];
         var oofInt8 = backbone.IsQuantized ? new float[labels.Length][] : null;
-        float? chosenLambda = null;
         for (var f = 0; f < folds; f++)
         {
+            stageWatch.Restart();
             var train = Enumerable.Range(0, labels.Length).Where(i => fold[i] != f).ToArray();
             var test = Enumerable.Range(0, labels.Length).Where(i => fold[i] == f).ToArray();
-            var (model, lambda) = Fit(template, options, train, plain, mirrored, hPlain, hMirror, labels, progress, $"fold {f + 1}/{folds}", cancel);
-            chosenLambda ??= lambda;
+            var (model, _) = Fit(template, options, train, views, progress, $"fold {f + 1}/{folds}", (phases - folds + f, phases), cancel);
             var std = new float[model.O];
             var testViews = plain.Select(test);
             var hTest = options.Method == "finetune" ? model.PoolAll(testViews, options.Settings.Threads) : test.Select(i => hPlain[i]).ToArray();
@@ -180,12 +170,23 @@ public static class TrainingPipeline
                     oofInt8[test[j]] = tailProbabilities[j];
                 }
             }
+
+            stages.Add(new StageTime($"fold {f + 1}/{folds}", Seconds(stageWatch)));
         }
 
         // The model shipped: the same procedure on every image.
+        stageWatch.Restart();
         var all = Enumerable.Range(0, labels.Length).ToArray();
-        var (final, finalLambda) = Fit(template, options, all, plain, mirrored, hPlain, hMirror, labels, progress, "final", cancel);
+        var (final, finalLambda) = Fit(template, options, all, views, progress, "final", (phases, phases), cancel);
         var finalRanges = HeadRanges.Calibrate(final, plain.Select(all), options.Settings.Threads);
+        stages.Add(new StageTime("final fit", Seconds(stageWatch)));
+        RestTestReport? restReport = null;
+        if (rest is not null && restStore is not null && rest.Images.Count > 0)
+        {
+            stageWatch.Restart();
+            restReport = TestOnRest(backbone, final, finalRanges, restStore, rest.Images.Select(i => i.Label).ToArray(), options, k);
+            stages.Add(new StageTime("test on the rest", Seconds(stageWatch)));
+        }
         trainWatch.Stop();
 
         // Confusion, per-class figures and the threshold describe the model that ships: the int8 one when the
@@ -222,8 +223,10 @@ public static class TrainingPipeline
             ImagesEmbedded = computed,
             ImagesFromCache = cached,
             PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
+            Augment = extraViews.Count == 0 ? "none" : augment,
+            Stages = stages,
+            RestTest = restReport,
         };
-        _ = chosenLambda;
 
         var metadata = new List<(string, string)>
         {
@@ -238,139 +241,15 @@ public static class TrainingPipeline
     /// <summary>The report as indented JSON (snake_case keys).</summary>
     public static string ToJson(TrainingReport report) => JsonSerializer.Serialize(report, TrainingJsonContext.Default.TrainingReport);
 
-    private static void Validate(TrainingOptions o)
+    private static double Seconds(Stopwatch w) => Math.Round(w.Elapsed.TotalSeconds, 2);
+
+    /// <summary>Stamps reports with the phase of the run they belong to.</summary>
+    private static IProgress<TrainingProgress>? Phase(IProgress<TrainingProgress>? sink, int phase, int phases) =>
+        sink is null ? null : new PhaseProgress(sink, phase, phases);
+
+    private sealed class PhaseProgress(IProgress<TrainingProgress> sink, int phase, int phases) : IProgress<TrainingProgress>
     {
-        if (o.Method is not ("auto" or "finetune" or "linear" or "centroid"))
-        {
-            throw new EdgeMobileNetException($"--method: '{o.Method}' is not one of auto, finetune, linear, centroid");
-        }
-
-        if (o.Power is < 1 or > 3)
-        {
-            throw new EdgeMobileNetException($"--power: {o.Power} is not 1, 2 or 3");
-        }
-
-        if (o.Folds is < 0 or 1 or > 20)
-        {
-            throw new EdgeMobileNetException($"--folds: {o.Folds} is not 0 (no held-out evaluation) or between 2 and 20");
-        }
-
-        if (!(o.MaxFalseReject is >= 0 and <= 1))
-        {
-            throw new EdgeMobileNetException($"--max-false-reject: {o.MaxFalseReject} is not a rate between 0 and 100%");
-        }
-
-        if (o.Settings.Epochs < 0 || o.Settings.Threads < 1)
-        {
-            throw new EdgeMobileNetException("--epochs must be 0 or more and --threads at least 1");
-        }
-    }
-
-    private static (HeadModel Model, float Lambda) Fit(HeadModel template, TrainingOptions options, int[] train, ActivationStore plain, ActivationStore? mirrored,
-        float[][] hPlain, float[][]? hMirror, int[] labels, IProgress<TrainingProgress>? progress, string what, CancellationToken cancel)
-    {
-        cancel.ThrowIfCancellationRequested();
-        var h = new List<float[]>();
-        var x = new ActivationView();
-        var y = new List<int>();
-        foreach (var i in train)
-        {
-            h.Add(hPlain[i]);
-            x.Add(plain, i);
-            y.Add(labels[i]);
-            if (hMirror is not null)
-            {
-                h.Add(hMirror[i]);
-                x.Add(mirrored!, i);
-                y.Add(labels[i]);
-            }
-        }
-
-        var ya = y.ToArray();
-        var m = template.Clone();
-        if (options.Method == "centroid")
-        {
-            Centroids(m, h, ya);
-            return (m, 0);
-        }
-
-        var lambda = Trainer.ChooseLambda(template, h, ya, options.Settings);
-        Trainer.FitHead(m, h, ya, lambda, options.Settings.HeadIterations);
-        if (options.Method == "finetune" && options.Settings.Epochs > 0)
-        {
-            var meter = new ProgressMeter(progress, $"fine-tuning ({what})", 1);
-            Trainer.FineTune(m, x, ya, lambda, options.Settings, (step, steps) =>
-            {
-                cancel.ThrowIfCancellationRequested();
-                progress?.Report(new TrainingProgress($"fine-tuning ({what})", step, steps, 0, null));
-            });
-            _ = meter;
-        }
-
-        return (m, lambda);
-    }
-
-    /// <summary>Nearest class mean on cosine similarity (imprinting) of centred embeddings: the mean embedding of
-    /// the training images is subtracted (images of one product share most of their activations), each class's
-    /// weight is the normalised mean of its normalised centred embeddings. A query's norm scales every logit alike,
-    /// so the argmax is the cosine one.</summary>
-    private static void Centroids(HeadModel m, List<float[]> h, int[] y)
-    {
-        Array.Clear(m.Mean);
-        foreach (var v in h)
-        {
-            TensorPrimitives.Add(m.Mean, v, m.Mean);
-        }
-
-        TensorPrimitives.Divide(m.Mean, h.Count, m.Mean);
-        Array.Fill(m.Scale, 1f);
-        Array.Clear(m.D);
-        Array.Clear(m.V);
-        var unit = new float[m.O];
-        double meanNorm = 0;
-        for (var i = 0; i < h.Count; i++)
-        {
-            TensorPrimitives.Subtract(h[i], m.Mean, unit);
-            var norm = TensorPrimitives.Norm(unit);
-            meanNorm += norm / h.Count;
-            TensorPrimitives.Divide(unit, Math.Max(norm, 1e-12f), unit);
-            var row = m.V.AsSpan(y[i] * m.O, m.O);
-            TensorPrimitives.Add(row, unit, row);
-        }
-
-        for (var k = 0; k < m.K; k++)
-        {
-            var row = m.V.AsSpan(k * m.O, m.O);
-            var norm = TensorPrimitives.Norm(row);
-            if (norm > 0)
-            {
-                // Unit class vectors, scaled so that a typical query gives logits of a few units (a usable softmax).
-                TensorPrimitives.Multiply(row, (float)(5.0 / (norm * Math.Max(meanNorm, 1e-12))), row);
-            }
-        }
-    }
-
-    private static float[][] RunTail(OnnxModel tail, ActivationView cut, string engine)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"edgemobilenet-head-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
-        OnnxWriter.Write(tail, path);
-        try
-        {
-            using var c = ClassifierFactory.Create(path, new ClassifierOptions { Engine = engine, Threads = 1 });
-            var result = new float[cut.Count][];
-            for (var i = 0; i < cut.Count; i++)
-            {
-                cut.ChannelMajor(i).CopyTo(c.InputBuffer);
-                result[i] = c.Run().ToArray();
-                HeadModel.Softmax(result[i]);
-            }
-
-            return result;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        public void Report(TrainingProgress value) => sink.Report(value with { Phase = phase, Phases = phases });
     }
 
     internal static int ArgMax(ReadOnlySpan<float> v)
@@ -386,10 +265,4 @@ public static class TrainingPipeline
 
         return best;
     }
-
-    private static string PreprocessingText(PreprocessOptions p, bool fullView, int resolution) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"resize\":\"{(fullView ? "whole image" : "centre crop")}\",\"resize_ratio\":{p.ResizeRatio},\"size\":{resolution},\"mean\":[{string.Join(",", p.Mean)}],\"std\":[{string.Join(",", p.Std)}],\"layout\":\"NCHW RGB\"}}");
-
-    private static string Summary(TrainingReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"method\":\"{r.Method}\",\"power\":{r.Power},\"epochs\":{r.Epochs},\"seed\":{r.Seed},\"images\":{r.ImagesPerClass.Sum()},\"folds\":{r.Folds},\"held_out_accuracy\":{(r.HeldOutAccuracy is { } f ? f.ToString("0.####", CultureInfo.InvariantCulture) : "null")},\"held_out_accuracy_int8\":{(r.HeldOutAccuracyInt8 is { } a ? a.ToString("0.####", CultureInfo.InvariantCulture) : "null")},\"reject_class\":{JsonSerializer.Serialize(r.Threshold?.RejectClass ?? "", TrainingJsonContext.Default.String)},\"threshold\":{r.Threshold?.Threshold ?? 0.5f}}}");
 }

@@ -53,7 +53,22 @@ public sealed record TrainingReport
     public int ImagesFromCache { get; init; }
 
     public long PeakWorkingSetBytes { get; init; }
+
+    /// <summary>The training views added per photo ("none", "mirror", "full").</summary>
+    public string Augment { get; init; } = "none";
+
+    /// <summary>The final model on the images not used for training (<c>--test-rest</c>), or null.</summary>
+    public RestTestReport? RestTest { get; init; }
+
+    /// <summary>Wall time of each stage of the run, in order.</summary>
+    public IReadOnlyList<StageTime> Stages { get; init; } = [];
 }
+
+/// <summary>The shipped model on images it never saw (the rest of each class folder): accuracy of the float head
+/// and of the int8 model, and the int8 model's confusion[true][predicted].</summary>
+public sealed record RestTestReport(int Images, double Accuracy, double? AccuracyInt8, int[][] Confusion);
+
+public sealed record StageTime(string Stage, double Seconds);
 
 public sealed record ClassMetrics(string Name, int Support, double Precision, double Recall);
 

@@ -42,9 +42,21 @@ public sealed class PipelineTests
             Backbone = TestAssets.ZooInt8, Data = data, CacheDir = TrainingAssets.SharedCache, Folds = 2, Method = "finetune",
             Settings = new TrainerSettings { Epochs = 1, BatchSize = 8 },
         };
-        var result = TrainingPipeline.Run(options, null, TestContext.Current.CancellationToken);
+        var reports = new ListProgress();
+        var result = TrainingPipeline.Run(options, reports, TestContext.Current.CancellationToken);
         var second = TrainingPipeline.Run(options with { Settings = options.Settings with { Threads = 2 } }, null, TestContext.Current.CancellationToken);
         Assert.Equal(result.ModelBytes, second.ModelBytes); // the thread count does not change a bit
+
+        // Progress a web job can show: every report carries its phase of the run (never going back) and the last
+        // phase is the final fit; fine-tuning reports count optimiser steps with a rate.
+        Assert.All(reports.Items, r => Assert.InRange(r.Phase, 1, r.Phases));
+        Assert.Equal(reports.Items.Select(r => r.Phase).Order(), reports.Items.Select(r => r.Phase));
+        var last = reports.Items[^1];
+        Assert.Equal((last.Phases, "fine-tuning (final)"), (last.Phase, last.Stage));
+        Assert.Equal(last.Total, last.Done);
+        Assert.True(last.RatePerSecond > 0);
+        Assert.Contains(reports.Items, r => r.Stage == "fine-tuning (fold 1/2)");
+        Assert.Equal(["embedding", "grouping and pooling", "fold 1/2", "fold 2/2", "final fit"], result.Report.Stages.Select(st => st.Stage));
 
         var path = Path.Combine(TestAssets.NewTempDir(), "parts.onnx");
         File.WriteAllBytes(path, result.ModelBytes);
@@ -107,5 +119,13 @@ public sealed class PipelineTests
         File.WriteAllBytes(path, result.ModelBytes);
         using var managed = ClassifierFactory.Create(path, new ClassifierOptions { Engine = "managed" });
         Assert.Equal(2, managed.Output.Classes);
+    }
+
+    /// <summary>Collects reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
+    private sealed class ListProgress : IProgress<TrainingProgress>
+    {
+        public List<TrainingProgress> Items { get; } = [];
+
+        public void Report(TrainingProgress value) => Items.Add(value);
     }
 }

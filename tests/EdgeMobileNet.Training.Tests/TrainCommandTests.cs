@@ -59,6 +59,9 @@ public sealed class TrainCommandTests
     [InlineData("--method", "svm", "--method")]
     [InlineData("--folds", "1", "--folds")]
     [InlineData("--reject-class", "scratches", "--reject-class")]
+    [InlineData("--augment", "mirror,twist", "--augment")]
+    [InlineData("--lambdas", "0.1,-1", "--lambdas")]
+    [InlineData("--test-rest", "true", "--test-rest")]
     public void BadInputIsOneLineNamingItWithExitCode2(string option, string value, string named)
     {
         var data = TrainingAssets.Casting;

@@ -1,3 +1,4 @@
+using EdgeMobileNet.Vision;
 using Xunit;
 
 namespace EdgeMobileNet.Training.Tests;
@@ -7,6 +8,7 @@ public sealed class MatMulTests
     [Theory]
     [InlineData(9, 7, 35, 1)]
     [InlineData(130, 33, 40, 2)]
+    [InlineData(13, 320, 67, 1)]
     public void MatchesTheNaiveProductAndIgnoresTheThreadCount(int m, int k, int n, int threads)
     {
         var rng = new Random(m + n);
@@ -94,5 +96,38 @@ public sealed class FoldsTests
         {
             Assert.Equal(2, Enumerable.Range(6, 6).Count(i => fold[i] == f));
         }
+    }
+}
+
+public sealed class AugmentationTests
+{
+    private static RgbImage Gradient()
+    {
+        var image = new RgbImage(40, 30);
+        for (var i = 0; i < image.Pixels.Length; i++)
+        {
+            image.Pixels[i] = (byte)((i * 7) % 251);
+        }
+
+        return image;
+    }
+
+    [Fact]
+    public void ViewsAreWhatTheirNamesSay()
+    {
+        var image = Gradient();
+        Assert.Equal(image.Pixels, Augmentation.Rotate(image, 0).Pixels);
+        Assert.Equal(image.Pixels, Augmentation.MirrorImage(Augmentation.MirrorImage(image)).Pixels);
+        var turned = Augmentation.Rotate(image, 12);
+        Assert.NotEqual(image.Pixels, turned.Pixels);
+        Assert.Equal((40, 30), (turned.Width, turned.Height));
+        var crop = Augmentation.CentreCrop(image, 0.9);
+        Assert.Equal((36, 27), (crop.Width, crop.Height));
+        Assert.Equal(image.Pixels.AsSpan((1 * 40 * 3) + (2 * 3), 36 * 3).ToArray(), crop.Pixels.AsSpan(0, 36 * 3).ToArray());
+        var bright = Augmentation.Brightness(image, 1.2f);
+        Assert.Equal(Math.Min(255, (int)MathF.Round(image.Pixels[5] * 1.2f)), bright.Pixels[5]);
+        Assert.Equal(["mirror", "rotate+12", "rotate-12", "crop90", "bright0.8", "bright1.2"], Augmentation.Set("full").Select(a => a.Key));
+        Assert.Equal(["mirror", "crop90"], Augmentation.Set("mirror, crop,mirror").Select(a => a.Key));
+        Assert.Empty(Augmentation.Set("none"));
     }
 }

@@ -16,23 +16,25 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Folder with one subfolder of images per class", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Model to write (ONNX); the report goes to <out>.json", Required = true };
         var method = new Option<string>("--method") { Description = "auto (finetune with 200+ images per class, else linear) | finetune (last 1x1 convolution + head) | linear (new head only) | centroid (nearest class mean, 1-5 images per class)", DefaultValueFactory = _ => "auto" };
-        var folds = new Option<int>("--folds") { Description = "Cross-validation folds for the held-out figures", DefaultValueFactory = _ => 5 };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds for the held-out figures (0: none)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the fine-tuning order (same data and seed give the same bytes)", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning passes over the images", DefaultValueFactory = _ => new TrainerSettings().Epochs };
         var power = new Option<int>("--power") { Description = "Generalised-mean pooling power: 1 = average pooling (default), 2 or 3 (see docs/training.md)", DefaultValueFactory = _ => 1 };
         var maxFalseReject = new Option<string>("--max-false-reject") { Description = "Largest acceptable share of good parts rejected, e.g. 1%", DefaultValueFactory = _ => "1%" };
         var maxMissed = new Option<string?>("--max-missed") { Description = "Largest acceptable share of defects missed, e.g. 2% (checked and reported)" };
         var rejectClass = new Option<string?>("--reject-class") { Description = "The class the threshold is for (default: the first class by name)" };
-        var augment = new Option<string>("--augment") { Description = "mirror (add mirrored views) | none", DefaultValueFactory = _ => "mirror" };
+        var augment = new Option<string>("--augment") { Description = "Extra training views: mirror (default) | none | a comma-separated list of mirror, rotate, crop, bright | full (all four)", DefaultValueFactory = _ => "mirror" };
         var crop = new Option<string>("--view") { Description = "whole (resize the whole image) | center (resize 256, crop 224)", DefaultValueFactory = _ => "whole" };
         var perClass = new Option<int?>("--per-class") { Description = "Use only the first N images of each class (name order)" };
+        var testRest = new Option<bool>("--test-rest") { Description = "With --per-class N: measure the final model on the images after the first N of each class" };
+        var lambdas = new Option<string?>("--lambdas") { Description = "Candidate L2 penalties of the head, comma-separated (cross-validation picks one; default 0.001,0.01,0.1)" };
         var cache = new Option<string?>("--cache") { Description = "Embedding cache folder (default: .edgemobilenet-cache beside --out)" };
         var engine = new Option<string>("--engine") { Description = "Engine that embeds the images: managed | ort", DefaultValueFactory = _ => "managed" };
         var convRate = new Option<float>("--conv-rate") { Description = "Fine-tuning step size of the last convolution (Adam)", DefaultValueFactory = _ => new TrainerSettings().ConvRate };
         var threads = new Option<int>("--threads") { Description = "Threads for pooling and fine-tuning (results do not depend on it)", DefaultValueFactory = _ => 1 };
         var command = new Command("train", "Train a classifier on a frozen MobileNet backbone from a folder of class subfolders")
         {
-            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, cache, engine, convRate, threads,
+            backbone, data, output, method, folds, seed, epochs, power, maxFalseReject, maxMissed, rejectClass, augment, crop, perClass, testRest, lambdas, cache, engine, convRate, threads,
         };
         command.SetAction(result =>
         {
@@ -45,12 +47,7 @@ internal static class TrainCommand
                 Method = result.GetRequiredValue(method),
                 Folds = result.GetValue(folds),
                 Power = result.GetValue(power),
-                Mirror = result.GetRequiredValue(augment) switch
-                {
-                    "mirror" => true,
-                    "none" => false,
-                    var a => throw new EdgeMobileNetException($"--augment: '{a}' is not mirror or none"),
-                },
+                Augment = result.GetRequiredValue(augment),
                 FullView = result.GetRequiredValue(crop) switch
                 {
                     "whole" => true,
@@ -60,11 +57,13 @@ internal static class TrainCommand
                 MaxFalseReject = Rate("--max-false-reject", result.GetRequiredValue(maxFalseReject)),
                 MaxMissed = result.GetValue(maxMissed) is { } mm ? Rate("--max-missed", mm) : null,
                 RejectClass = result.GetValue(rejectClass),
+                TestRest = result.GetValue(testRest),
                 PerClass = result.GetValue(perClass) is { } pc ? (pc >= 1 ? pc : throw new EdgeMobileNetException($"--per-class must be at least 1, got {pc}")) : null,
                 Engine = OptionValues.Engines("--engine", result.GetRequiredValue(engine), allowAuto: false)[0],
                 Settings = new TrainerSettings
                 {
                     Epochs = result.GetValue(epochs),
+                    Lambdas = result.GetValue(lambdas) is { } ls ? Lambdas(ls) : new TrainerSettings().Lambdas,
                     Seed = result.GetValue(seed),
                     Threads = result.GetValue(threads),
                     ConvRate = result.GetValue(convRate) is var cr && cr > 0 && float.IsFinite(cr) ? cr : throw new EdgeMobileNetException($"--conv-rate must be a positive number, got {cr}"),
@@ -115,10 +114,20 @@ internal static class TrainCommand
             o.WriteLine(string.Create(inv, $"threshold: reject '{t.RejectClass}' when its probability >= {t.Threshold:0.####}: {t.Missed} missed ({t.MissedRate:P2}), {t.FalseRejects} false rejects ({t.FalseRejectRate:P2}); limits {(t.WithinLimits ? "met" : "NOT met")}"));
         }
 
+        if (r.RestTest is { } rt)
+        {
+            o.WriteLine(string.Create(inv, $"test on the {rt.Images} images after --per-class: {rt.Accuracy:P2} (float head){(rt.AccuracyInt8 is { } ra ? string.Create(inv, $", {ra:P2} (int8 model)") : "")}; confusion {string.Join(" | ", rt.Confusion.Select(row => string.Join(" ", row)))}"));
+        }
+
+        o.WriteLine($"augmentation: {r.Augment}; stages: {string.Join(", ", r.Stages.Select(st => string.Create(inv, $"{st.Stage} {st.Seconds:0.0} s")))}");
         o.WriteLine(string.Create(inv, $"time: embedding {r.EmbeddingSeconds:0.0} s ({r.ImagesEmbedded} computed, {r.ImagesFromCache} cached), training {r.TrainingSeconds:0.0} s; peak memory {r.PeakWorkingSetBytes / (1024.0 * 1024):0} MB"));
         o.WriteLine($"report: {outPath}.json");
         return 0;
     }
+
+    private static float[] Lambdas(string text) => text.Split(',', StringSplitOptions.TrimEntries).Select(t =>
+        float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && float.IsFinite(v) ? v
+            : throw new EdgeMobileNetException($"--lambdas: '{t}' is not a positive number")).ToArray();
 
     private static double Rate(string option, string text)
     {
@@ -141,24 +150,6 @@ internal static class TrainCommand
     /// <summary>Progress lines on stderr, at most one per second per stage (the pipeline throttles).</summary>
     private sealed class Progress(TextWriter stderr) : IProgress<TrainingProgress>
     {
-        private long _lastFineTune;
-
-        public void Report(TrainingProgress value)
-        {
-            if (value.Stage.StartsWith("fine-tuning", StringComparison.Ordinal))
-            {
-                var now = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (value.Done < value.Total && System.Diagnostics.Stopwatch.GetElapsedTime(_lastFineTune, now).TotalSeconds < 1)
-                {
-                    return;
-                }
-
-                _lastFineTune = now;
-                stderr.WriteLine($"{value.Stage} step {value.Done}/{value.Total}");
-                return;
-            }
-
-            stderr.WriteLine(value.ToString());
-        }
+        public void Report(TrainingProgress value) => stderr.WriteLine(value.ToString());
     }
 }
