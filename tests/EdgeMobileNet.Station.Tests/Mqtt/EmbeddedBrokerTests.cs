@@ -79,13 +79,16 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task Retained_messages_beyond_the_count_or_byte_budget_are_refused()
     {
-        var (host, port) = await StartAsync("eb4", "--Mqtt:BrokerMaxRetainedMessages", "20", "--Mqtt:BrokerMaxRetainedKilobytes", "64");
+        var (host, port) = await StartAsync("eb4", "--Mqtt:BrokerMaxRetainedMessages", "20", "--Mqtt:BrokerMaxRetainedKilobytes", "128");
         using (host)
         {
             var ct = TestContext.Current.CancellationToken;
             var broker = host.Services.GetServices<IHostedService>().OfType<EmbeddedBrokerService>().Single();
-            await using var state = await MqttRecorder.StartAsync(port, "edgemobilenet/eb4/state");
-            Assert.True(await state.WaitForAsync(r => r.Messages.Count > 0, TimeSpan.FromSeconds(30)), "no state");
+            // The station's own retained messages (state, model/state with the zoo model's 1000 labels, config/state,
+            // discovery) are posted right after its connect: wait for them so the budget left is known.
+            await using var state = await MqttRecorder.StartAsync(port, "edgemobilenet/eb4/#");
+            Assert.True(await state.WaitForAsync(r => r.Messages.Any(m => m.Topic == "edgemobilenet/eb4/state") && r.Messages.Any(m => m.Topic == "edgemobilenet/eb4/model/state"), TimeSpan.FromSeconds(30)), "no state");
+            await Task.Delay(500, TestContext.Current.CancellationToken);
             using var client = await ConnectAsync(port, "ret-" + Guid.NewGuid().ToString("N")[..6]);
 
             // The station's own retained messages count; fill the rest of the 20.
@@ -103,9 +106,12 @@ public sealed class EmbeddedBrokerTests
             // Replacing a kept topic needs no new slot; deleting one frees a slot.
             Assert.True((await client.PublishAsync(Message("test/eb4/r0", "new"u8.ToArray(), retain: true), ct)).IsSuccess);
             Assert.True((await client.PublishAsync(Message("test/eb4/r1", [], retain: true), ct)).IsSuccess);
-            Assert.True((await client.PublishAsync(Message("test/eb4/r1", new byte[40_000], retain: true), ct)).IsSuccess);
-            // Bytes: 40 KB kept, another 40 KB would pass 64 KiB (on a topic already counted, so not the count).
-            var heavy = await client.PublishAsync(Message("test/eb4/r2", new byte[40_000], retain: true), ct);
+            // Bytes: take 60 % of what the station left, then another 60 % would pass 128 KiB (on a topic already
+            // counted, so not the count).
+            var chunk = (int)((128 * 1024 - broker.Retained.Bytes) * 0.6);
+            Assert.True(chunk > 10_000, $"the station's own retained messages take {broker.Retained.Bytes} bytes");
+            Assert.True((await client.PublishAsync(Message("test/eb4/r1", new byte[chunk], retain: true), ct)).IsSuccess);
+            var heavy = await client.PublishAsync(Message("test/eb4/r2", new byte[chunk], retain: true), ct);
             Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, heavy.ReasonCode);
             Assert.Contains("Mqtt:BrokerMaxRetainedKilobytes", heavy.ReasonString, StringComparison.Ordinal);
 
