@@ -22,7 +22,9 @@ internal static class ConfigurationSchema
         ("Outputs", Node.List(Node.Of<OutputOptions>())),
         ("Gpio", Node.Of<GpioOptions>()),
         ("Mqtt", Node.Of<MqttOptions>()),
-        ("Outbox", Node.Of<Outbox.OutboxOptions>()));
+        ("Outbox", Node.Of<Outbox.OutboxOptions>()),
+        ("Capture", Node.Of<Dataset.CaptureOptions>()),
+        ("Training", Node.Of<Dataset.StationTrainingOptions>()));
 
     /// <summary>Names of the station's top-level sections.</summary>
     public static IEnumerable<string> Sections => Root.Children!.Keys;

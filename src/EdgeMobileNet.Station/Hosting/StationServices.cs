@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Device.Gpio;
 using EdgeMobileNet.Station.Classification;
 using EdgeMobileNet.Station.Configuration;
+using EdgeMobileNet.Station.Dataset;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Mqtt;
@@ -82,6 +83,9 @@ internal static class StationServices
             services.AddSingleton<IResultSink, ConsoleSink>();
         }
 
+        // Capture:Enabled: frames for the dataset folder (a sink, its encoder, cmd/capture).
+        services.AddCapture(configuration, sp => Get<StationOptions>(sp).StateDir);
+
         if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
         {
             services.AddHostedService<EmbeddedBrokerService>();
@@ -160,6 +164,8 @@ internal static class StartupCheck
         Validate<GpioOptions>(services, failures);
         Validate<MqttOptions>(services, failures);
         Validate<OutboxOptions>(services, failures);
+        Validate<CaptureOptions>(services, failures);
+        Validate<StationTrainingOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
@@ -173,6 +179,8 @@ internal static class StartupCheck
         {
             _ = services.GetRequiredService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
         }
+
+        _ = services.GetService<DatasetStore>(); // with Capture:Enabled: reads the dataset folder; a bad Capture:Dir stops here
     }
 
     private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)
