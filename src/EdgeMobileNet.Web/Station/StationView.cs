@@ -27,6 +27,7 @@ internal sealed class StationView : IStationView
     private readonly SimulatedGpioDriver? _simulated;
     private readonly TimeProvider _time;
     private readonly Lazy<ModelDto> _model;
+    private readonly EdgeMobileNet.Station.Models.IModelDeployer? _deployer;
     private readonly PinWatch _pins;
     private readonly HashSet<ITimer> _pulses = [];
 
@@ -44,6 +45,7 @@ internal sealed class StationView : IStationView
         var model = Get<ModelOptions>(services);
         var classifier = services.GetRequiredService<FrameClassifier>();
         _model = new Lazy<ModelDto>(() => ReadModel(model, classifier));
+        _deployer = services.GetService<EdgeMobileNet.Station.Models.IModelDeployer>();
         _pins = new PinWatch(_time);
         Roi = RegionOfInterest(Get<SourceOptions>(services), model, classifier.Classifier.Input);
     }
@@ -87,7 +89,14 @@ internal sealed class StationView : IStationView
         return new MqttDto(m.Enabled, connected, broker, backlog.Count, _run.Counters.EventsDropped, backlog.Bytes, backlog.OldestAgeSeconds);
     }
 
-    public ModelDto Model() => _model.Value;
+    /// <summary>The model classifying now: the deployer's current one when models can be swapped at run time.</summary>
+    public ModelDto Model()
+    {
+        var start = _model.Value;
+        return _deployer?.Current is { } d && d.Sha256 != start.Sha256
+            ? start with { Name = Path.GetFileName(d.Path), Sha256 = d.Sha256, Engine = d.Engine, Labels = [.. d.Labels] }
+            : start;
+    }
 
     public TriggerDto Trigger() => _trigger.Kind == TriggerKind.Gpio
         ? new TriggerDto("gpio", _trigger.Pin, _trigger.Edge == TriggerEdge.Rising ? "rising" : "falling")
