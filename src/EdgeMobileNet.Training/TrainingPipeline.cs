@@ -61,8 +61,8 @@ public sealed record TrainingResult(OnnxModel Model, byte[] ModelBytes, Training
 /// </summary>
 public static class TrainingPipeline
 {
-    public const string LabelsKey = "edgemobilenet.labels";
-    public const string PreprocessingKey = "edgemobilenet.preprocessing";
+    public const string LabelsKey = ModelMetadata.LabelsKey;
+    public const string PreprocessingKey = ModelMetadata.PreprocessingKey;
     public const string SummaryKey = "edgemobilenet.training";
 
     /// <summary>Fine-tuning 410k convolution weights needs data: measured here it gains on 500 casting photos per

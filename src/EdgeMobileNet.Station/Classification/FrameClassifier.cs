@@ -17,6 +17,7 @@ internal sealed class FrameClassifier : IDisposable
     private readonly float[] _scores;
     private readonly FrameView _view;
     private RgbImage? _rgb;
+    private int _disposed;
 
     public FrameClassifier(IClassifier classifier, IReadOnlyList<string> labels, PreprocessOptions preprocess, FrameView view)
     {
@@ -77,7 +78,15 @@ internal sealed class FrameClassifier : IDisposable
         result.InferenceMs = Stopwatch.GetElapsedTime(preprocessed, inferred).TotalMilliseconds;
     }
 
-    public void Dispose() => _classifier.Dispose();
+    /// <summary>Releases the model (once; a replaced model is disposed by the deployment, the last one by the
+    /// container).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _classifier.Dispose();
+        }
+    }
 
     /// <summary>Softmax for logit outputs, so scores compare with the decision threshold as probabilities.</summary>
     internal static void ToProbabilities(ReadOnlySpan<float> output, bool isProbability, Span<float> scores)

@@ -58,6 +58,8 @@ internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
         p.Range("Model:ResizeRatio", o.ResizeRatio, 1, 4);
         Channels(p, "Model:Mean", o.Mean, 0, 1);
         Channels(p, "Model:Std", o.Std, 1e-6, 10);
+        p.Range("Model:DownloadMaxMegabytes", o.DownloadMaxMegabytes, 1, 4096);
+        p.Range("Model:DownloadTimeoutSeconds", o.DownloadTimeoutSeconds, 1, 86_400);
         return p.Result();
     }
 

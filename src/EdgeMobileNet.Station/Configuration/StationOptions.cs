@@ -58,6 +58,12 @@ public sealed class ModelOptions
 
     /// <summary>Per-channel standard deviation on [0,1] pixels; empty = ImageNet's.</summary>
     public List<float> Std { get; set; } = [];
+
+    /// <summary>Model deployment (`cmd/model`, web page): a download larger than this many megabytes is refused.</summary>
+    public int DownloadMaxMegabytes { get; set; } = 100;
+
+    /// <summary>Model deployment: a download that takes longer than this many seconds is refused.</summary>
+    public int DownloadTimeoutSeconds { get; set; } = 300;
 }
 
 /// <summary>Section `Trigger`.</summary>

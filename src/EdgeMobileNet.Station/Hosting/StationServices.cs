@@ -5,6 +5,7 @@ using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Dataset;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
+using EdgeMobileNet.Station.Models;
 using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.Outbox;
 using EdgeMobileNet.Station.Pipeline;
@@ -58,9 +59,17 @@ internal static class StationServices
         services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
         services.AddSingleton<PipelineHeartbeat>();
         AddGpio(services);
-        services.AddSingleton(sp => sp.GetRequiredService<ModelLoader>().Open(Get<ModelOptions>(sp), Get<SourceOptions>(sp)));
+        // The model: a deployed one recorded in the state directory, else Model:Path; replaced at run time by
+        // IModelDeployer (cmd/model, web page, training). FrameClassifier is the model the station started with.
+        services.AddSingleton(sp => new ModelStore(StateDirectory.Resolve(Get<StationOptions>(sp).StateDir, Environment.GetEnvironmentVariable)));
+        services.AddSingleton(sp => new ModelFetcher(sp.GetRequiredService<ModelStore>()));
+        services.AddSingleton<ModelPreparer>();
+        services.AddSingleton<StartupModel>();
+        services.AddSingleton(sp => sp.GetRequiredService<StartupModel>().Model.Classifier);
         services.AddSingleton(sp => new Inspector(
-            sp.GetRequiredService<FrameClassifier>(), Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StartupModel>().Model, Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ModelDeployer>();
+        services.AddSingleton<IModelDeployer>(sp => sp.GetRequiredService<ModelDeployer>());
         services.AddSingleton(sp => FrameSourceFactory.Create(
             Get<SourceOptions>(sp), sp.GetRequiredService<FrameClassifier>().DecodeShortSide, sp.GetRequiredService<RunState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<Capture.V4l2.IV4l2Device>()));
@@ -172,6 +181,7 @@ internal static class StartupCheck
         }
 
         _ = services.GetRequiredService<Inspector>();
+        _ = services.GetRequiredService<IModelDeployer>();
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();

@@ -44,6 +44,7 @@ internal sealed class EventJson
 
         w.WriteEndArray();
         w.WriteString("verdict", r.Verdict.Name());
+        w.WriteString("model_sha256", r.ModelSha256);
         w.WriteStartObject("latency_ms");
         w.WriteNumber("capture", Math.Round(r.CaptureMs, 3));
         w.WriteNumber("preprocess", Math.Round(r.PreprocessMs, 3));
@@ -89,6 +90,7 @@ internal sealed class EventJson
             w.WriteNull("verdict");
         }
 
+        w.WriteString("model_sha256", run.ModelSha256);
         w.WriteNumber("frames", counters.Frames);
         w.WriteNumber("classified", counters.Classified);
         w.WriteNumber("dropped", counters.Dropped);

@@ -50,8 +50,9 @@ internal sealed partial class InspectionLoop : BackgroundService
         _station = station.Value;
         _logger = logger;
         _result = inspector.NewResult(model.Value.TopK);
-        var c = inspector.Classifier.Classifier;
-        LogModel(logger, model.Value.Path, c.Engine, c.Input.Width, c.Input.Height, inspector.Classifier.Labels.Count, trigger.Name);
+        var active = inspector.Active;
+        var c = active.Classifier.Classifier;
+        LogModel(logger, active.Info.Path, active.Info.Sha256, c.Engine, c.Input.Width, c.Input.Height, active.Classifier.Labels.Count, trigger.Name);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -147,8 +148,8 @@ internal sealed partial class InspectionLoop : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Path} on {Engine}, input {Width}x{Height}, {Classes} classes; trigger {Trigger}")]
-    private static partial void LogModel(ILogger logger, string path, string engine, int width, int height, int classes, string trigger);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Path} (sha256 {Sha256}) on {Engine}, input {Width}x{Height}, {Classes} classes; trigger {Trigger}")]
+    private static partial void LogModel(ILogger logger, string path, string sha256, string engine, int width, int height, int classes, string trigger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reached Station:MaxFrames after {Count} classifications; stopping")]
     private static partial void LogMaxFrames(ILogger logger, long count);

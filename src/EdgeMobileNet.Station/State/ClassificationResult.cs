@@ -11,8 +11,12 @@ public sealed class ClassificationResult
         Labels = labels;
     }
 
-    /// <summary>The model's class names, by output index.</summary>
-    public IReadOnlyList<string> Labels { get; }
+    /// <summary>The class names of the model that made this classification, by output index (a model deployment
+    /// replaces them between two classifications).</summary>
+    public IReadOnlyList<string> Labels { get; internal set; }
+
+    /// <summary>Lower-case hex SHA-256 of the model file that made this classification.</summary>
+    public string ModelSha256 { get; internal set; } = "";
 
     /// <summary>Classifications in this run, from 1.</summary>
     public long Number { get; set; }

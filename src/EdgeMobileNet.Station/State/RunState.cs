@@ -10,6 +10,7 @@ public sealed class RunState
     private ResultSnapshot? _latest;
     private int _exitCode;
     private Func<EventBacklog>? _backlog;
+    private string _modelSha256 = "";
 
     public RunState(TimeProvider time)
     {
@@ -34,6 +35,13 @@ public sealed class RunState
 
     /// <summary>Called once by the event outbox's owner.</summary>
     public void UseBacklog(Func<EventBacklog> source) => _backlog = source;
+
+    /// <summary>Lower-case hex SHA-256 of the model classifying now (set at start and by each model deployment).</summary>
+    public string ModelSha256
+    {
+        get => Volatile.Read(ref _modelSha256);
+        set => Volatile.Write(ref _modelSha256, value);
+    }
 
     /// <summary>Non-zero after a fault; the process exits with it.</summary>
     public int ExitCode

@@ -4,7 +4,7 @@ using Xunit;
 namespace EdgeMobileNet.Station.Tests.Support;
 
 /// <summary>The `event` payload as docs/mqtt.md specifies it: exactly these fields, these JSON types.</summary>
-internal sealed record StationEvent(string Id, DateTimeOffset Ts, string Station, string Trigger, long FrameSeq, string Label, int Index, double Score, string Verdict)
+internal sealed record StationEvent(string Id, DateTimeOffset Ts, string Station, string Trigger, long FrameSeq, string Label, int Index, double Score, string Verdict, string ModelSha256 = "")
 {
     /// <summary>The classification counter at the end of the id ("&lt;run&gt;-&lt;n&gt;").</summary>
     public long Number => long.Parse(Id[(Id.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
@@ -13,7 +13,7 @@ internal sealed record StationEvent(string Id, DateTimeOffset Ts, string Station
     {
         using var doc = JsonDocument.Parse(json);
         var e = doc.RootElement;
-        string[] expected = ["id", "ts", "station", "trigger", "frame_seq", "label", "index", "score", "top", "verdict", "latency_ms"];
+        string[] expected = ["id", "ts", "station", "trigger", "frame_seq", "label", "index", "score", "top", "verdict", "model_sha256", "latency_ms"];
         Assert.Equal(expected.Order(), e.EnumerateObject().Select(p => p.Name).Order());
         var top = e.GetProperty("top");
         Assert.Equal(JsonValueKind.Array, top.ValueKind);
@@ -45,7 +45,9 @@ internal sealed record StationEvent(string Id, DateTimeOffset Ts, string Station
             e.GetProperty("label").GetString()!,
             e.GetProperty("index").GetInt32(),
             e.GetProperty("score").GetDouble(),
-            e.GetProperty("verdict").GetString()!);
+            e.GetProperty("verdict").GetString()!,
+            e.GetProperty("model_sha256").GetString()!);
+        Assert.Matches("^[0-9a-f]{64}$", ev.ModelSha256);
         Assert.Contains(ev.Trigger, new[] { "continuous", "gpio", "mqtt" });
         Assert.Contains(ev.Verdict, new[] { "pass", "reject", "unknown" });
         Assert.InRange(ev.Score, 0, 1);
