@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using EdgeMobileNet.Station.Configuration;
 using EdgeMobileNet.Station.Frames;
-using EdgeMobileNet.Station.Models;
 using EdgeMobileNet.Station.Sinks;
 using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Vision;
@@ -25,10 +23,7 @@ internal sealed partial class CaptureWriter : BackgroundService
     private readonly CaptureOptions _options;
     private readonly string _station;
     private readonly RunState _run;
-    private readonly string _modelPath;
-    private readonly IModelDeployer? _deployer;
     private readonly ILogger<CaptureWriter> _logger;
-    private string? _modelSha;
     private RgbImage? _rgb;
     private bool _fullLogged;
 
@@ -37,9 +32,7 @@ internal sealed partial class CaptureWriter : BackgroundService
         DatasetStore store,
         IOptions<CaptureOptions> options,
         IOptions<StationOptions> station,
-        IOptions<ModelOptions> model,
         RunState run,
-        IServiceProvider services,
         ILogger<CaptureWriter> logger)
     {
         _sink = sink;
@@ -47,8 +40,6 @@ internal sealed partial class CaptureWriter : BackgroundService
         _options = options.Value;
         _station = station.Value.Id;
         _run = run;
-        _modelPath = model.Value.Path;
-        _deployer = services.GetService(typeof(IModelDeployer)) as IModelDeployer;
         _logger = logger;
     }
 
@@ -95,7 +86,7 @@ internal sealed partial class CaptureWriter : BackgroundService
         var id = string.Create(CultureInfo.InvariantCulture, $"{p.Time:yyyyMMdd-HHmmss-fff}-{run[..Math.Min(6, run.Length)]}-{r.Number}");
         var record = new CaptureRecord(
             id, p.Time, _station, run, r.Number, null, r.FrameSequence, r.Trigger, p.Reason, r.Label, r.Score, r.Verdict,
-            r.Top, ModelSha(), p.Frame.Width, p.Frame.Height);
+            r.Top, p.ModelSha256, p.Frame.Width, p.Frame.Height);
         try
         {
             _store.Save(record, Rgb(p.Frame), _options.JpegQuality, p.Class);
@@ -122,23 +113,6 @@ internal sealed partial class CaptureWriter : BackgroundService
 
         PixelConverter.ToRgb(frame.Data, frame.Format, frame.Width, frame.Height, _rgb);
         return _rgb;
-    }
-
-    /// <summary>The deployed model's hash (it changes with a hot swap), else the configured file's, hashed once.</summary>
-    private string ModelSha()
-    {
-        if (_deployer is not null)
-        {
-            return _deployer.Current.Sha256;
-        }
-
-        if (_modelSha is null)
-        {
-            using var stream = File.OpenRead(_modelPath);
-            _modelSha = Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
-
-        return _modelSha;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Capturing frames into {Dir} ({Count} images there)")]

@@ -13,7 +13,7 @@ namespace EdgeMobileNet.Web.Learn;
 /// <summary>
 /// One training job at a time, started from the page: <see cref="TrainingPipeline.Run"/> on the dataset folder, in
 /// the station process, on one thread at the lowest priority (nice 19 on Linux) with one worker thread for the
-/// arithmetic, so the classification loop keeps its rate. The model and its report go to `models/` in the state
+/// arithmetic, so the classification loop keeps its rate. The model and its report go to `trained/` in the state
 /// directory; <see cref="DeployAsync"/> hands a trained model to <see cref="IModelDeployer"/>. Every change bumps
 /// <see cref="Version"/>, which the live stream watches.
 /// </summary>
@@ -53,7 +53,9 @@ internal sealed partial class TrainingJob
     /// <summary>Bumped on every change of <see cref="Status"/>.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    public string ModelsDir => Path.Combine(_stateDir, "models");
+    /// <summary>Trained models and their reports (`trained-&lt;time&gt;.onnx`, `.onnx.json`); not `models/`, which
+    /// holds the deployed copies and is pruned by each deployment.</summary>
+    public string ModelsDir => Path.Combine(_stateDir, "trained");
 
     public bool CanDeploy => _deployer is not null;
 
