@@ -33,14 +33,14 @@ internal sealed partial class WebStation : IAsyncDisposable
 
     /// <summary>Starts the demo with the page on <paramref name="port"/> (a free one when 0) and waits until the
     /// page's address is printed.</summary>
-    public static async Task<WebStation> StartAsync(IEnumerable<string>? extraArgs = null, int port = 0, string bind = "127.0.0.1", string? token = null, string[]? cpus = null)
+    public static async Task<WebStation> StartAsync(IEnumerable<string>? extraArgs = null, int port = 0, string bind = "127.0.0.1", string? token = null, string[]? cpus = null, int? mqttPort = null)
     {
         port = port == 0 ? FreePort.Next() : port;
         string[] args =
         [
             "run", "--demo",
             "--Web:Urls", $"http://{bind}:{port}",
-            "--Mqtt:Port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--Mqtt:Port", (mqttPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. token is null ? Array.Empty<string>() : ["--Web:Token", token],
             .. extraArgs ?? [],
         ];
