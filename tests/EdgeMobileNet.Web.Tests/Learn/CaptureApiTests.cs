@@ -55,7 +55,7 @@ public sealed class CaptureApiTests
 
         // Label three (a new class), send one back to the inbox, delete one.
         var ids = items.Select(i => i.GetProperty("id").GetString()!).ToArray();
-        var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", new { ids = ids[..3], @class = "scratch" });
+        var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", Dataset.Body(ids[..3], "scratch"));
         Assert.Equal(200, status);
         Assert.Equal(3, body.GetProperty("changed").GetInt32());
         foreach (var id in ids[..3])
@@ -70,20 +70,20 @@ public sealed class CaptureApiTests
         var inClass = await station.GetJsonAsync("/api/captures?class=scratch");
         Assert.Equal(3, inClass.GetProperty("total").GetInt32());
 
-        (status, _) = await Dataset.PostAsync(station, "/api/captures/unlabel", new { ids = ids[..1] });
+        (status, _) = await Dataset.PostAsync(station, "/api/captures/unlabel", Dataset.Body(ids[..1]));
         Assert.Equal(200, status);
         Assert.True(File.Exists(Path.Combine(inbox, ids[0] + ".jpg")));
-        (status, _) = await Dataset.PostAsync(station, "/api/captures/delete", new { ids = ids[1..2] });
+        (status, _) = await Dataset.PostAsync(station, "/api/captures/delete", Dataset.Body(ids[1..2]));
         Assert.Equal(200, status);
         Assert.False(File.Exists(Path.Combine(dir, "scratch", ids[1] + ".jpg")) || File.Exists(Path.Combine(dir, "scratch", ids[1] + ".json")));
         Assert.Equal(1, (await station.GetJsonAsync("/api/captures?class=scratch")).GetProperty("total").GetInt32());
 
         // Bad input: one line naming the field; nothing changes.
-        (status, body) = await Dataset.PostAsync(station, "/api/captures/label", new { ids = ids[3..4], @class = "../etc" });
+        (status, body) = await Dataset.PostAsync(station, "/api/captures/label", Dataset.Body(ids[3..4], "../etc"));
         Assert.Equal(400, status);
         Assert.StartsWith("class: class '../etc' must be", body.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(inbox, ids[3] + ".jpg")));
-        (status, body) = await Dataset.PostAsync(station, "/api/captures/delete", new { ids = new[] { "no-such-capture" } });
+        (status, body) = await Dataset.PostAsync(station, "/api/captures/delete", Dataset.Body(["no-such-capture"]));
         Assert.Equal(409, status);
         Assert.Equal("no-such-capture: no such image", body.GetProperty("problems")[0].GetString());
         using var missing = await station.Http.GetAsync(new Uri("/api/captures/no-such-capture.jpg", UriKind.Relative), TestContext.Current.CancellationToken);
@@ -92,7 +92,7 @@ public sealed class CaptureApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
 
         // The page's button: the next frame, straight into a class.
-        (status, _) = await Dataset.PostAsync(station, "/api/captures/now", new { @class = "manual" });
+        (status, _) = await Dataset.PostAsync(station, "/api/captures/now", Dataset.Body(null, "manual"));
         Assert.Equal(202, status);
         await WebStation.EventuallyAsync(() => Task.FromResult(Dataset.Sidecars(Path.Combine(dir, "manual")).Values.Any(s => s.GetProperty("reason").GetString() == "web")), Wait, "the web capture in class manual");
     }

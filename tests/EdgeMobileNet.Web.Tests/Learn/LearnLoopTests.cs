@@ -25,10 +25,10 @@ public sealed class LearnLoopTests
         var stateDir = TestAssets.NewTempDir();
         await using var station = await WebStation.StartAsync(
         [
-            "--Mqtt:Host", "127.0.0.1", "--Station:StateDir", stateDir,
+            "--Mqtt:Host", "127.0.0.1",
             "--Capture:Dir", dir, "--Capture:EveryN", "2",
             "--Training:Backbone", backbone, "--Training:Method", "linear", "--Training:Folds", "2",
-        ], mqttPort: broker.Port);
+        ], mqttPort: broker.Port, environment: new Dictionary<string, string> { ["STATE_DIRECTORY"] = stateDir });
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/demo/event");
         var startSha = (await station.GetJsonAsync("/api/state")).GetProperty("model").GetProperty("sha256").GetString()!;
 
@@ -48,7 +48,7 @@ public sealed class LearnLoopTests
         foreach (var cls in new[] { "red", "other" })
         {
             var ids = sidecars.Where(s => ClassOf(Dataset.Truth(s.Value)) == cls).Select(s => s.Key).Order(StringComparer.Ordinal).Take(PerClass).ToArray();
-            var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", new { ids, @class = cls });
+            var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", Dataset.Body(ids, cls));
             Assert.Equal(200, status);
             Assert.Equal(PerClass, body.GetProperty("changed").GetInt32());
         }

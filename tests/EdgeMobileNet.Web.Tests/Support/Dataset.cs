@@ -40,9 +40,8 @@ internal static class Dataset
     public static string Truth(JsonElement sidecar) => DemoScene.LabelAt(sidecar.GetProperty("frame_sequence").GetInt64());
 
     /// <summary>POSTs JSON (with the station's token, if any); the status and the parsed answer.</summary>
-    public static async Task<(int Status, JsonElement Body)> PostAsync(WebStation station, string path, object? body = null)
+    public static async Task<(int Status, JsonElement Body)> PostAsync(WebStation station, string path, string json = "{}")
     {
-        var json = body is null ? "{}" : JsonSerializer.Serialize(body, JsonOptions);
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await station.Http.PostAsync(new Uri(path, UriKind.Relative), content, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
@@ -50,5 +49,32 @@ internal static class Dataset
         return ((int)response.StatusCode, doc.RootElement.Clone());
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>`{"ids": [...], "class": "..."}` (class left out when null).</summary>
+    public static string Body(IEnumerable<string>? ids, string? cls = null)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (ids is not null)
+            {
+                w.WriteStartArray("ids");
+                foreach (var id in ids)
+                {
+                    w.WriteStringValue(id);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (cls is not null)
+            {
+                w.WriteString("class", cls);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
 }

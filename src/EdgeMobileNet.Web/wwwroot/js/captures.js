@@ -1,4 +1,4 @@
-// Captures: the dataset folder's images, lowest score first (the ones worth labelling first). Select tiles (click,
+// Captures: the dataset folder's images, lowest score first (the ones worth labelling first) or newest first. Select tiles (click,
 // or "Select page"), then file them into a class (an existing one or a new name), send them back to the inbox or
 // delete them. "Capture now" saves the next classified frame.
 import { el } from './format.js';
@@ -17,6 +17,7 @@ export function create() {
   if (!panel) return {};
   const grid = document.getElementById('captures-grid');
   const filter = document.getElementById('captures-filter');
+  const sort = document.getElementById('captures-sort');
   const classInput = document.getElementById('captures-class');
   const classList = document.getElementById('captures-classes');
   const note = document.getElementById('captures-note');
@@ -50,7 +51,7 @@ export function create() {
     loading = true;
     try {
       await loadClasses();
-      const q = new URLSearchParams({ offset, limit: PAGE, sort: 'score' });
+      const q = new URLSearchParams({ offset, limit: PAGE, sort: sort.value });
       if (filter.value) q.set('class', filter.value);
       const r = await fetch(`/api/captures?${q}`, { cache: 'no-store' });
       if (!r.ok) { say(`failed: ${r.status}`); return; }
@@ -112,6 +113,7 @@ export function create() {
   document.getElementById('captures-prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); load(); });
   document.getElementById('captures-next').addEventListener('click', () => { if (offset + PAGE < total) { offset += PAGE; load(); } });
   filter.addEventListener('change', () => { offset = 0; selected.clear(); load(); });
+  sort.addEventListener('change', () => { offset = 0; selected.clear(); load(); });
 
   return {
     reset() { offset = 0; selected.clear(); load(); },

@@ -60,7 +60,10 @@ export function create() {
   const start = document.getElementById('training-start');
   const cancel = document.getElementById('training-cancel');
   const deploy = document.getElementById('training-deploy');
-  start.addEventListener('click', async () => { note.textContent = await post('/api/training/start'); });
+  start.addEventListener('click', async () => {
+    const answer = await post('/api/training/start');
+    note.textContent = answer === '202' ? 'training started' : answer;
+  });
   cancel.addEventListener('click', async () => { note.textContent = await post('/api/training/cancel'); });
   deploy.addEventListener('click', async () => {
     deploy.disabled = true;
