@@ -97,6 +97,7 @@ public sealed class LearnLoopTests
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "other");
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "red");
         var right = fromNew.Count(e => e.GetProperty("label").GetString() == ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64())));
+        TestContext.Current.TestOutputHelper?.WriteLine($"deployed model right on {right} of {fromNew.Count} frames after the swap; held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}");
         Assert.True(right >= fromNew.Count * 0.8, $"the deployed model is right on {right} of {fromNew.Count} new frames");
         Assert.All(fromNew, e => Assert.Equal(e.GetProperty("label").GetString() == "red" ? "reject" : "pass", e.GetProperty("verdict").GetString()));
     }
