@@ -40,6 +40,17 @@ public sealed class CaptureOptions
     public int Queue { get; set; } = 8;
 
     public int JpegQuality { get; set; } = 92;
+
+    /// <summary>An input pin (button to ground, pull-up) that labels the newest inbox capture <see cref="GoodClass"/>;
+    /// -1 = none.</summary>
+    public int GoodPin { get; set; } = -1;
+
+    /// <summary>As <see cref="GoodPin"/>, for <see cref="DefectClass"/>.</summary>
+    public int DefectPin { get; set; } = -1;
+
+    public string GoodClass { get; set; } = "good";
+
+    public string DefectClass { get; set; } = "defect";
 }
 
 /// <summary>`Training:` on-device training from the dataset folder, started from the page.</summary>
@@ -58,7 +69,7 @@ public sealed class StationTrainingOptions
     public int Folds { get; set; } = 5;
 }
 
-internal sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
+internal sealed class CaptureOptionsValidator(IOptions<GpioOptions> gpio, IOptions<TriggerOptions> trigger, IOptions<OutputsOptions> outputs) : IValidateOptions<CaptureOptions>
 {
     public ValidateOptionsResult Validate(string? name, CaptureOptions o)
     {
@@ -70,6 +81,44 @@ internal sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
         p.Range("Capture:MaxMegabytes", o.MaxMegabytes, 1, 1_000_000);
         p.Range("Capture:Queue", o.Queue, 1, 256);
         p.Range("Capture:JpegQuality", o.JpegQuality, 1, 100);
+        foreach (var (key, pin) in new[] { ("Capture:GoodPin", o.GoodPin), ("Capture:DefectPin", o.DefectPin) })
+        {
+            if (pin < 0)
+            {
+                if (pin < -1)
+                {
+                    p.Add(key, $"must be -1 (no button) or a pin, got {pin}");
+                }
+
+                continue;
+            }
+
+            p.Pin(key, pin, gpio.Value.PinCount);
+            if (trigger.Value.Kind == TriggerKind.Gpio && trigger.Value.Pin == pin)
+            {
+                p.Add(key, $"pin {pin} is the trigger input (Trigger:Pin)");
+            }
+
+            if (outputs.Value.Items.Any(x => x.Pin == pin))
+            {
+                p.Add(key, $"pin {pin} is an output (Outputs)");
+            }
+        }
+
+        if (o.GoodPin >= 0 && o.GoodPin == o.DefectPin)
+        {
+            p.Add("Capture:DefectPin", $"pin {o.DefectPin} is also Capture:GoodPin");
+        }
+
+        if (DatasetStore.ClassNameProblem(o.GoodClass) is { } good)
+        {
+            p.Add("Capture:GoodClass", good);
+        }
+
+        if (DatasetStore.ClassNameProblem(o.DefectClass) is { } defect)
+        {
+            p.Add("Capture:DefectClass", defect);
+        }
         return p.Result();
     }
 }

@@ -31,6 +31,9 @@ internal static class CaptureServices
         // Resolved only with MQTT (the command list is built by the publisher).
         services.AddSingleton<IMqttCommand, CaptureCommand>();
         services.AddHostedService<CaptureWriter>();
+        // Capture:GoodPin / Capture:DefectPin: label buttons (their pins are checked with the section).
+        services.AddSingleton<LabelButtons>();
+        services.AddHostedService(sp => sp.GetRequiredService<LabelButtons>());
         return services;
     }
 

@@ -11,6 +11,19 @@ public sealed partial class DatasetStore
     /// <summary>Moves images (from the inbox or another class) into class <paramref name="cls"/>, creating its folder.</summary>
     public BulkOutcome Label(IEnumerable<string> ids, string cls) => Change(ids, e => Move(e, cls), $"label as {cls}");
 
+    /// <summary>Moves the newest capture of the inbox into class <paramref name="cls"/>; its id, or null when the
+    /// inbox is empty.</summary>
+    public string? LabelNewest(string cls)
+    {
+        string? id;
+        lock (_gate)
+        {
+            id = _entries.Values.Where(e => e.Class is null).OrderByDescending(e => e.Record?.Time ?? DateTimeOffset.MinValue).ThenByDescending(e => e.Id, StringComparer.Ordinal).FirstOrDefault()?.Id;
+        }
+
+        return id is not null && Label([id], cls).Changed == 1 ? id : null;
+    }
+
     /// <summary>Moves images back into the inbox.</summary>
     public BulkOutcome Unlabel(IEnumerable<string> ids) => Change(ids, e => Move(e, null), "unlabel");
 

@@ -185,12 +185,11 @@ internal static class StartupCheck
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
+        _ = services.GetService<DatasetStore>(); // with Capture:Enabled: reads the dataset folder; a bad Capture:Dir stops here
         if (services.GetRequiredService<IOptions<MqttOptions>>().Value.Enabled)
         {
             _ = services.GetRequiredService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here
         }
-
-        _ = services.GetService<DatasetStore>(); // with Capture:Enabled: reads the dataset folder; a bad Capture:Dir stops here
     }
 
     private static void Validate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(IServiceProvider services, List<string> failures)

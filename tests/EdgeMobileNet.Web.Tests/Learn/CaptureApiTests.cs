@@ -133,9 +133,37 @@ public sealed class CaptureApiTests
         Assert.Equal(2, (await station.GetJsonAsync("/api/captures?class=*")).GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task LabelButtonsFileTheNewestInboxCaptureAsGoodOrDefect()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var dir = TestAssets.NewTempDir();
+        await using var station = await WebStation.StartAsync(
+            ["--Mqtt:Host", "127.0.0.1", "--Capture:Dir", dir, "--Capture:EveryN", "0", "--Capture:Unknown", "false", "--Capture:BelowScore", "0", "--Capture:GoodPin", "5", "--Capture:DefectPin", "6"],
+            mqttPort: broker.Port);
+        await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/demo/#");
+        await WebStation.EventuallyAsync(() => Task.FromResult(recorder.Payloads("edgemobilenet/demo/event").Count > 0), Wait, "events on the broker (the station is subscribed)");
+
+        // Two captures; the "good" button files the newer one, then the "defect" button the one left.
+        await recorder.PublishAsync("edgemobilenet/demo/cmd/capture", "");
+        await WebStation.EventuallyAsync(() => Task.FromResult(Dataset.Sidecars(Path.Combine(dir, ".inbox")).Count == 1), Wait, "the first capture");
+        await recorder.PublishAsync("edgemobilenet/demo/cmd/capture", "");
+        await WebStation.EventuallyAsync(() => Task.FromResult(Dataset.Sidecars(Path.Combine(dir, ".inbox")).Count == 2), Wait, "the second capture");
+        var newest = Dataset.Sidecars(Path.Combine(dir, ".inbox")).MaxBy(s => s.Value.GetProperty("time").GetDateTimeOffset()).Key;
+        // A button to ground with a pull-up: a pulse is a press (falling edge) and a release.
+        await recorder.PublishAsync("edgemobilenet/demo/cmd/gpio/5", "pulse");
+        await WebStation.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(dir, "good", newest + ".jpg"))), Wait, "the newest capture filed as good");
+        await recorder.PublishAsync("edgemobilenet/demo/cmd/gpio/6", "pulse");
+        await WebStation.EventuallyAsync(() => Task.FromResult(Dataset.Sidecars(Path.Combine(dir, "defect")).Count == 1), Wait, "the other capture filed as defect");
+        Assert.Empty(Dataset.Sidecars(Path.Combine(dir, ".inbox")));
+        Assert.Single(Dataset.Sidecars(Path.Combine(dir, "good")));
+    }
+
     [Theory]
     [InlineData("--Capture:Queue", "0", "Capture:Queue: must be 1..256, got 0")]
     [InlineData("--Capture:BelowScore", "2", "Capture:BelowScore: must be 0..1, got 2")]
+    [InlineData("--Capture:GoodPin", "17", "Capture:GoodPin: pin 17 is an output (Outputs)")]
+    [InlineData("--Capture:DefectClass", "a b", "Capture:DefectClass: class 'a b' must be 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit")]
     [InlineData("--Training:Method", "magic", "Training:Method: 'magic' is not one of auto, finetune, linear, centroid")]
     [InlineData("--Training:Backbone", "/nonexistent/backbone.onnx", "Training:Backbone: file not found: /nonexistent/backbone.onnx")]
     public async Task BadCaptureOrTrainingSettingIsOneLineNamingTheKeyAndExitCode2(string key, string value, string message)
