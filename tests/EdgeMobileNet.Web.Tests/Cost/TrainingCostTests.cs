@@ -23,8 +23,7 @@ public sealed class TrainingCostTests
         }
 
         var perClass = int.Parse(Environment.GetEnvironmentVariable("EDGEMOBILENET_TRAIN_COST_IMAGES") ?? "100", CultureInfo.InvariantCulture);
-        var source = Path.Combine(TestAssets.SharedRoot, "datasets", "casting", "train");
-        Assert.True(Directory.Exists(source), $"{source} is missing");
+        var source = Path.Combine(TestAssets.Require("datasets/casting"), "train");
         var dir = TestAssets.NewTempDir();
         foreach (var cls in Directory.GetDirectories(source))
         {
