@@ -54,7 +54,8 @@ export function create() {
   const bar = document.getElementById('training-progress');
   const progressText = document.getElementById('training-progress-text');
   const summary = document.getElementById('training-summary');
-  const perClass = document.querySelector('#training-classes tbody');
+  const table = document.getElementById('training-classes');
+  const perClass = table.querySelector('tbody');
   const canvas = document.getElementById('training-confusion');
   const note = document.getElementById('training-note');
   const start = document.getElementById('training-start');
@@ -91,6 +92,7 @@ export function create() {
       progressText.textContent = s.error ? `error: ${s.error}` : s.finished ? `finished ${time(s.finished)}` : '';
     }
     const r = s.report;
+    table.hidden = !r;
     if (!r) { summary.replaceChildren(); perClass.replaceChildren(); canvas.hidden = true; return; }
     facts(summary, [
       ['model', s.model ? `${s.model.file} (${s.model.sha256.slice(0, 12)}…)` : '–'],
