@@ -23,6 +23,7 @@ internal static class ConfigurationSchema
         ("Gpio", Node.Of<GpioOptions>()),
         ("Mqtt", Node.Of<MqttOptions>()),
         ("Outbox", Node.Of<Outbox.OutboxOptions>()),
+        ("Snapshots", Node.Of<SnapshotsOptions>()),
         ("Capture", Node.Of<Dataset.CaptureOptions>()),
         ("Training", Node.Of<Dataset.StationTrainingOptions>()));
 

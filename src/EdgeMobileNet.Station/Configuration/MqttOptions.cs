@@ -25,9 +25,13 @@ public sealed class MqttOptions
 
     public bool AllowUntrustedCertificates { get; set; }
 
-    /// <summary>No longer used: the outbox's bounds are the Outbox section's (Outbox:MaxCount, MaxMegabytes,
-    /// MaxAgeHours). Still accepted so existing settings files load.</summary>
-    public int QueueCapacity { get; set; } = 10_000;
+    /// <summary>Removed: the outbox's bounds are the Outbox section's (Outbox:MaxMegabytes, MaxCount, MaxAgeHours).
+    /// Kept only so that a settings file still naming it is refused with that advice instead of "unknown key"
+    /// (<see cref="NotSet"/> unless a file or argument gives it a value).</summary>
+    public int QueueCapacity { get; set; } = NotSet;
+
+    /// <summary>The value of a removed key nobody set.</summary>
+    public const int NotSet = int.MinValue;
 
     /// <summary>QoS 1 events awaiting their PUBACK at once.</summary>
     public int MaxInFlight { get; set; } = 8;
@@ -47,4 +51,28 @@ public sealed class MqttOptions
 
     /// <summary>Seconds between retained `state` updates (also sent on every health change and on stop).</summary>
     public double StateIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Publish Home Assistant device discovery (retained, under <see cref="DiscoveryPrefix"/>).</summary>
+    public bool Discovery { get; set; } = true;
+
+    /// <summary>Home Assistant's discovery prefix (its MQTT integration's setting; `homeassistant` by default).</summary>
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+
+    /// <summary>Optional link Home Assistant shows for the station (origin `url`, device `configuration_url`): the
+    /// station's web page or your own documentation.</summary>
+    public string DiscoveryUrl { get; set; } = "";
+
+    /// <summary>Accept `cmd/set` (threshold, outputs, pause, rate). Off by default: cmd/trigger and cmd/gpio work
+    /// either way.</summary>
+    public bool Commands { get; set; }
+
+    /// <summary>Embedded broker: the largest publish (topic plus payload, KiB) it accepts from other clients. The
+    /// station's own client is not bound by it (a retained snapshot of a reject may be larger).</summary>
+    public int BrokerMaxPacketKilobytes { get; set; } = 256;
+
+    /// <summary>Embedded broker: retained messages it keeps at most (the station's own count, but are never refused).</summary>
+    public int BrokerMaxRetainedMessages { get; set; } = 1000;
+
+    /// <summary>Embedded broker: bytes (KiB) of retained payloads it keeps at most.</summary>
+    public int BrokerMaxRetainedKilobytes { get; set; } = 8192;
 }

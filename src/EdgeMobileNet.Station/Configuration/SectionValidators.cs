@@ -222,7 +222,11 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
     {
         var p = new Problems();
         p.Range("Mqtt:Port", o.Port, 1, 65535);
-        p.Range("Mqtt:QueueCapacity", o.QueueCapacity, 1, 10_000_000);
+        if (o.QueueCapacity != MqttOptions.NotSet)
+        {
+            p.Add("Mqtt:QueueCapacity", "removed; events wait in the outbox now: bound them with Outbox:MaxMegabytes (and Outbox:MaxCount)");
+        }
+
         p.Range("Mqtt:ReconnectMinMs", o.ReconnectMinMs, 1, 600_000);
         p.Range("Mqtt:ReconnectMaxMs", o.ReconnectMaxMs, Math.Max(1, o.ReconnectMinMs), 600_000);
         p.Range("Mqtt:DrainTimeoutMs", o.DrainTimeoutMs, 0, 60_000);
@@ -231,6 +235,14 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         p.Range("Mqtt:LagBoundSeconds", o.LagBoundSeconds, 0.1, 86_400);
         p.Range("Mqtt:StateIntervalSeconds", o.StateIntervalSeconds, 0.1, 3600);
         p.FileExists("Mqtt:CaFile", o.CaFile);
+        if (o.DiscoveryPrefix.Length == 0 || o.DiscoveryPrefix.IndexOfAny(['#', '+', '\0']) >= 0 || o.DiscoveryPrefix.StartsWith('/') || o.DiscoveryPrefix.EndsWith('/'))
+        {
+            p.Add("Mqtt:DiscoveryPrefix", $"'{o.DiscoveryPrefix}' must be a topic without wildcards or a leading or trailing '/'");
+        }
+
+        p.Range("Mqtt:BrokerMaxPacketKilobytes", o.BrokerMaxPacketKilobytes, 1, 262_144);
+        p.Range("Mqtt:BrokerMaxRetainedMessages", o.BrokerMaxRetainedMessages, 1, 1_000_000);
+        p.Range("Mqtt:BrokerMaxRetainedKilobytes", o.BrokerMaxRetainedKilobytes, 1, 1_048_576);
         return p.Result();
     }
 }

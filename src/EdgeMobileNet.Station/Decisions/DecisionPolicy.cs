@@ -40,8 +40,15 @@ internal sealed class DecisionPolicy
         return new DecisionPolicy(byClass, (float)options.Threshold, options.LowScoreVerdict);
     }
 
-    public Verdict Decide(int classIndex, float score) =>
-        score < _threshold ? _lowScore : _byClass[classIndex];
+    /// <summary>The configured Decision:Threshold.</summary>
+    public float Threshold => _threshold;
+
+    public Verdict Decide(int classIndex, float score) => Decide(classIndex, score, _threshold);
+
+    /// <summary>Decides with <paramref name="threshold"/> in place of the configured one: the live threshold set by
+    /// `cmd/set` (<see cref="LiveSettings"/>), which outlives a policy re-created for a new model.</summary>
+    public Verdict Decide(int classIndex, float score, float threshold) =>
+        score < threshold ? _lowScore : _byClass[classIndex];
 
     private static int ResolveClass(string name, IReadOnlyList<string> labels)
     {

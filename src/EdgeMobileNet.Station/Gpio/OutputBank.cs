@@ -23,6 +23,7 @@ internal sealed partial class OutputBank : IDisposable
     private readonly HashSet<ITimer> _timers = [];
     private readonly ILogger? _changes;
     private bool _safe = true;
+    private bool _disabled;
 
     public OutputBank(GpioController controller, IReadOnlyList<OutputOptions> outputs, TimeProvider time, LatencyStats latency, ILogger? logChanges = null)
     {
@@ -53,7 +54,7 @@ internal sealed partial class OutputBank : IDisposable
     {
         lock (_gate)
         {
-            if (_safe)
+            if (_safe || _disabled)
             {
                 return;
             }
@@ -114,13 +115,39 @@ internal sealed partial class OutputBank : IDisposable
         }
     }
 
+    /// <summary>Disabled (`cmd/set` `{"outputs":false}`): pending pulses are cancelled, every output goes to its
+    /// safe level and verdicts leave them there until enabled again. Unlike <see cref="DriveSafe"/> this can be undone.</summary>
+    public void SetEnabled(bool enabled)
+    {
+        lock (_gate)
+        {
+            _disabled = !enabled;
+            if (enabled || _safe)
+            {
+                return;
+            }
+
+            foreach (var timer in _timers)
+            {
+                timer.Dispose();
+            }
+
+            _timers.Clear();
+            foreach (var output in _outputs)
+            {
+                output.ActivePulses = 0;
+                Drive(output, active: false, Verdict.Unknown, "outputs disabled");
+            }
+        }
+    }
+
     public void Dispose() => DriveSafe();
 
     private void StartPulse(OutputPin output, long triggerTimestamp)
     {
         lock (_gate)
         {
-            if (_safe)
+            if (_safe || _disabled)
             {
                 return;
             }

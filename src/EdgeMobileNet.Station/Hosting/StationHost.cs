@@ -30,6 +30,9 @@ public sealed record StationLaunch
 
     /// <summary>Where the one-line start-up error goes (stderr by default).</summary>
     public TextWriter? Error { get; init; }
+
+    /// <summary>Publish the empty retained Home Assistant discovery config (removing the device) and exit.</summary>
+    public bool RemoveDiscovery { get; init; }
 }
 
 /// <summary>Builds and runs the station's Generic Host.</summary>
@@ -48,6 +51,10 @@ public static class StationHost
         try
         {
             host = Build(launch);
+            if (launch.RemoveDiscovery)
+            {
+                return await Mqtt.DiscoveryRemoval.RunAsync(host.Services, Console.Out, launch.Error ?? Console.Error, cancellationToken).ConfigureAwait(false);
+            }
 
             // Every check (settings, model, labels, rules, pins, source) before any service starts, so bad input
             // gives one line and nothing half-starts: no connection, no retained `state`.

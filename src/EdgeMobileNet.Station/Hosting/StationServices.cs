@@ -42,6 +42,7 @@ internal static class StationServices
         services.AddOptions<OutputsOptions>().Configure(o => configuration.GetSection(OutputsOptions.Section).Bind(o.Items)).ValidateOnStart();
         services.AddOptions<GpioOptions>().Bind(configuration.GetSection(GpioOptions.Section)).ValidateOnStart();
         services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateOnStart();
+        services.AddOptions<SnapshotsOptions>().Bind(configuration.GetSection(SnapshotsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StationOptions>, StationOptionsValidator>();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
@@ -50,13 +51,18 @@ internal static class StationServices
         services.AddSingleton<IValidateOptions<OutputsOptions>, OutputsOptionsValidator>();
         services.AddSingleton<IValidateOptions<GpioOptions>, GpioOptionsValidator>();
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelLoader>();
         services.AddSingleton<RunState>();
         services.AddSingleton<StationFault>();
         services.AddSingleton<LatestFrameSlot>(sp => new LatestFrameSlot(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
-        services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters));
+        // Live settings (cmd/set): threshold, outputs, pause, rate; the saved ones override the configuration.
+        services.AddSingleton(sp => LiveSettingsSetup.File(Get<StationOptions>(sp)));
+        services.AddSingleton(sp => LiveSettingsSetup.Create(
+            Get<DecisionOptions>(sp), Get<TriggerOptions>(sp), Get<MqttOptions>(sp), sp.GetRequiredService<LiveSettingsFile>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LiveSettings).FullName!)));
+        services.AddSingleton<TriggerQueue>(sp => new TriggerQueue(sp.GetRequiredService<LatestFrameSlot>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunState>().Counters, sp.GetRequiredService<LiveSettings>()));
         services.AddSingleton<PipelineHeartbeat>();
         AddGpio(services);
         // The model: a deployed one recorded in the state directory, else Model:Path; replaced at run time by
@@ -67,7 +73,7 @@ internal static class StationServices
         services.AddSingleton<StartupModel>();
         services.AddSingleton(sp => sp.GetRequiredService<StartupModel>().Model.Classifier);
         services.AddSingleton(sp => new Inspector(
-            sp.GetRequiredService<StartupModel>().Model, Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StartupModel>().Model, Get<DecisionOptions>(sp), Get<TriggerOptions>(sp).Kind == TriggerKind.Continuous, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<LiveSettings>()));
         services.AddSingleton<ModelDeployer>();
         services.AddSingleton<IModelDeployer>(sp => sp.GetRequiredService<ModelDeployer>());
         services.AddSingleton(sp => FrameSourceFactory.Create(
@@ -92,6 +98,24 @@ internal static class StationServices
             services.AddSingleton<IResultSink, ConsoleSink>();
         }
 
+        // After the MQTT event sink: a snapshot names the event id it assigned.
+        if (!bool.TryParse(configuration[$"{SnapshotsOptions.Section}:Enabled"], out var snapshots) || snapshots)
+        {
+            services.AddSingleton(sp => new SnapshotSink(
+                Get<SnapshotsOptions>(sp),
+                Path.Combine(StateDirectory.Resolve(Get<StationOptions>(sp).StateDir, Environment.GetEnvironmentVariable), "snapshots"),
+                Get<StationOptions>(sp).Id,
+                sp.GetService<MqttNotices>(),
+                sp.GetRequiredService<ILogger<SnapshotSink>>(),
+                sp.GetRequiredService<RunState>().Health));
+            services.AddSingleton<IResultSink>(sp => sp.GetRequiredService<SnapshotSink>());
+        }
+
+        if (mqttEnabled)
+        {
+            services.TryAddSingleton<StationClientKey>();
+        }
+
         // Capture:Enabled: frames for the dataset folder (a sink, its encoder, cmd/capture).
         services.AddCapture(configuration, sp => Get<StationOptions>(sp).StateDir);
 
@@ -109,6 +133,19 @@ internal static class StationServices
             services.TryAddSingleton<CommandErrors>();
             services.AddSingleton<IMqttCommand, TriggerCommand>();
             services.AddSingleton<IMqttCommand, GpioCommand>();
+            services.AddSingleton<SetCommand>();
+            services.AddSingleton<IMqttCommand>(sp => sp.GetRequiredService<SetCommand>());
+            services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<SetCommand>());
+            services.AddSingleton<HomeAssistantDiscovery>();
+            if (!bool.TryParse(mqtt["Discovery"], out var discovery) || discovery)
+            {
+                services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<HomeAssistantDiscovery>());
+                services.AddSingleton<IMqttCommand, HomeAssistantStatusCommand>();
+            }
+
+            services.AddSingleton<ModelCommand>();
+            services.AddSingleton<IMqttCommand>(sp => sp.GetRequiredService<ModelCommand>());
+            services.AddSingleton<IMqttConnectHook>(sp => sp.GetRequiredService<ModelCommand>());
             services.AddSingleton<MqttCommands>();
             services.AddHostedService<MqttPublisherService>();
         }
@@ -143,7 +180,7 @@ internal static class StationServices
         var time = sp.GetRequiredService<TimeProvider>();
         ITriggerSource trigger = o.Kind switch
         {
-            TriggerKind.Continuous => new ContinuousTrigger(slot, o.Rate, time),
+            TriggerKind.Continuous => new ContinuousTrigger(slot, o.Rate, time, sp.GetRequiredService<LiveSettings>()),
             TriggerKind.Gpio => new GpioTrigger(sp.GetRequiredService<GpioController>(), o, sp.GetRequiredService<TriggerQueue>(), time),
             TriggerKind.Mqtt => new MqttTrigger(sp.GetRequiredService<TriggerQueue>()),
             _ => throw new ArgumentOutOfRangeException(nameof(sp), o.Kind, "unknown trigger kind"),
@@ -173,6 +210,7 @@ internal static class StartupCheck
         Validate<GpioOptions>(services, failures);
         Validate<MqttOptions>(services, failures);
         Validate<OutboxOptions>(services, failures);
+        Validate<SnapshotsOptions>(services, failures);
         Validate<CaptureOptions>(services, failures);
         Validate<StationTrainingOptions>(services, failures);
         if (failures.Count > 0)
@@ -180,6 +218,7 @@ internal static class StartupCheck
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
         }
 
+        _ = services.GetRequiredService<LiveSettings>(); // a saved settings file that cannot be read stops here
         _ = services.GetRequiredService<Inspector>();
         _ = services.GetRequiredService<IModelDeployer>();
         _ = services.GetRequiredService<IFrameSource>();

@@ -18,8 +18,8 @@ public sealed record DeployedModel(string Path, string Sha256, IReadOnlyList<str
 
 /// <summary>What became of a deployment.</summary>
 /// <param name="Swapped">True when the new model now classifies.</param>
-/// <param name="Reason">Why it was refused (one line naming the step: download, sha256, load, warm-up, labels, rules),
-/// or null.</param>
+/// <param name="Reason">Why it was refused, or null: one line, "step: reason" (steps: request, download or path,
+/// sha256, store, load, warm-up, labels, rules, persist).</param>
 /// <param name="Current">The model classifying after the attempt (the old one when refused).</param>
 /// <param name="PauseMs">How long the classification loop waited for the swap itself (0 when refused).</param>
 public sealed record ModelDeployOutcome(bool Swapped, string? Reason, DeployedModel Current, double PauseMs);
@@ -34,7 +34,8 @@ public interface IModelDeployer
 {
     DeployedModel Current { get; }
 
-    /// <summary>Raised after a successful swap (on the classification loop's thread).</summary>
+    /// <summary>Raised after a successful swap, before <see cref="DeployAsync"/> returns (on a pool thread, not the
+    /// classification loop's: the new model already classifies).</summary>
     event Action<DeployedModel>? Swapped;
 
     Task<ModelDeployOutcome> DeployAsync(ModelSource source, IProgress<string>? progress, CancellationToken cancellationToken);

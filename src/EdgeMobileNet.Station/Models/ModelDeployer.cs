@@ -76,6 +76,10 @@ internal sealed partial class ModelDeployer : IModelDeployer, IDisposable
         {
             return Refused(what, source, e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Refused(what, source, $"store: cannot write the model into {_store.Folder} ({Messages.OneLine(e.Message)})");
+        }
 
         try
         {
@@ -106,12 +110,9 @@ internal sealed partial class ModelDeployer : IModelDeployer, IDisposable
         return new ModelDeployOutcome(false, reason, Current, 0);
     }
 
-    /// <summary>Disposes the model classifying at the end of the run.</summary>
-    public void Dispose()
-    {
-        _inspector.Active.Dispose();
-        _one.Dispose();
-    }
+    /// <summary>Disposes the model classifying at the end of the run. (The one-at-a-time gate is left to the
+    /// collector: a deployment still finishing at shutdown must not fail on it.)</summary>
+    public void Dispose() => _inspector.Active.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model deployment of {What} ({Origin})")]
     private static partial void LogDeploying(ILogger logger, string what, string origin);

@@ -11,11 +11,13 @@ namespace EdgeMobileNet.Station.Mqtt;
 /// and connection failures in words a user can act on.</summary>
 internal static class MqttClientSetup
 {
-    public static MqttClientOptions Build(MqttOptions o, string stationId, StationTopics topics)
+    /// <summary>The station's client settings; with <paramref name="embeddedKey"/> (the embedded broker is the
+    /// broker) the client proves it is the station's own (see <see cref="StationClientKey"/>).</summary>
+    public static MqttClientOptions Build(MqttOptions o, string stationId, StationTopics topics, StationClientKey? embeddedKey = null)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(Host(o), o.Port)
-            .WithClientId(o.ClientId.Length > 0 ? o.ClientId : $"edgemobilenet-{stationId}")
+            .WithClientId(ClientId(o, stationId))
             .WithCleanSession(true)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(5))
             .WithTimeout(TimeSpan.FromSeconds(5))
@@ -26,6 +28,11 @@ internal static class MqttClientSetup
         if (o.Username.Length > 0)
         {
             builder.WithCredentials(o.Username, o.Password);
+        }
+
+        if (embeddedKey is not null && o.Host.Length == 0)
+        {
+            builder.WithUserProperty(StationClientKey.Property, new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(embeddedKey.Value)));
         }
 
         if (o.Tls)
@@ -49,6 +56,9 @@ internal static class MqttClientSetup
 
         return builder.Build();
     }
+
+    /// <summary>The station's client id: Mqtt:ClientId, else `edgemobilenet-&lt;station id&gt;`.</summary>
+    public static string ClientId(MqttOptions o, string stationId) => o.ClientId.Length > 0 ? o.ClientId : $"edgemobilenet-{stationId}";
 
     public static string Host(MqttOptions o) => o.Host.Length > 0 ? o.Host : "127.0.0.1";
 
@@ -76,6 +86,9 @@ internal static class MqttClientSetup
         }
     }
 
+    /// <summary>Publishes with QoS 1 and waits for the PUBACK. <paramref name="cancellationToken"/> stops the wait,
+    /// never the write: a publish cut short part-way leaves half a packet on the connection, and the broker would take
+    /// the next packets' bytes as the rest of its payload. After a cancelled wait, drop the connection.</summary>
     public static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
     {
         var message = new MqttApplicationMessageBuilder()
@@ -84,7 +97,10 @@ internal static class MqttClientSetup
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(retain)
             .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var send = client.PublishAsync(message, CancellationToken.None);
+        _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var result = await send.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new InvalidOperationException($"publish to {topic} refused: {result.ReasonCode} {result.ReasonString}");

@@ -15,6 +15,7 @@ internal sealed class MqttNotices
 {
     public const int Capacity = 10_000;
     private readonly ConcurrentQueue<MqttNotice> _queue = new();
+    private readonly ConcurrentDictionary<string, MqttNotice> _latest = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each post (on the poster's thread): wakes the publisher.</summary>
     public event Action? Posted;
@@ -29,5 +30,30 @@ internal sealed class MqttNotices
         Posted?.Invoke();
     }
 
-    public bool TryTake([NotNullWhen(true)] out MqttNotice? notice) => _queue.TryDequeue(out notice);
+    /// <summary>Posts a retained message of which only the newest matters (a state echo, a snapshot, discovery): a
+    /// newer one for the same topic replaces one not yet published, so a broker away for long costs one message
+    /// per topic, not a queue of them.</summary>
+    public void PostLatest(string topic, byte[] payload)
+    {
+        _latest[topic] = new MqttNotice(topic, payload, Retain: true);
+        Posted?.Invoke();
+    }
+
+    public bool TryTake([NotNullWhen(true)] out MqttNotice? notice)
+    {
+        if (_queue.TryDequeue(out notice))
+        {
+            return true;
+        }
+
+        foreach (var topic in _latest.Keys)
+        {
+            if (_latest.TryRemove(topic, out notice))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -54,4 +54,21 @@ internal sealed partial class MqttPublisherService
         await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), stoppingToken).ConfigureAwait(false);
         LogStopped(_logger, health.StatusName, available);
     }
+
+    /// <summary>A `state` or notice publish, bounded by Mqtt:PublishTimeoutMs like an event: a broker holding the
+    /// PUBACK must not stall the loop that notices the connection failing (it is dropped and made again).</summary>
+    private async Task PublishBoundedAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromMilliseconds(_o.PublishTimeoutMs);
+        using var timer = new CancellationTokenSource(timeout, _time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            await MqttClientSetup.PublishAsync(client, topic, payload, retain, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new DeliveryFailedException($"no PUBACK for {topic} within {timeout.TotalMilliseconds:F0} ms");
+        }
+    }
 }

@@ -44,6 +44,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
         IOutboxStore store,
         RunState run,
         MqttCommands commands,
+        StationClientKey key,
         TimeProvider time,
         ILogger<MqttPublisherService> logger)
     {
@@ -55,7 +56,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
         _logger = logger;
         _topics = new StationTopics(station.Value.Id);
         _json = new EventJson(station.Value.Id);
-        _clientOptions = MqttClientSetup.Build(_o, station.Value.Id, _topics);
+        _clientOptions = MqttClientSetup.Build(_o, station.Value.Id, _topics, key);
         _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_o.ReconnectMinMs), TimeSpan.FromMilliseconds(_o.ReconnectMaxMs), Random.Shared);
         var settings = new OutboxPublisherSettings(_o.MaxInFlight, TimeSpan.FromMilliseconds(_o.PublishTimeoutMs), TimeSpan.FromSeconds(_o.LagBoundSeconds));
         _publisher = new OutboxPublisher(store, settings, time, logger);
@@ -184,7 +185,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
 
                 while (_commands.Notices.TryTake(out var notice))
                 {
-                    await MqttClientSetup.PublishAsync(client, notice.Topic, notice.Payload, notice.Retain, stoppingToken).ConfigureAwait(false);
+                    await PublishBoundedAsync(client, notice.Topic, notice.Payload, notice.Retain, stoppingToken).ConfigureAwait(false);
                 }
 
                 // Health changes and pin notices are picked up within 100 ms.
@@ -221,7 +222,7 @@ internal sealed partial class MqttPublisherService : BackgroundService
     private async Task<HealthSnapshot> PublishStateAsync(IMqttClient client, CancellationToken cancellationToken)
     {
         var health = _run.Health.Current;
-        await MqttClientSetup.PublishAsync(client, _topics.State, _json.State(health, _run, _time.GetUtcNow()), retain: true, cancellationToken).ConfigureAwait(false);
+        await PublishBoundedAsync(client, _topics.State, _json.State(health, _run, _time.GetUtcNow()), retain: true, cancellationToken).ConfigureAwait(false);
         return health;
     }
 }

@@ -1,18 +1,17 @@
-using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Outbox;
 
 /// <summary>
-/// The in-memory outbox (<see cref="MemoryOutbox"/>: a FIFO that loses everything on restart) behind the windowed
-/// contract: messages wait in the <see cref="MemoryOutbox"/> until a reader takes them, then in a short window until
-/// the broker acknowledges them. Sequences start at 1 in every run (a new stream each time); the byte, count and age
+/// The in-memory outbox (<c>Outbox:Kind=memory</c>; everything is lost on restart) behind the windowed contract:
+/// messages wait in a FIFO queue until a reader takes them, then in a short window until the broker acknowledges
+/// them. Sequences start at 1 in every run (a new stream each time); the byte, count and age
 /// bounds drop the oldest message first, from the window before the queue.
 /// </summary>
 internal sealed class MemoryOutboxStore : IOutboxStore
 {
     private readonly Lock _gate = new();
-    private readonly MemoryOutbox _queue;
+    private readonly Queue<(string Topic, byte[] Payload)> _queue = new();
     private readonly Queue<Meta> _queued = new();
     private readonly List<Windowed> _window = [];
     private readonly OutboxLimits _limits;
@@ -27,7 +26,6 @@ internal sealed class MemoryOutboxStore : IOutboxStore
     {
         _limits = limits;
         _time = time;
-        _queue = new MemoryOutbox(limits.MaxCount);
         StreamId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
     }
 
@@ -76,7 +74,7 @@ internal sealed class MemoryOutboxStore : IOutboxStore
                 _droppedForSpace++;
             }
 
-            _queue.Enqueue(new OutboxMessage(topic, body));
+            _queue.Enqueue((topic, body));
             _queued.Enqueue(new Meta(sequence, now, size));
             _bytes += size;
             _lastSequence = sequence;
@@ -157,12 +155,11 @@ internal sealed class MemoryOutboxStore : IOutboxStore
 
     private OutboxEntry? TakeFromQueueLocked()
     {
-        if (!_queue.TryPeek(out var message))
+        if (!_queue.TryDequeue(out var message))
         {
             return null;
         }
 
-        _queue.RemoveHead();
         var meta = _queued.Dequeue();
         var entry = new OutboxEntry(meta.Sequence, meta.Enqueued, message.Topic, message.Payload);
         _window.Add(new Windowed(entry, meta.Size));

@@ -145,9 +145,13 @@ internal sealed partial class OutboxPublisher
         }
         finally
         {
-            // Stopping (not draining) on a live connection: what is in flight was already sent, so its PUBACK is awaited (for a short
-            // grace) and an acknowledged message is removed; otherwise the drain would send it a second time. Failed,
-            // or not acknowledged in time: abandoned with the connection; it stays in the outbox and goes out again.
+            // Stopping (not draining) on a live connection: what is in flight was already handed to the client, so its
+            // PUBACK is awaited (for a short grace) and an acknowledged message is removed; otherwise the drain would
+            // send it a second time. A publish is never cancelled: MQTTnet writes a publish as header, then payload,
+            // and a write cut short leaves half a packet on a connection that the drain (and `state`) keep using;
+            // the broker would take the next packets' bytes as the rest of that payload. One still unacknowledged
+            // after the grace stays in the outbox (the drain sends it again, same id) and is removed if its PUBACK
+            // comes later; it ends with its connection otherwise.
             Volatile.Write(ref _connected, 0);
             var grace = cancellationToken.IsCancellationRequested && client.IsConnected && !untilEmpty
                 ? Task.Delay(StopGrace, _time)
@@ -155,30 +159,46 @@ internal sealed partial class OutboxPublisher
             while (inFlight.TryDequeue(out var abandoned))
             {
                 await Task.WhenAny(abandoned.Task, grace).ConfigureAwait(false);
-                if (abandoned.Task.IsCompletedSuccessfully && abandoned.Task.Result.IsSuccess)
+                if (abandoned.Send.IsCompleted)
                 {
-                    _store.Remove(abandoned.Sequence);
-                    Interlocked.Increment(ref _delivered);
+                    RemoveIfAcknowledged(abandoned.Send, abandoned.Sequence);
                 }
-
-                await abandoned.Cancel.CancelAsync().ConfigureAwait(false);
-                await WaitQuietlyAsync(abandoned.Task).ConfigureAwait(false);
-                abandoned.Dispose();
+                else
+                {
+                    var sequence = abandoned.Sequence;
+                    _ = abandoned.Send.ContinueWith(t => RemoveIfAcknowledged(t, sequence), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
             }
+        }
+    }
+
+    private void RemoveIfAcknowledged(Task<MqttClientPublishResult> send, long sequence)
+    {
+        try
+        {
+            if (send.IsCompletedSuccessfully && send.Result.IsSuccess && _store.Remove(sequence))
+            {
+                Interlocked.Increment(ref _delivered);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // A late PUBACK after the store closed: the message stays and goes out again on the next run.
         }
     }
 
     private InFlight Publish(IMqttClient client, OutboxEntry entry)
     {
-        var timer = new CancellationTokenSource(_settings.PublishTimeout, _time);
-        // Not tied to the caller's token: stopping must not cut the wait for a PUBACK of a message already sent.
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(timer.Token);
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(entry.Topic)
             .WithPayload(entry.Payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        return new InFlight(entry.Sequence, client.PublishAsync(message, cancel.Token), timer, cancel);
+        // No cancellation token: a publish ends with its PUBACK or its connection, never half-written (see the
+        // finally above). The timeout only stops waiting; the caller then drops the connection.
+        var send = client.PublishAsync(message, CancellationToken.None);
+        _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new InFlight(entry.Sequence, send, send.WaitAsync(_settings.PublishTimeout, _time));
     }
 
     private async Task CompleteAsync(InFlight publish, CancellationToken cancellationToken)
@@ -194,12 +214,12 @@ internal sealed partial class OutboxPublisher
             _store.Remove(publish.Sequence);
             Interlocked.Increment(ref _delivered);
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        catch (MQTTnet.Exceptions.MqttCommunicationException ex) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping: not a failure of the connection.
             throw new OperationCanceledException("delivery stopped", ex, cancellationToken);
         }
-        catch (Exception ex) when (publish.Timer.IsCancellationRequested && ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationTimedOutException)
+        catch (Exception ex) when (ex is TimeoutException or MQTTnet.Exceptions.MqttCommunicationTimedOutException)
         {
             Interlocked.Increment(ref _timeouts);
             throw new DeliveryFailedException($"no PUBACK for {publish.Sequence} within {_settings.PublishTimeout.TotalMilliseconds:F0} ms", ex);
@@ -208,18 +228,9 @@ internal sealed partial class OutboxPublisher
         {
             throw new DeliveryFailedException($"publish of {publish.Sequence} failed: {ex.Message}", ex);
         }
-        finally
-        {
-            publish.Dispose();
-        }
     }
 
-    private sealed record InFlight(long Sequence, Task<MqttClientPublishResult> Task, CancellationTokenSource Timer, CancellationTokenSource Cancel) : IDisposable
-    {
-        public void Dispose()
-        {
-            Cancel.Dispose();
-            Timer.Dispose();
-        }
-    }
+    /// <summary>A publish handed to the client: <see cref="Send"/> ends with the PUBACK or the connection;
+    /// <see cref="Task"/> is the same bounded by the publish timeout.</summary>
+    private sealed record InFlight(long Sequence, Task<MqttClientPublishResult> Send, Task<MqttClientPublishResult> Task);
 }

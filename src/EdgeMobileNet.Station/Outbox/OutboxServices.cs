@@ -1,5 +1,4 @@
 using EdgeMobileNet.Inference;
-using EdgeMobileNet.Station.Mqtt;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,8 +7,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeMobileNet.Station.Outbox;
 
 /// <summary>Registers the outbox: <see cref="OutboxOptions"/> from the <c>Outbox</c> section (checked at start),
-/// the <see cref="IOutboxStore"/> it selects (disk: <c>&lt;state directory&gt;/outbox</c>), and the head-only
-/// <see cref="IEventOutbox"/> over it for the current publisher. Call before the station's own registrations (they
+/// and the <see cref="IOutboxStore"/> it selects (disk: <c>&lt;state directory&gt;/outbox</c>). Call before the station's own registrations (they
 /// only add a memory outbox when none is registered).</summary>
 internal static class OutboxServices
 {
@@ -22,7 +20,6 @@ internal static class OutboxServices
             StateDirectory.Resolve(configuredStateDir(sp), Environment.GetEnvironmentVariable),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeMobileNet.Station.Outbox")));
-        services.AddSingleton<IEventOutbox>(sp => new OutboxEventAdapter(sp.GetRequiredService<IOutboxStore>()));
         return services;
     }
 

@@ -20,13 +20,15 @@ internal sealed class Inspector
     private readonly Lock _gate = new();
     private readonly int _smoothing;
     private readonly TimeProvider _time;
+    private readonly LiveSettings? _live;
     private ActiveModel _active;
     private VerdictSmoother? _smoother;
     private PendingSwap? _pending;
     private bool _busy;
 
-    public Inspector(ActiveModel model, DecisionOptions decision, bool continuous, TimeProvider time)
+    public Inspector(ActiveModel model, DecisionOptions decision, bool continuous, TimeProvider time, LiveSettings? live = null)
     {
+        _live = live;
         _active = model;
         _smoothing = continuous && decision.Smoothing > 1 ? decision.Smoothing : 0;
         _smoother = _smoothing > 0 ? new VerdictSmoother(_smoothing) : null;
@@ -63,7 +65,9 @@ internal sealed class Inspector
             model.Classifier.Classify(frame, r);
             r.Labels = model.Classifier.Labels;
             r.ModelSha256 = model.Info.Sha256;
-            var raw = model.Policy.Decide(r.Index, r.Score);
+            // The live threshold (cmd/set) when there is one; the rules stay the model's policy's.
+            var raw = _live is null ? model.Policy.Decide(r.Index, r.Score) : model.Policy.Decide(r.Index, r.Score, (float)_live.Threshold);
+            r.EventId = null;
             r.Verdict = smoother?.Add(raw) ?? raw;
             r.Trigger = triggered.Trigger;
             r.TriggerTimestamp = triggered.Timestamp;

@@ -34,10 +34,15 @@ internal sealed partial class MqttEventSink : IResultSink
         try
         {
             var stream = _store.StreamId;
-            _store.Append(_topic, seq => _json.Event(result, $"{stream}-{seq}"));
+            _store.Append(_topic, seq =>
+            {
+                result.EventId = $"{stream}-{seq}";
+                return _json.Event(result, result.EventId);
+            });
         }
         catch (IOException ex)
         {
+            result.EventId = null;
             _run.Counters.AddEventDropped();
             _run.Health.Raise(WriteCondition, $"event outbox write failed, events dropped: {ex.Message}");
             if (!_failing)

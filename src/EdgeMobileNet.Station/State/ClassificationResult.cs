@@ -54,6 +54,11 @@ public sealed class ClassificationResult
 
     public double TotalMs { get; set; }
 
+    /// <summary>The `event` id (`&lt;stream&gt;-&lt;sequence&gt;`) once the MQTT event sink has appended the event to
+    /// the outbox; null before that, without MQTT, or when the write was refused. Sinks registered after the event
+    /// sink (snapshots) use it to tie their output to the event.</summary>
+    public string? EventId { get; set; }
+
     /// <summary>The frame classified; valid only while the sinks have the result (the buffer is recycled).</summary>
     internal Frames.FrameBuffer? Frame { get; set; }
 

@@ -1,20 +1,25 @@
 using EdgeMobileNet.Station.Frames;
+using EdgeMobileNet.Station.State;
 
 namespace EdgeMobileNet.Station.Triggers;
 
-/// <summary>Classifies the newest frame, at most <c>rate</c> times a second (0: every new frame).</summary>
+/// <summary>Classifies the newest frame, at most <c>rate</c> times a second (0: every new frame). With live settings
+/// the rate is read per frame (`cmd/set` `rate`) and a pause (`paused`) waits here, without counting the frames
+/// nobody takes meanwhile as dropped.</summary>
 internal sealed class ContinuousTrigger : ITriggerSource
 {
     private readonly LatestFrameSlot _slot;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _interval;
+    private readonly double _rate;
+    private readonly LiveSettings? _live;
     private long _next;
 
-    public ContinuousTrigger(LatestFrameSlot slot, double rate, TimeProvider time)
+    public ContinuousTrigger(LatestFrameSlot slot, double rate, TimeProvider time, LiveSettings? live = null)
     {
         _slot = slot;
         _time = time;
-        _interval = rate > 0 ? TimeSpan.FromSeconds(1 / rate) : TimeSpan.Zero;
+        _rate = rate;
+        _live = live;
     }
 
     public string Name => "continuous";
@@ -25,7 +30,15 @@ internal sealed class ContinuousTrigger : ITriggerSource
 
     public async ValueTask<TriggeredFrame?> NextAsync(CancellationToken cancellationToken)
     {
-        if (_interval > TimeSpan.Zero)
+        if (_live is { Paused: true })
+        {
+            _slot.CountsDrops = false;
+            await _live.WhenRunningAsync(cancellationToken).ConfigureAwait(false);
+            _slot.CountsDrops = true;
+        }
+
+        var rate = _live?.Current.Rate ?? _rate;
+        if (rate > 0)
         {
             var wait = -_time.GetElapsedTime(_next);
             if (wait > TimeSpan.Zero)
@@ -41,7 +54,7 @@ internal sealed class ContinuousTrigger : ITriggerSource
         }
 
         // Rate limit from the moment a frame was taken, so a slow source does not cause a burst later.
-        _next = _time.GetTimestamp() + (long)(_interval.TotalSeconds * _time.TimestampFrequency);
+        _next = _time.GetTimestamp() + (rate > 0 ? (long)(_time.TimestampFrequency / rate) : 0);
         return new TriggeredFrame(frame, Name, frame.CaptureTimestamp);
     }
 

@@ -14,9 +14,11 @@ internal sealed class TriggerQueue
     private readonly LatestFrameSlot _slot;
     private readonly TimeProvider _time;
     private readonly StationCounters _counters;
+    private readonly LiveSettings? _live;
 
-    public TriggerQueue(LatestFrameSlot slot, TimeProvider time, StationCounters counters)
+    public TriggerQueue(LatestFrameSlot slot, TimeProvider time, StationCounters counters, LiveSettings? live = null)
     {
+        _live = live;
         _slot = slot;
         _time = time;
         _counters = counters;
@@ -28,10 +30,16 @@ internal sealed class TriggerQueue
     public void ReturnBuffer(FrameBuffer buffer) => _slot.ReturnBuffer(buffer);
 
     /// <summary>Records a trigger seen at <paramref name="timestamp"/> (now when null). False when 256 triggers are
-    /// already waiting (the trigger is dropped).</summary>
+    /// already waiting (the trigger is dropped), or while inspection is paused (`cmd/set` `paused`: counted as a
+    /// trigger, nothing classified).</summary>
     public bool Fire(string kind, long? timestamp = null)
     {
         _counters.AddTrigger();
+        if (_live is { Paused: true })
+        {
+            return false;
+        }
+
         var edge = timestamp ?? _time.GetTimestamp();
         var request = _slot.RequestNextFrame(edge);
         if (_channel.Writer.TryWrite(new TriggerEvent(kind, edge, request)))

@@ -7,6 +7,13 @@ public static class JpegWriter
 {
     public static void Write(RgbImage image, string path, int quality = 90)
     {
+        var jpeg = Encode(image, quality);
+        File.WriteAllBytes(path, jpeg);
+    }
+
+    /// <summary>The JPEG bytes of <paramref name="image"/> (quality 1..100).</summary>
+    public static byte[] Encode(RgbImage image, int quality = 90)
+    {
         ArgumentNullException.ThrowIfNull(image);
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using var bitmap = new SKBitmap(info);
@@ -21,7 +28,6 @@ public static class JpegWriter
 
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, quality);
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        return data.ToArray();
     }
 }

@@ -21,10 +21,11 @@ internal static class RunCommand
         var mqttHost = new Option<string?>("--mqtt-host") { Description = "External MQTT broker host (Mqtt:Host); default: embedded broker" };
         var mqttPort = new Option<int?>("--mqtt-port") { Description = "MQTT broker port (Mqtt:Port)" };
         var stationId = new Option<string?>("--station-id") { Description = "Station id in topics and events (Station:Id)" };
+        var removeDiscovery = new Option<bool>("--remove-discovery") { Description = "Remove the station from Home Assistant (empty retained discovery config) and exit" };
 
         var command = new Command("run", "Run the inspection station (camera → classifier → GPIO and MQTT); the default verb")
         {
-            demo, config, model, maxFrames, mqttHost, mqttPort, stationId,
+            demo, config, model, maxFrames, mqttHost, mqttPort, stationId, removeDiscovery,
         };
 
         // Any `--Section:Key value` is passed through to configuration.
@@ -48,6 +49,7 @@ internal static class RunCommand
                 ConfigArgs = [.. parse.UnmatchedTokens],
                 Overrides = overrides,
                 Error = parse.InvocationConfiguration.Error,
+                RemoveDiscovery = parse.GetValue(removeDiscovery),
             };
             return StationHost.RunAsync(launch).GetAwaiter().GetResult();
         });

@@ -16,6 +16,8 @@ public sealed class BadConfigTests
         { "unknown verdict", ["--Decision:Rules:0:Class", "red", "--Decision:Rules:0:Verdict", "scrap"], "Decision:Rules:0:Verdict: unknown value 'scrap' (expected one of: pass, reject, unknown)" },
         { "unknown outbox kind", ["--Outbox:Kind", "sqlite"], "Outbox:Kind: 'sqlite' is not disk or memory" },
         { "no events in flight", ["--Mqtt:MaxInFlight", "0"], "Mqtt:MaxInFlight: " },
+        { "removed queue capacity", ["--Mqtt:QueueCapacity", "10000"], "Mqtt:QueueCapacity: removed; events wait in the outbox now: bound them with Outbox:MaxMegabytes" },
+        { "broker packet limit", ["--Mqtt:BrokerMaxPacketKilobytes", "0"], "Mqtt:BrokerMaxPacketKilobytes: " },
         { "trigger pin out of range", ["--Trigger:Kind", "gpio", "--Trigger:Pin", "40"], "Trigger:Pin: pin 40 is out of range 0..27" },
     };
 

@@ -9,8 +9,11 @@ namespace EdgeMobileNet.Station.Tests.EndToEnd;
 /// <summary>Builds the real station host in the test process, keeping every event payload it produces.</summary>
 internal static class InProcessStation
 {
+    /// <summary>A private state directory comes first, so a test's own `--Station:StateDir` wins.</summary>
     public static IHost Build(string[] configArgs, RecordingOutbox events) =>
-        StationHost.Build(new StationLaunch { ConfigArgs = configArgs }, services => services.AddSingleton<IOutboxStore>(events));
+        StationHost.Build(
+            new StationLaunch { ConfigArgs = ["--Station:StateDir", global::EdgeMobileNet.Tests.Common.TestAssets.NewTempDir(), .. configArgs] },
+            services => services.AddSingleton<IOutboxStore>(events));
 }
 
 /// <summary>Keeps every event payload, and forwards to a memory outbox so MQTT still works.</summary>

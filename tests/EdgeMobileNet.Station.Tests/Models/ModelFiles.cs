@@ -11,15 +11,30 @@ internal static class ModelFiles
     /// <summary>A copy of <paramref name="source"/> carrying <paramref name="labels"/> in its metadata, as `train`
     /// writes them: a <c>metadata_props</c> entry appended to the ModelProto bytes (a repeated protobuf field may come
     /// anywhere), so the graph and weights are the original's byte for byte.</summary>
-    public static string WithLabels(string source, string folder, string name, IReadOnlyList<string> labels)
+    public static string WithLabels(string source, string folder, string name, IReadOnlyList<string> labels, string? preprocessing = null)
     {
-        var json = JsonSerializer.Serialize(labels.ToArray(), LabelsJson.Default.StringArray);
-        var entry = new MemoryStream();
-        Field(entry, 1, Encoding.UTF8.GetBytes(ModelMetadata.LabelsKey));
-        Field(entry, 2, Encoding.UTF8.GetBytes(json));
+        var entries = new List<(string, string)> { (ModelMetadata.LabelsKey, JsonSerializer.Serialize(labels.ToArray(), LabelsJson.Default.StringArray)) };
+        if (preprocessing is not null)
+        {
+            entries.Add((ModelMetadata.PreprocessingKey, preprocessing));
+        }
+
+        return WithMetadata(source, folder, name, entries);
+    }
+
+    /// <summary>A copy of <paramref name="source"/> with <c>metadata_props</c> entries appended.</summary>
+    public static string WithMetadata(string source, string folder, string name, IEnumerable<(string Key, string Value)> entries)
+    {
         var bytes = new MemoryStream();
         bytes.Write(File.ReadAllBytes(source));
-        Field(bytes, 14, entry.ToArray()); // ModelProto.metadata_props
+        foreach (var (key, value) in entries)
+        {
+            var entry = new MemoryStream();
+            Field(entry, 1, Encoding.UTF8.GetBytes(key));
+            Field(entry, 2, Encoding.UTF8.GetBytes(value));
+            Field(bytes, 14, entry.ToArray()); // ModelProto.metadata_props
+        }
+
         var path = Path.Combine(folder, name);
         File.WriteAllBytes(path, bytes.ToArray());
         return path;

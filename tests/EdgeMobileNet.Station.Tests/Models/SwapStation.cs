@@ -41,6 +41,7 @@ internal sealed class SwapStation : IAsyncDisposable
             .. TestModels.ZooArgs,
             "--Station:Id", id,
             "--Station:StateDir", stateDir,
+            "--Mqtt:Commands", "true",
             .. brokerPort is null ? ["--Mqtt:Port", port.ToString(CultureInfo.InvariantCulture)] : new[] { "--Mqtt:Host", "127.0.0.1", "--Mqtt:Port", port.ToString(CultureInfo.InvariantCulture) },
             "--Source:Kind", "synthetic", "--Source:Rate", "200",
             "--Trigger:Kind", "continuous", "--Trigger:Rate", "0",
@@ -72,13 +73,13 @@ internal sealed class SwapStation : IAsyncDisposable
     }
 }
 
-internal sealed record SwapEvent(long Number, long FrameSeq, string Sha256, string Label, string[] TopLabels)
+internal sealed record SwapEvent(long Number, long FrameSeq, string Sha256, string Label, string[] TopLabels, DateTimeOffset Ts)
 {
     public static SwapEvent Parse(string json)
     {
         var checkedEvent = StationEvent.Parse(json);
         using var doc = JsonDocument.Parse(json);
         var top = doc.RootElement.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("label").GetString()!).ToArray();
-        return new SwapEvent(checkedEvent.Number, checkedEvent.FrameSeq, checkedEvent.ModelSha256, checkedEvent.Label, top);
+        return new SwapEvent(checkedEvent.Number, checkedEvent.FrameSeq, checkedEvent.ModelSha256, checkedEvent.Label, top, checkedEvent.Ts);
     }
 }

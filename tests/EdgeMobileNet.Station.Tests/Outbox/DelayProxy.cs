@@ -6,7 +6,8 @@ namespace EdgeMobileNet.Station.Tests.Outbox;
 
 /// <summary>A TCP proxy on loopback that delays every chunk by a fixed time in each direction (a slow link), and can
 /// hold everything the broker sends on the connections open right now (PUBACKs, PINGRESPs) for a while, as a broker
-/// that stalls would.</summary>
+/// that stalls would; it can also stop reading what the client sends for a while (the client's socket buffers fill and
+/// its writes block, as they do over a congested link).</summary>
 internal sealed class DelayProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -16,10 +17,13 @@ internal sealed class DelayProxy : IAsyncDisposable
     private readonly List<Link> _links = [];
     private readonly Task _accepting;
 
-    private DelayProxy(int upstreamPort, TimeSpan oneWay)
+    private readonly int _receiveBuffer;
+
+    private DelayProxy(int upstreamPort, TimeSpan oneWay, int receiveBuffer)
     {
         _upstreamPort = upstreamPort;
         _oneWay = oneWay;
+        _receiveBuffer = receiveBuffer;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -28,7 +32,9 @@ internal sealed class DelayProxy : IAsyncDisposable
 
     public int Connections { get; private set; }
 
-    public static DelayProxy Start(int upstreamPort, TimeSpan oneWayDelay) => new(upstreamPort, oneWayDelay);
+    /// <summary>Starts a proxy; a <paramref name="receiveBuffer"/> (bytes) fixes the socket receive buffer on the
+    /// client side, so that <see cref="PauseClientReads"/> blocks the client after little data.</summary>
+    public static DelayProxy Start(int upstreamPort, TimeSpan oneWayDelay, int receiveBuffer = 0) => new(upstreamPort, oneWayDelay, receiveBuffer);
 
     /// <summary>What the broker sends on the connections open now reaches the client only after this long.</summary>
     public void HoldBrokerTraffic(TimeSpan duration)
@@ -38,6 +44,19 @@ internal sealed class DelayProxy : IAsyncDisposable
             foreach (var link in _links)
             {
                 link.HoldUntil = DateTime.UtcNow + duration;
+            }
+        }
+    }
+
+    /// <summary>Nothing the client sends on the connections open now is read for this long; once the socket buffers
+    /// are full, the client's writes block part-way through a packet.</summary>
+    public void PauseClientReads(TimeSpan duration)
+    {
+        lock (_links)
+        {
+            foreach (var link in _links)
+            {
+                link.ReadsPausedUntil = DateTime.UtcNow + duration;
             }
         }
     }
@@ -71,6 +90,10 @@ internal sealed class DelayProxy : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            if (_receiveBuffer > 0)
+            {
+                client.ReceiveBufferSize = _receiveBuffer;
+            }
             var upstream = new TcpClient();
             await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, _stop.Token);
             client.NoDelay = upstream.NoDelay = true;
@@ -113,6 +136,11 @@ internal sealed class DelayProxy : IAsyncDisposable
             var buffer = new byte[16384];
             while (true)
             {
+                while (!holdable && link.ReadsPausedUntil - DateTime.UtcNow is { Ticks: > 0 } paused)
+                {
+                    await Task.Delay(paused, _stop.Token);
+                }
+
                 var n = await from.ReadAsync(buffer, _stop.Token);
                 if (n == 0)
                 {
@@ -147,6 +175,8 @@ internal sealed class DelayProxy : IAsyncDisposable
     private sealed class Link(TcpClient client, TcpClient upstream)
     {
         public DateTime HoldUntil { get; set; }
+
+        public DateTime ReadsPausedUntil { get; set; }
 
         public void Close()
         {

@@ -81,17 +81,15 @@ public sealed class DurableDeliveryTests : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine($"accepted {total}, delivered {firsts.Count}, received {payloads.Count} ({payloads.Count - firsts.Count} redelivered)");
     }
 
-    /// <summary>The soak run, with a modest count here (EDGEMOBILENET_SOAK_EVENTS sets it; docs/outbox.md has the
+    /// <summary>The soak run, 2,000 events by default (EDGEMOBILENET_SOAK_EVENTS sets the count; docs/outbox.md has the
     /// 10,000-event figures): full rate, the broker stopped and started three times, the station killed with kill -9
     /// during the third outage and restarted. Every accepted event arrives; a repeat only ever has the same id and bytes.</summary>
     [Fact]
     public async Task Full_rate_through_three_broker_outages_and_a_kill_loses_nothing()
     {
-        // Opt-in for now: one CI-style run saw a payload on the event topic that was not JSON after the kill and
-        // restart (cause not yet found; docs/outbox.md, known issues). Run it with EDGEMOBILENET_SOAK_EVENTS=600.
-        Assert.SkipUnless(
-            int.TryParse(Environment.GetEnvironmentVariable("EDGEMOBILENET_SOAK_EVENTS"), out var target),
-            "soak run is opt-in (EDGEMOBILENET_SOAK_EVENTS=N) until the non-JSON event payload seen once after kill -9 is explained");
+        // 2,000 events keep a CI run under 90 s on a loaded machine; EDGEMOBILENET_SOAK_EVENTS sets another count
+        // (docs/outbox.md has the 10,000-event figures).
+        var target = int.TryParse(Environment.GetEnvironmentVariable("EDGEMOBILENET_SOAK_EVENTS"), out var n) && n > 0 ? n : 2000;
         await using var broker = await MosquittoBroker.StartAsync();
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, Topic, persistentSession: true);
         using (var first = Start(broker.Port, maxFrames: 0, rate: 0))
@@ -129,6 +127,7 @@ public sealed class DurableDeliveryTests : IDisposable
         var payloads = recorder.Payloads(Topic);
         Assert.All(payloads.GroupBy(p => StationEvent.Parse(p).Id), g => Assert.Single(g.Distinct()));
         var outOfOrder = firsts.Zip(firsts.Skip(1)).Count(p => p.First.Number > p.Second.Number);
+        Assert.True(outOfOrder == 0, $"{outOfOrder} first arrivals out of sequence order");
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"sent {sent} (first run {accepted}), delivered {firsts.Count}, received {payloads.Count}, duplicated {payloads.Count - firsts.Count}, first arrivals out of order {outOfOrder}");
     }

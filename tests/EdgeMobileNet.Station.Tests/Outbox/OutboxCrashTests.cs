@@ -122,7 +122,7 @@ public sealed partial class OutboxCrashTests : IDisposable
     /// <summary>What a power cut may do to data written after the last commit: the segment holding the last durable
     /// event is cut at a random point after it and filled with garbage or zeros; newer segments vanish, are cut, or
     /// stay.</summary>
-    private static string LoseUncommitted(string dir, long durable, Random random)
+    internal static string LoseUncommitted(string dir, long durable, Random random)
     {
         var files = Directory.GetFiles(dir, "seg-*.log").Order(StringComparer.Ordinal).ToList();
         var holder = files.FindLastIndex(f => SegmentFormat.TryParseFileName(Path.GetFileName(f), out var firstSeq) && firstSeq <= durable);

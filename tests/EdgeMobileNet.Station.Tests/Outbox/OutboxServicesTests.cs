@@ -1,5 +1,4 @@
 using EdgeMobileNet.Inference;
-using EdgeMobileNet.Station.Mqtt;
 using EdgeMobileNet.Station.Outbox;
 using EdgeMobileNet.Tests.Common;
 using Microsoft.Extensions.Configuration;
@@ -24,10 +23,7 @@ public sealed class OutboxServicesTests : IDisposable
         var store = sp.GetRequiredService<IOutboxStore>();
         Assert.IsType<SegmentLogOutbox>(store);
         Assert.Equal(Path.Combine(_dir, "outbox"), ((SegmentLogOutbox)store).Directory);
-
-        // The current publisher's head-only outbox sits on top of it.
-        var events = sp.GetRequiredService<IEventOutbox>();
-        Assert.True(events.Enqueue(new OutboxMessage("t", [1, 2, 3])));
+        store.Append("t", _ => [1, 2, 3]);
         Assert.Equal(1, store.Backlog.Count);
     }
 
@@ -53,38 +49,6 @@ public sealed class OutboxServicesTests : IDisposable
         File.WriteAllText(file, "");
         var e = Assert.Throws<EdgeMobileNetException>(() => OutboxServices.Create(new OutboxOptions(), file, TimeProvider.System, NullLogger.Instance));
         Assert.StartsWith("Station:StateDir: cannot keep the outbox in ", e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("disk")]
-    [InlineData("memory")]
-    public async Task The_head_only_adapter_keeps_the_older_outbox_contract(string kind)
-    {
-        var options = new OutboxOptions { Kind = kind, MaxCount = 3 };
-        using var store = OutboxServices.Create(options, _dir, TimeProvider.System, NullLogger.Instance);
-        var outbox = new OutboxEventAdapter(store);
-        for (var i = 1; i <= 3; i++)
-        {
-            Assert.True(outbox.Enqueue(new OutboxMessage(i.ToString(System.Globalization.CultureInfo.InvariantCulture), [(byte)i])));
-        }
-
-        await store.FlushAsync(TestContext.Current.CancellationToken);
-        Assert.True(outbox.TryPeek(out var head));
-        Assert.True(outbox.TryPeek(out head)); // not delivered yet: still the head
-        Assert.Equal("1", head.Topic);
-
-        Assert.False(outbox.Enqueue(new OutboxMessage("4", [4]))); // full: 1 is dropped
-        outbox.RemoveHead(); // the late acknowledgement of 1 must not remove 2
-        await store.FlushAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(3, outbox.Count);
-        var order = new List<string>();
-        while (outbox.TryPeek(out var m))
-        {
-            order.Add(m.Topic);
-            outbox.RemoveHead();
-        }
-
-        Assert.Equal(["2", "3", "4"], order);
     }
 
     private ServiceProvider Provider(Dictionary<string, string?> settings)

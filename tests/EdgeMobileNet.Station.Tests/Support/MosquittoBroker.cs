@@ -10,19 +10,28 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     private readonly string _dir;
     private Process? _process;
 
-    private MosquittoBroker(string binary, (string User, string Password)? account)
+    private MosquittoBroker(string binary, (string User, string Password)[] accounts, string? aclFile)
     {
         _binary = binary;
         _dir = EdgeMobileNet.Tests.Common.TestAssets.NewTempDir();
         Port = FreePort.Next();
         var auth = "allow_anonymous true";
-        if (account is { } a)
+        if (accounts.Length > 0)
         {
-            // A broker that only lets one account in; mosquitto_passwd writes the hashed password file.
+            // A broker that only lets these accounts in; mosquitto_passwd writes the hashed password file.
             var passwords = Path.Combine(_dir, "passwords");
-            using var p = Process.Start(new ProcessStartInfo(ExternalTool.Require("mosquitto_passwd"), ["-b", "-c", passwords, a.User, a.Password]) { UseShellExecute = false })!;
-            p.WaitForExit();
+            foreach (var (a, i) in accounts.Select((a, i) => (a, i)))
+            {
+                using var p = Process.Start(new ProcessStartInfo(
+                    ExternalTool.Require("mosquitto_passwd"), i == 0 ? ["-b", "-c", passwords, a.User, a.Password] : ["-b", passwords, a.User, a.Password]) { UseShellExecute = false })!;
+                p.WaitForExit();
+            }
+
             auth = $"allow_anonymous false\npassword_file {passwords}";
+            if (aclFile is not null)
+            {
+                auth += $"\nacl_file {aclFile}";
+            }
         }
 
         // `user`: started as root, mosquitto would switch to its own account and could not write its persistence
@@ -46,7 +55,15 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Starts a broker; with <paramref name="account"/> it admits only that user name and password.</summary>
     public static async Task<MosquittoBroker> StartAsync((string User, string Password)? account = null)
     {
-        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"), account);
+        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"), account is { } a ? [a] : [], null);
+        await broker.StartAgainAsync();
+        return broker;
+    }
+
+    /// <summary>A broker admitting only <paramref name="accounts"/>, with the access control list <paramref name="aclFile"/>.</summary>
+    public static async Task<MosquittoBroker> StartAsync((string User, string Password)[] accounts, string aclFile)
+    {
+        var broker = new MosquittoBroker(ExternalTool.Require("mosquitto"), accounts, aclFile);
         await broker.StartAgainAsync();
         return broker;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using MQTTnet;
@@ -15,12 +16,19 @@ internal sealed class MqttRecorder : IAsyncDisposable
     private readonly string _filter;
     private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentQueue<(string Topic, string Payload, bool Retain)> _messages = new();
+    private readonly ConcurrentQueue<(string Topic, byte[] Payload, bool Retain)> _raw = new();
 
-    private MqttRecorder(int port, string filter, bool persistentSession)
+    private MqttRecorder(int port, string filter, bool persistentSession, (string User, string Password)? account)
     {
         _filter = filter;
         _client = new MqttClientFactory().CreateMqttClient();
-        _options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder();
+        if (account is { } a)
+        {
+            builder.WithCredentials(a.User, a.Password);
+        }
+
+        _options = builder
             .WithTcpServer("127.0.0.1", port)
             .WithClientId("recorder-" + Guid.NewGuid().ToString("N")[..8])
             // MQTT 3.1.1: clean-session false keeps the session (and its queued QoS 1 messages, in flight ones
@@ -31,6 +39,7 @@ internal sealed class MqttRecorder : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
+            _raw.Enqueue((m.Topic, m.Payload.ToArray(), m.Retain));
             _messages.Enqueue((m.Topic, m.ConvertPayloadToString() ?? "", m.Retain));
             return Task.CompletedTask;
         };
@@ -57,15 +66,18 @@ internal sealed class MqttRecorder : IAsyncDisposable
         };
     }
 
-    public static async Task<MqttRecorder> StartAsync(int port, string filter, bool persistentSession = false)
+    public static async Task<MqttRecorder> StartAsync(int port, string filter, bool persistentSession = false, (string User, string Password)? account = null)
     {
-        var recorder = new MqttRecorder(port, filter, persistentSession);
+        var recorder = new MqttRecorder(port, filter, persistentSession, account);
         await recorder._client.ConnectAsync(recorder._options);
         await recorder.SubscribeAsync();
         return recorder;
     }
 
     public IReadOnlyList<(string Topic, string Payload, bool Retain)> Messages => [.. _messages];
+
+    /// <summary>The messages with their payload bytes (binary payloads such as JPEG snapshots).</summary>
+    public IReadOnlyList<(string Topic, byte[] Payload, bool Retain)> Raw => [.. _raw];
 
     public IReadOnlyList<string> Payloads(string topic) => [.. _messages.Where(m => m.Topic == topic).Select(m => m.Payload)];
 
