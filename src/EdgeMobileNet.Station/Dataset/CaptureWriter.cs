@@ -85,7 +85,7 @@ internal sealed partial class CaptureWriter : BackgroundService
         var run = _run.RunId;
         var id = string.Create(CultureInfo.InvariantCulture, $"{p.Time:yyyyMMdd-HHmmss-fff}-{run[..Math.Min(6, run.Length)]}-{r.Number}");
         var record = new CaptureRecord(
-            id, p.Time, _station, run, r.Number, null, r.FrameSequence, r.Trigger, p.Reason, r.Label, r.Score, r.Verdict,
+            id, p.Time, _station, run, r.Number, p.EventId, r.FrameSequence, r.Trigger, p.Reason, r.Label, r.Score, r.Verdict,
             r.Top, p.ModelSha256, p.Frame.Width, p.Frame.Height);
         try
         {

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeMobileNet.Station.Sinks;
 
 /// <summary>A frame picked for the dataset, waiting for the encoder: a copy of the frame (a pooled buffer), the
-/// result and the hash of the model that made it, why it was picked and the class it goes to (null: the inbox).</summary>
-internal sealed record PendingCapture(FrameBuffer Frame, ResultSnapshot Result, string ModelSha256, string Reason, string? Class, DateTimeOffset Time);
+/// result, the hash of the model that made it and the event id (null without MQTT), why it was picked and the class it goes to (null: the inbox).</summary>
+internal sealed record PendingCapture(FrameBuffer Frame, ResultSnapshot Result, string ModelSha256, string? EventId, string Reason, string? Class, DateTimeOffset Time);
 
 /// <summary>Capture counters of this run (shown by the page).</summary>
 public sealed class CaptureCounters
@@ -108,7 +108,7 @@ internal sealed class CaptureSink : IResultSink
 
         buffer.CopyFrom(frame);
         var snapshot = _run.Latest is { } latest && latest.Number == result.Number ? latest : result.ToSnapshot();
-        if (!_queue.Writer.TryWrite(new PendingCapture(buffer, snapshot, result.ModelSha256, reason, cls, _time.GetUtcNow())))
+        if (!_queue.Writer.TryWrite(new PendingCapture(buffer, snapshot, result.ModelSha256, result.EventId, reason, cls, _time.GetUtcNow())))
         {
             _free.Add(buffer);
             Counters.AddBusy();
