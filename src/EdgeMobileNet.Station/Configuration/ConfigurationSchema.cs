@@ -23,7 +23,9 @@ internal static class ConfigurationSchema
         ("Gpio", Node.Of<GpioOptions>()),
         ("Mqtt", Node.Of<MqttOptions>()),
         ("Outbox", Node.Of<Outbox.OutboxOptions>()),
-        ("Snapshots", Node.Of<SnapshotsOptions>()));
+        ("Snapshots", Node.Of<SnapshotsOptions>()),
+        ("Capture", Node.Of<Dataset.CaptureOptions>()),
+        ("Training", Node.Of<Dataset.StationTrainingOptions>()));
 
     /// <summary>Names of the station's top-level sections.</summary>
     public static IEnumerable<string> Sections => Root.Children!.Keys;

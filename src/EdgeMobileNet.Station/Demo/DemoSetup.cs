@@ -46,6 +46,11 @@ internal static class DemoSetup
             ["Outputs:1:Mode"] = "level",
             ["Gpio:Driver"] = "simulated",
             ["Mqtt:Host"] = "",
+            // Captures accumulate across demo runs for labelling and training on the page (docs/training.md).
+            ["Capture:Enabled"] = "true",
+            ["Capture:Dir"] = Path.Combine(dir, "demo-dataset"),
+            ["Capture:EveryN"] = "30",
+            ["Capture:MaxFiles"] = "1000",
         };
         for (var i = 0; i < ColourDemoPalette.Labels.Count; i++)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Device.Gpio;
 using EdgeMobileNet.Station.Classification;
 using EdgeMobileNet.Station.Configuration;
+using EdgeMobileNet.Station.Dataset;
 using EdgeMobileNet.Station.Frames;
 using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Models;
@@ -115,6 +116,9 @@ internal static class StationServices
             services.TryAddSingleton<StationClientKey>();
         }
 
+        // Capture:Enabled: frames for the dataset folder (a sink, its encoder, cmd/capture).
+        services.AddCapture(configuration, sp => Get<StationOptions>(sp).StateDir);
+
         if (mqttEnabled && string.IsNullOrEmpty(mqtt["Host"]))
         {
             services.AddHostedService<EmbeddedBrokerService>();
@@ -207,6 +211,8 @@ internal static class StartupCheck
         Validate<MqttOptions>(services, failures);
         Validate<OutboxOptions>(services, failures);
         Validate<SnapshotsOptions>(services, failures);
+        Validate<CaptureOptions>(services, failures);
+        Validate<StationTrainingOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("station", typeof(StationOptions), failures.Distinct());
@@ -218,6 +224,7 @@ internal static class StartupCheck
         _ = services.GetRequiredService<IFrameSource>();
         _ = services.GetRequiredService<GpioController>();
         _ = services.GetRequiredService<ITriggerSource>();
+        _ = services.GetService<DatasetStore>(); // with Capture:Enabled: reads the dataset folder; a bad Capture:Dir stops here
         if (services.GetRequiredService<IOptions<MqttOptions>>().Value.Enabled)
         {
             _ = services.GetRequiredService<IOutboxStore>(); // opens (and recovers) the outbox; a bad Station:StateDir stops here

@@ -33,9 +33,11 @@ internal sealed class WebEndpoints
     private readonly TimeProvider _time;
     private readonly CancellationToken _stopping;
     private readonly DateTimeOffset _started;
+    private readonly Learn.LearnEndpoints? _learn;
 
-    public WebEndpoints(IStationView station, LiveFeed feed, LatencyHistogram latency, TokenGate gate, StaticAssets assets, TimeProvider time, CancellationToken stopping)
+    public WebEndpoints(IStationView station, LiveFeed feed, LatencyHistogram latency, TokenGate gate, StaticAssets assets, TimeProvider time, CancellationToken stopping, Learn.LearnEndpoints? learn = null)
     {
+        _learn = learn;
         _station = station;
         _feed = feed;
         _latency = latency;
@@ -61,6 +63,7 @@ internal sealed class WebEndpoints
         app.MapGet("/api/stream", StreamAsync);
         app.MapPost("/api/gpio/trigger", TriggerAsync);
         app.MapPost("/api/gpio/pulse", PulseAsync);
+        _learn?.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics", meterProvider, null, null);
         app.MapGet("/", c => ServeAsset(c, "/index.html"));
         app.MapGet("/{**path}", c => ServeAsset(c, c.Request.Path.Value ?? "/"));
@@ -235,6 +238,8 @@ internal sealed class WebEndpoints
             var frames = subscriber.Frames.Reader;
             // From now on: the page fetches what came before from /api/events.
             var sent = _feed.LastNumber;
+            var training = _learn?.Training;
+            var trainingSent = -1L;
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(BatchInterval, _time, ct).ConfigureAwait(false);
@@ -248,6 +253,13 @@ internal sealed class WebEndpoints
                 {
                     var dto = new FrameDto(f.Number, f.Width, f.Height, f.Roi, $"/api/frame/{f.Number}.jpg");
                     await WriteSse(body, "frame", dto, WebJsonContext.Default.FrameDto, null, ct).ConfigureAwait(false);
+                }
+
+                if (training is not null && training.Version != trainingSent)
+                {
+                    var status = training.Status();
+                    await WriteSse(body, "training", status, Learn.LearnJsonContext.Default.TrainingStatusDto, null, ct).ConfigureAwait(false);
+                    trainingSent = status.Version;
                 }
 
                 if (_time.GetTimestamp() >= nextState)

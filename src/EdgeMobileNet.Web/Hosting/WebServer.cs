@@ -29,6 +29,7 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
     private readonly ILogger<WebServer> _logger;
     private readonly TimeProvider _time;
     private readonly bool _printUrl;
+    private readonly Learn.LearnEndpoints? _learn;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
     private Task? _feedTask;
@@ -41,7 +42,8 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         StationMeters meters,
         ILoggerFactory loggerFactory,
         TimeProvider time,
-        WebLaunch launch)
+        WebLaunch launch,
+        Learn.LearnEndpoints? learn = null)
     {
         _options = options.Value;
         _station = station;
@@ -52,6 +54,7 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<WebServer>();
         _time = time;
         _printUrl = launch.PrintUrl;
+        _learn = learn;
     }
 
     /// <summary>The addresses Kestrel listens on (ports resolved), once started.</summary>
@@ -106,7 +109,7 @@ internal sealed partial class WebServer : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, InnerLifetime>();
 
         var app = builder.Build();
-        var endpoints = new WebEndpoints(_station, _feed, _latency, gate, new StaticAssets(), _time, _stopping.Token);
+        var endpoints = new WebEndpoints(_station, _feed, _latency, gate, new StaticAssets(), _time, _stopping.Token, _learn);
         endpoints.Map(app, _meters.Provider);
         try
         {

@@ -66,6 +66,13 @@ public static class WebServices
         services.AddSingleton<StationMeters>();
         // Last of the sinks: the outputs and the MQTT event come first.
         services.AddSingleton<IResultSink, WebResultSink>();
+        if (bool.TryParse(configuration["Capture:Enabled"], out var capture) && capture)
+        {
+            // The gallery, labelling and training (docs/web.md, "Captures and training").
+            services.AddSingleton<Learn.TrainingJob>();
+            services.AddSingleton<Learn.LearnEndpoints>();
+        }
+
         services.AddHostedService<WebServer>();
         return services;
     }

@@ -27,6 +27,7 @@ internal sealed class StationView : IStationView
     private readonly SimulatedGpioDriver? _simulated;
     private readonly TimeProvider _time;
     private readonly Lazy<ModelDto> _model;
+    private readonly EdgeMobileNet.Station.Pipeline.Inspector _inspector;
     private readonly PinWatch _pins;
     private readonly HashSet<ITimer> _pulses = [];
 
@@ -44,6 +45,7 @@ internal sealed class StationView : IStationView
         var model = Get<ModelOptions>(services);
         var classifier = services.GetRequiredService<FrameClassifier>();
         _model = new Lazy<ModelDto>(() => ReadModel(model, classifier));
+        _inspector = services.GetRequiredService<EdgeMobileNet.Station.Pipeline.Inspector>();
         _pins = new PinWatch(_time);
         Roi = RegionOfInterest(Get<SourceOptions>(services), model, classifier.Classifier.Input);
     }
@@ -87,7 +89,19 @@ internal sealed class StationView : IStationView
         return new MqttDto(m.Enabled, connected, broker, backlog.Count, _run.Counters.EventsDropped, backlog.Bytes, backlog.OldestAgeSeconds);
     }
 
-    public ModelDto Model() => _model.Value;
+    /// <summary>The model classifying now (a deployment replaces it at run time).</summary>
+    public ModelDto Model()
+    {
+        var start = _model.Value;
+        var active = _inspector.Active;
+        if (active.Info.Sha256 == start.Sha256)
+        {
+            return start;
+        }
+
+        var c = active.Classifier;
+        return new ModelDto(Path.GetFileName(active.Info.Path), active.Info.Sha256, c.Classifier.Engine, c.Classifier.Input.Width, c.Classifier.Input.Height, [.. c.Labels]);
+    }
 
     public TriggerDto Trigger() => _trigger.Kind == TriggerKind.Gpio
         ? new TriggerDto("gpio", _trigger.Pin, _trigger.Edge == TriggerEdge.Rising ? "rising" : "falling")

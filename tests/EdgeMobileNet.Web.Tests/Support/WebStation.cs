@@ -33,20 +33,20 @@ internal sealed partial class WebStation : IAsyncDisposable
 
     /// <summary>Starts the demo with the page on <paramref name="port"/> (a free one when 0) and waits until the
     /// page's address is printed.</summary>
-    public static async Task<WebStation> StartAsync(IEnumerable<string>? extraArgs = null, int port = 0, string bind = "127.0.0.1", string? token = null, string[]? cpus = null)
+    public static async Task<WebStation> StartAsync(IEnumerable<string>? extraArgs = null, int port = 0, string bind = "127.0.0.1", string? token = null, string[]? cpus = null, int? mqttPort = null, IDictionary<string, string>? environment = null)
     {
         port = port == 0 ? FreePort.Next() : port;
         string[] args =
         [
             "run", "--demo",
             "--Web:Urls", $"http://{bind}:{port}",
-            "--Mqtt:Port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--Mqtt:Port", (mqttPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. token is null ? Array.Empty<string>() : ["--Web:Token", token],
             .. extraArgs ?? [],
         ];
         // On request, confined to some CPUs (taskset), so a measurement sees the web server compete with the classifier.
         var process = cpus is null
-            ? StationProcess.Start(args)
+            ? StationProcess.Start(args, environment)
             : ChildProcess.Start("taskset", ["-c", string.Join(',', cpus), Path.Combine(AppContext.BaseDirectory, "edgemobilenet"), .. args], new Dictionary<string, string> { ["XDG_CACHE_HOME"] = TestAssets.NewTempDir() });
         var station = new WebStation(process, port, token);
         var deadline = DateTime.UtcNow + StartTimeout;

@@ -1,5 +1,5 @@
 // The page: one module per panel, each with the same optional hooks (reset, state, result, frame).
-// Panels added later (labelling, training) plug in the same way.
+// The captures and training panels also take `training` (the job's status from the stream).
 import { connect } from './stream.js';
 import * as live from './live.js';
 import * as events from './events.js';
@@ -8,8 +8,10 @@ import * as latency from './latency.js';
 import * as health from './health.js';
 import * as gpio from './gpio.js';
 import * as model from './model.js';
+import * as captures from './captures.js';
+import * as training from './training.js';
 
-const panels = [live, events, counters, latency, health, gpio, model].map((m) => m.create());
+const panels = [live, events, counters, latency, health, gpio, model, captures, training].map((m) => m.create());
 const each = (hook, arg) => panels.forEach((p) => p[hook] && p[hook](arg));
 const conn = document.getElementById('conn');
 
@@ -29,4 +31,5 @@ connect({
   state: (s) => each('state', s),
   result: (r) => each('result', r),
   frame: (f) => each('frame', f),
+  training: (t) => each('training', t),
 }, (state, text) => { conn.dataset.state = state; conn.textContent = text; });

@@ -17,7 +17,7 @@ export function connect(handlers, setStatus) {
       run = hello.ok;
       handlers.hello(run, restarted);
     });
-    for (const name of ['state', 'result', 'frame']) {
+    for (const name of ['state', 'result', 'frame', 'training']) {
       source.addEventListener(name, (e) => handlers[name](JSON.parse(e.data)));
     }
     source.onerror = () => {

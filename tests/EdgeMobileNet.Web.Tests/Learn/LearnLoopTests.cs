@@ -1,0 +1,106 @@
+using System.Text.Json;
+using EdgeMobileNet.Station.Tests.Support;
+using EdgeMobileNet.Tests.Common;
+using EdgeMobileNet.Web.Tests.Support;
+
+namespace EdgeMobileNet.Web.Tests.Learn;
+
+/// <summary>
+/// The learning loop end to end, in one running station: the demo captures conveyor frames, they are labelled
+/// through the HTTP API (by what each frame really shows), a model is trained in the station on the zoo's int8
+/// MobileNetV2 backbone, deployed without a restart, and the next parts are classified by it: events carry its
+/// sha256 and its labels, and it is right on frames it never saw.
+/// </summary>
+public sealed class LearnLoopTests
+{
+    private const int PerClass = 16;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task CapturedFramesLabelledOverHttpTrainADeployedModelThatClassifiesTheNextParts()
+    {
+        var backbone = TestAssets.ZooInt8;
+        await using var broker = await MosquittoBroker.StartAsync();
+        var dir = TestAssets.NewTempDir();
+        var stateDir = TestAssets.NewTempDir();
+        await using var station = await WebStation.StartAsync(
+        [
+            "--Mqtt:Host", "127.0.0.1",
+            "--Capture:Dir", dir, "--Capture:EveryN", "2",
+            "--Training:Backbone", backbone, "--Training:Method", "linear", "--Training:Folds", "2",
+        ], mqttPort: broker.Port, environment: new Dictionary<string, string> { ["STATE_DIRECTORY"] = stateDir });
+        await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/demo/event");
+        var startSha = (await station.GetJsonAsync("/api/state")).GetProperty("model").GetProperty("sha256").GetString()!;
+
+        // Captures accumulate until both classes ("red", and "other" for every other colour and the empty belt)
+        // have enough frames; a "human" labels each by what it shows.
+        var inbox = Path.Combine(dir, ".inbox");
+        Dictionary<string, JsonElement> sidecars = [];
+        await WebStation.EventuallyAsync(
+            () =>
+            {
+                sidecars = Dataset.Sidecars(inbox);
+                var groups = sidecars.GroupBy(s => ClassOf(Dataset.Truth(s.Value))).ToDictionary(g => g.Key, g => g.Count());
+                return Task.FromResult(groups.GetValueOrDefault("red") >= PerClass && groups.GetValueOrDefault("other") >= PerClass);
+            },
+            Wait,
+            $"{PerClass} captures of red parts and {PerClass} of others");
+        foreach (var cls in new[] { "red", "other" })
+        {
+            var ids = sidecars.Where(s => ClassOf(Dataset.Truth(s.Value)) == cls).Select(s => s.Key).Order(StringComparer.Ordinal).Take(PerClass).ToArray();
+            var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", Dataset.Body(ids, cls));
+            Assert.Equal(200, status);
+            Assert.Equal(PerClass, body.GetProperty("changed").GetInt32());
+        }
+
+        // Train in the station; a second start while it runs is refused.
+        var (started, _) = await Dataset.PostAsync(station, "/api/training/start");
+        Assert.Equal(202, started);
+        JsonElement training = default;
+        await WebStation.EventuallyAsync(
+            async () => (training = await station.GetJsonAsync("/api/training")).GetProperty("state").GetString() != "running",
+            TimeSpan.FromMinutes(5),
+            "the training job to end");
+        Assert.True(training.GetProperty("state").GetString() == "succeeded", training.ToString());
+        var report = training.GetProperty("report");
+        Assert.Equal(["other", "red"], report.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!));
+        Assert.Equal(2, report.GetProperty("folds").GetInt32());
+        Assert.Equal(2 * PerClass, report.GetProperty("confusion").EnumerateArray().Sum(row => row.EnumerateArray().Sum(c => c.GetInt32())));
+        var model = training.GetProperty("model");
+        var trainedSha = model.GetProperty("sha256").GetString()!;
+        var trainedFile = Path.Combine(stateDir, "trained", model.GetProperty("file").GetString()!);
+        Assert.Equal(trainedSha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(trainedFile, TestContext.Current.CancellationToken))));
+        Assert.True(File.Exists(trainedFile + ".json"));
+
+        // Deploy without a restart.
+        var (deployed, outcome) = await Dataset.PostAsync(station, "/api/training/deploy");
+        Assert.True(deployed == 200, outcome.ToString());
+        Assert.True(outcome.GetProperty("swapped").GetBoolean());
+        Assert.Equal(trainedSha, outcome.GetProperty("sha256").GetString());
+        var state = await station.GetJsonAsync("/api/state");
+        Assert.Equal(trainedSha, state.GetProperty("model").GetProperty("sha256").GetString());
+        Assert.Equal(["other", "red"], state.GetProperty("model").GetProperty("labels").EnumerateArray().Select(c => c.GetString()!));
+
+        // The next parts: events from the new model (its sha256; "other" is a label only it has), right on frames
+        // captured after training (never seen by it), red rejected by the demo's rule.
+        var fromNew = new List<JsonElement>();
+        Assert.True(
+            await recorder.WaitForAsync(
+                r =>
+                {
+                    fromNew = [.. r.Payloads("edgemobilenet/demo/event").Select(p => JsonDocument.Parse(p).RootElement).Where(e => e.GetProperty("model_sha256").GetString() == trainedSha)];
+                    return fromNew.Count >= 80;
+                },
+                Wait),
+            "80 events from the deployed model");
+        Assert.Contains(recorder.Payloads("edgemobilenet/demo/event"), p => p.Contains(startSha, StringComparison.Ordinal));
+        Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "other");
+        Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "red");
+        var right = fromNew.Count(e => e.GetProperty("label").GetString() == ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64())));
+        TestContext.Current.TestOutputHelper?.WriteLine($"deployed model right on {right} of {fromNew.Count} frames after the swap; held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}");
+        Assert.True(right >= fromNew.Count * 0.75, $"the deployed model is right on {right} of {fromNew.Count} new frames");
+        Assert.All(fromNew, e => Assert.Equal(e.GetProperty("label").GetString() == "red" ? "reject" : "pass", e.GetProperty("verdict").GetString()));
+    }
+
+    private static string ClassOf(string truth) => truth == "red" ? "red" : "other";
+}
