@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
@@ -300,7 +301,41 @@ internal static class FloatKernels<V, TVec>
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
-        for (var i = end - k0; i > 0; i--)
+        var i = end - k0;
+        if (V.ByLane)
+        {
+            // Four reduction steps per iteration: one vector of each row's next four inputs, each weight vector
+            // loaded once and used by six fmla by element (24 accumulators + 6 inputs + 1 weight registers).
+            for (; i >= 4; i -= 4)
+            {
+                var b0 = V.Load(ref x0, 0);
+                var b1 = V.Load(ref x0, k1);
+                var b2 = V.Load(ref x0, k2);
+                var b3 = V.Load(ref x0, k3);
+                var b4 = V.Load(ref x0, k4);
+                var b5 = V.Load(ref x0, k5);
+                Column(V.Load(ref wk, 0), 0, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, Lanes), 0, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, 2 * Lanes), 0, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref wk, 3 * Lanes), 0, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref wk, stride), 1, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, stride + Lanes), 1, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, stride + (2 * Lanes)), 1, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref wk, stride + (3 * Lanes)), 1, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref wk, 2 * stride), 2, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (2 * stride) + Lanes), 2, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, (2 * stride) + (2 * Lanes)), 2, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref wk, (2 * stride) + (3 * Lanes)), 2, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref wk, 3 * stride), 3, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (3 * stride) + Lanes), 3, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, (3 * stride) + (2 * Lanes)), 3, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref wk, (3 * stride) + (3 * Lanes)), 3, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                x0 = ref Unsafe.Add(ref x0, 4);
+                wk = ref Unsafe.Add(ref wk, 4 * stride);
+            }
+        }
+
+        for (; i > 0; i--)
         {
             var w0 = V.Load(ref wk, 0);
             var w1 = V.Load(ref wk, Lanes);
@@ -364,6 +399,18 @@ internal static class FloatKernels<V, TVec>
         Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
         Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
         Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
+    }
+
+    /// <summary>Six accumulators of one weight vector, each plus the weights times lane <paramref name="lane"/> of its row's inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(TVec w, [ConstantExpected(Max = 3)] byte lane, TVec b0, TVec b1, TVec b2, TVec b3, TVec b4, TVec b5, ref TVec a0, ref TVec a1, ref TVec a2, ref TVec a3, ref TVec a4, ref TVec a5)
+    {
+        a0 = V.FmaLane(a0, w, b0, lane);
+        a1 = V.FmaLane(a1, w, b1, lane);
+        a2 = V.FmaLane(a2, w, b2, lane);
+        a3 = V.FmaLane(a3, w, b3, lane);
+        a4 = V.FmaLane(a4, w, b4, lane);
+        a5 = V.FmaLane(a5, w, b5, lane);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -35,6 +36,15 @@ internal interface IFloatVector<TVec>
     static abstract TVec Max(TVec value, TVec bound);
 
     static abstract TVec Min(TVec value, TVec bound);
+
+    /// <summary>
+    /// Whether <see cref="FmaLane"/> is one instruction (NEON's fmla by element): the pointwise tiles then load four
+    /// reduction steps of a row as one vector instead of broadcasting each value.
+    /// </summary>
+    static abstract bool ByLane { get; }
+
+    /// <summary>addend + left * lanes[lane], rounded once (as <see cref="Fma"/> with a broadcast of that lane).</summary>
+    static abstract TVec FmaLane(TVec addend, TVec left, TVec lanes, [ConstantExpected(Max = 3)] byte lane);
 }
 
 /// <summary>AVX-512F: 16 lanes, 32 registers.</summary>
@@ -67,6 +77,11 @@ internal readonly struct Avx512Float : IFloatVector<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Min(Vector512<float> value, Vector512<float> bound) => Avx512F.Min(value, bound);
+
+    public static bool ByLane => false;
+
+    public static Vector512<float> FmaLane(Vector512<float> addend, Vector512<float> left, Vector512<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        throw new PlatformNotSupportedException();
 }
 
 /// <summary>AVX2 with FMA3: 8 lanes, 16 registers (no four-vector panels). Without FMA3 the callers use the reference
@@ -100,6 +115,11 @@ internal readonly struct Avx2Float : IFloatVector<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Min(Vector256<float> value, Vector256<float> bound) => Avx.Min(value, bound);
+
+    public static bool ByLane => false;
+
+    public static Vector256<float> FmaLane(Vector256<float> addend, Vector256<float> left, Vector256<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        throw new PlatformNotSupportedException();
 }
 
 /// <summary>ARM64 NEON (AdvSimd): 4 lanes, 32 registers, <c>fmla</c>, <c>fmax</c>/<c>fmin</c>.</summary>
@@ -132,4 +152,10 @@ internal readonly struct NeonFloat : IFloatVector<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Min(Vector128<float> value, Vector128<float> bound) => AdvSimd.Min(value, bound);
+
+    public static bool ByLane => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FmaLane(Vector128<float> addend, Vector128<float> left, Vector128<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(addend, left, lanes, lane);
 }
