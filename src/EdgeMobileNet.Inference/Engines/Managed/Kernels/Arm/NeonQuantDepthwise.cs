@@ -13,7 +13,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 /// 8 to 15 channels use 8-channel blocks, narrower ones the reference arithmetic. SDOT adds nothing here (one input
 /// value per weight), so the sdot kernels use this one too.
 /// </summary>
-internal sealed class NeonQuantDepthwise : IQuantConvKernel
+internal sealed unsafe class NeonQuantDepthwise : IQuantConvKernel
 {
     // One int16 copy per reference weight array: the planner prepares a layer once per row window (strips, threads).
     private static readonly ConditionalWeakTable<int[], short[]> Narrowed = [];
@@ -91,7 +91,7 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
     }
 
     /// <summary>
-    /// 16 channels of one output pixel. The tap loop steps two offsets by the tap strides (no index arithmetic per
+    /// 16 channels of one output pixel. The tap loop steps two pointers by the tap strides (no index arithmetic per
     /// tap), centres the bytes with usubl (x - zp widened in one instruction, exact in int16) and loads the lower
     /// halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them.
     /// </summary>
@@ -102,27 +102,26 @@ internal sealed class NeonQuantDepthwise : IQuantConvKernel
         var zx = Vector64.Create((byte)_inputZeroPoint);
         Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
         var taps = columns.End - columns.First;
-        var xStep = (nuint)(s.DilationW * c);
-        var wStep = (nuint)c;
-        ref var x = ref MemoryMarshal.GetReference(input);
-        ref var w = ref _weights[0];
-        for (var kh = rows.First; kh < rows.End; kh++)
+        var xStep = s.DilationW * c;
+        var wStep = c;
+        fixed (byte* px = input)
+        fixed (short* pw = _weights)
         {
-            // Offsets rather than stepped references: a reference stepped past the last tap could leave the array.
-            var xo = (nuint)((((((rows.Origin + (kh * s.DilationH)) * s.InW) + columns.Origin + (columns.First * s.DilationW)) * c) + ch));
-            var wo = (nuint)((((kh * s.KW) + columns.First) * c) + ch);
-            for (var i = taps; i > 0; i--)
+            for (var kh = rows.First; kh < rows.End; kh++)
             {
-                var lo = AdvSimd.SubtractWideningLower(Vector64.LoadUnsafe(ref x, xo), zx).AsInt16();
-                var hi = AdvSimd.SubtractWideningLower(Vector64.LoadUnsafe(ref x, xo + 8), zx).AsInt16();
-                var w0 = Vector128.LoadUnsafe(ref w, wo);
-                var w1 = Vector128.LoadUnsafe(ref w, wo + 8);
-                a1 = AdvSimd.MultiplyWideningUpperAndAdd(a1, lo, w0);
-                a3 = AdvSimd.MultiplyWideningUpperAndAdd(a3, hi, w1);
-                a0 = AdvSimd.MultiplyWideningLowerAndAdd(a0, lo.GetLower(), Vector64.LoadUnsafe(ref w, wo));
-                a2 = AdvSimd.MultiplyWideningLowerAndAdd(a2, hi.GetLower(), Vector64.LoadUnsafe(ref w, wo + 8));
-                xo += xStep;
-                wo += wStep;
+                var xp = px + ((((((rows.Origin + (kh * s.DilationH)) * s.InW) + columns.Origin + (columns.First * s.DilationW)) * c) + ch));
+                var wp = pw + ((((kh * s.KW) + columns.First) * c) + ch);
+                for (var i = taps; i > 0; i--)
+                {
+                    var lo = AdvSimd.SubtractWideningLower(Vector64.Load(xp), zx).AsInt16();
+                    var hi = AdvSimd.SubtractWideningLower(Vector64.Load(xp + 8), zx).AsInt16();
+                    a1 = AdvSimd.MultiplyWideningUpperAndAdd(a1, lo, Vector128.Load(wp));
+                    a3 = AdvSimd.MultiplyWideningUpperAndAdd(a3, hi, Vector128.Load(wp + 8));
+                    a0 = AdvSimd.MultiplyWideningLowerAndAdd(a0, lo.GetLower(), Vector64.Load(wp));
+                    a2 = AdvSimd.MultiplyWideningLowerAndAdd(a2, hi.GetLower(), Vector64.Load(wp + 8));
+                    xp += xStep;
+                    wp += wStep;
+                }
             }
         }
 

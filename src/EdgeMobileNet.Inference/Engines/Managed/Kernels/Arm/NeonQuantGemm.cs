@@ -211,28 +211,28 @@ internal readonly struct NeonQuantGemm : IQuantGemmMicroKernel<NeonQuantGemm, sh
         ref Vector128<int> a20, ref Vector128<int> a21, ref Vector128<int> a22, ref Vector128<int> a23,
         ref Vector128<int> a30, ref Vector128<int> a31, ref Vector128<int> a32, ref Vector128<int> a33)
     {
-        // The lower halves are loaded as 64-bit vectors: taking GetLower() of a loaded register costs a mov per use
-        // in the JIT's code, a load of the same bytes costs nothing more (docs/BENCHMARKS.md, ARM inner loops).
-        var w0 = Vector128.LoadUnsafe(ref w, (nuint)(j * Block));
-        var w1 = Vector128.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
+        // Four 64-bit loads (paired as ldp d) and smlal by element on each: taking GetLower() of a 128-bit load
+        // costs a register copy per use in the JIT's code (docs/BENCHMARKS.md, ARM inner loops).
         var w0l = Vector64.LoadUnsafe(ref w, (nuint)(j * Block));
+        var w0h = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 4));
         var w1l = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
+        var w1h = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 12));
         a00 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a00, w0l, v0, j);
-        a01 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a01, w0, v0, j);
+        a01 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a01, w0h, v0, j);
         a02 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a02, w1l, v0, j);
-        a03 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a03, w1, v0, j);
+        a03 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a03, w1h, v0, j);
         a10 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a10, w0l, v1, j);
-        a11 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a11, w0, v1, j);
+        a11 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a11, w0h, v1, j);
         a12 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a12, w1l, v1, j);
-        a13 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a13, w1, v1, j);
+        a13 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a13, w1h, v1, j);
         a20 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a20, w0l, v2, j);
-        a21 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a21, w0, v2, j);
+        a21 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a21, w0h, v2, j);
         a22 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a22, w1l, v2, j);
-        a23 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a23, w1, v2, j);
+        a23 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a23, w1h, v2, j);
         a30 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a30, w0l, v3, j);
-        a31 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a31, w0, v3, j);
+        a31 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a31, w0h, v3, j);
         a32 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a32, w1l, v3, j);
-        a33 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a33, w1, v3, j);
+        a33 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a33, w1h, v3, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -245,12 +245,10 @@ internal readonly struct NeonQuantGemm : IQuantGemmMicroKernel<NeonQuantGemm, sh
         ref Vector128<int> a2,
         ref Vector128<int> a3)
     {
-        var w0 = Vector128.LoadUnsafe(ref w, (nuint)(j * Block));
-        var w1 = Vector128.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
         a0 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a0, Vector64.LoadUnsafe(ref w, (nuint)(j * Block)), v, j);
-        a1 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a1, w0, v, j);
+        a1 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a1, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 4)), v, j);
         a2 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a2, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 8)), v, j);
-        a3 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a3, w1, v, j);
+        a3 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a3, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 12)), v, j);
     }
 
     /// <summary>Requantises one pixel's 16 accumulators from the tile at <paramref name="at"/> into output channels c..c+15.</summary>
