@@ -221,7 +221,45 @@ internal static class FloatKernels<V, TVec>
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
-        for (var i = end - k0; i > 0; i--)
+        var i = end - k0;
+        if (V.ByLane)
+        {
+            // As in Chain6x4: four reduction steps per iteration with fmla by element.
+            ref var r0 = ref x0;
+            ref var r1 = ref Unsafe.Add(ref x0, k1);
+            ref var r2 = ref Unsafe.Add(ref x0, k2);
+            ref var r3 = ref Unsafe.Add(ref x0, k3);
+            ref var r4 = ref Unsafe.Add(ref x0, k4);
+            ref var r5 = ref Unsafe.Add(ref x0, k5);
+            for (; i >= 4; i -= 4)
+            {
+                var b0 = V.Load(ref r0, 0);
+                var b1 = V.Load(ref r1, 0);
+                var b2 = V.Load(ref r2, 0);
+                var b3 = V.Load(ref r3, 0);
+                var b4 = V.Load(ref r4, 0);
+                var b5 = V.Load(ref r5, 0);
+                Column(V.Load(ref wk, 0), 0, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, Lanes), 0, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, stride), 1, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, stride + Lanes), 1, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, 2 * stride), 2, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (2 * stride) + Lanes), 2, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, 3 * stride), 3, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (3 * stride) + Lanes), 3, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                r0 = ref Unsafe.Add(ref r0, 4);
+                r1 = ref Unsafe.Add(ref r1, 4);
+                r2 = ref Unsafe.Add(ref r2, 4);
+                r3 = ref Unsafe.Add(ref r3, 4);
+                r4 = ref Unsafe.Add(ref r4, 4);
+                r5 = ref Unsafe.Add(ref r5, 4);
+                wk = ref Unsafe.Add(ref wk, 4 * stride);
+            }
+
+            x0 = ref r0;
+        }
+
+        for (; i > 0; i--)
         {
             var w0 = V.Load(ref wk, 0);
             var w1 = V.Load(ref wk, Lanes);
