@@ -222,7 +222,7 @@ internal static class FloatKernels<V, TVec>
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
         var i = end - k0;
-        if (V.ByLane)
+        if (typeof(V) == typeof(NeonFloat))
         {
             // As in Chain6x4: four reduction steps per iteration with fmla by element.
             ref var r0 = ref x0;
@@ -340,7 +340,7 @@ internal static class FloatKernels<V, TVec>
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
         var i = end - k0;
-        if (V.ByLane)
+        if (typeof(V) == typeof(NeonFloat))
         {
             // Four reduction steps per iteration: one vector of each row's next four inputs, each weight vector
             // loaded once and used by six fmla by element (24 accumulators + 6 inputs + 1 weight registers). One

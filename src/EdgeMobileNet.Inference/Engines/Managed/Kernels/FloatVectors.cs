@@ -38,12 +38,12 @@ internal interface IFloatVector<TVec>
     static abstract TVec Min(TVec value, TVec bound);
 
     /// <summary>
-    /// Whether <see cref="FmaLane"/> is one instruction (NEON's fmla by element): the pointwise tiles then load four
-    /// reduction steps of a row as one vector instead of broadcasting each value.
+    /// addend + left * lanes[lane], rounded once (as <see cref="Fma"/> with a broadcast of that lane). Only NEON has it
+    /// as one instruction (fmla by element); the pointwise tiles use it when <c>V</c> is <see cref="NeonFloat"/>, a
+    /// type test the JIT folds while importing, so the other ISAs' code never contains those loops. (A capability
+    /// flag read through <c>V</c> is folded only after inlining, too late: the tile's accumulators, passed by
+    /// reference in the dead loop, were left address-exposed and lived in memory.)
     /// </summary>
-    static abstract bool ByLane { get; }
-
-    /// <summary>addend + left * lanes[lane], rounded once (as <see cref="Fma"/> with a broadcast of that lane).</summary>
     static abstract TVec FmaLane(TVec addend, TVec left, TVec lanes, [ConstantExpected(Max = 3)] byte lane);
 }
 
@@ -77,8 +77,6 @@ internal readonly struct Avx512Float : IFloatVector<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Min(Vector512<float> value, Vector512<float> bound) => Avx512F.Min(value, bound);
-
-    public static bool ByLane => false;
 
     public static Vector512<float> FmaLane(Vector512<float> addend, Vector512<float> left, Vector512<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
         throw new PlatformNotSupportedException();
@@ -116,8 +114,6 @@ internal readonly struct Avx2Float : IFloatVector<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Min(Vector256<float> value, Vector256<float> bound) => Avx.Min(value, bound);
 
-    public static bool ByLane => false;
-
     public static Vector256<float> FmaLane(Vector256<float> addend, Vector256<float> left, Vector256<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
         throw new PlatformNotSupportedException();
 }
@@ -152,8 +148,6 @@ internal readonly struct NeonFloat : IFloatVector<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Min(Vector128<float> value, Vector128<float> bound) => AdvSimd.Min(value, bound);
-
-    public static bool ByLane => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> FmaLane(Vector128<float> addend, Vector128<float> left, Vector128<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
