@@ -74,8 +74,10 @@ internal readonly struct Avx2QuantGemm : IQuantGemmMicroKernel<Avx2QuantGemm, sh
     public void Gather(in ConvShape s, ReadOnlySpan<byte> input, int zeroPoint, int pixel, Span<short> row) =>
         QuantGemmPacking.GatherPatch(s, input, zeroPoint, pixel, row[.._kp]);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int TileRows(int c) => Rows;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Tile(ref short rows, int kp, int c, Span<byte> output, int outAt)
     {
         Reduce6(ref Unsafe.As<short, int>(ref rows), kp / 2, c);
@@ -85,6 +87,7 @@ internal readonly struct Avx2QuantGemm : IQuantGemmMicroKernel<Avx2QuantGemm, sh
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void One(ref short row, int kp, int c, Span<byte> output, int outAt)
     {
         Reduce1(ref Unsafe.As<short, int>(ref row), kp / 2, c);

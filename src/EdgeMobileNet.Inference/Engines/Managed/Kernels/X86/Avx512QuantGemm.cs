@@ -103,8 +103,10 @@ internal readonly unsafe struct Avx512QuantGemm : IQuantGemmMicroKernel<Avx512Qu
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int TileRows(int c) => _n - c <= Lanes ? NarrowRows : Rows;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Tile(ref short rows, int kp, int c, Span<byte> output, int outAt)
     {
         var last = c + Block >= _n;
@@ -121,6 +123,7 @@ internal readonly unsafe struct Avx512QuantGemm : IQuantGemmMicroKernel<Avx512Qu
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void One(ref short row, int kp, int c, Span<byte> output, int outAt)
     {
         var last = c + Block >= _n;
