@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
@@ -220,7 +221,45 @@ internal static class FloatKernels<V, TVec>
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
-        for (var i = end - k0; i > 0; i--)
+        var i = end - k0;
+        if (typeof(V) == typeof(NeonFloat))
+        {
+            // As in Chain6x4: four reduction steps per iteration with fmla by element.
+            ref var r0 = ref x0;
+            ref var r1 = ref Unsafe.Add(ref x0, k1);
+            ref var r2 = ref Unsafe.Add(ref x0, k2);
+            ref var r3 = ref Unsafe.Add(ref x0, k3);
+            ref var r4 = ref Unsafe.Add(ref x0, k4);
+            ref var r5 = ref Unsafe.Add(ref x0, k5);
+            for (; i >= 4; i -= 4)
+            {
+                var b0 = V.Load(ref r0, 0);
+                var b1 = V.Load(ref r1, 0);
+                var b2 = V.Load(ref r2, 0);
+                var b3 = V.Load(ref r3, 0);
+                var b4 = V.Load(ref r4, 0);
+                var b5 = V.Load(ref r5, 0);
+                Column(V.Load(ref wk, 0), 0, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, Lanes), 0, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, stride), 1, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, stride + Lanes), 1, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, 2 * stride), 2, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (2 * stride) + Lanes), 2, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref wk, 3 * stride), 3, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref wk, (3 * stride) + Lanes), 3, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                r0 = ref Unsafe.Add(ref r0, 4);
+                r1 = ref Unsafe.Add(ref r1, 4);
+                r2 = ref Unsafe.Add(ref r2, 4);
+                r3 = ref Unsafe.Add(ref r3, 4);
+                r4 = ref Unsafe.Add(ref r4, 4);
+                r5 = ref Unsafe.Add(ref r5, 4);
+                wk = ref Unsafe.Add(ref wk, 4 * stride);
+            }
+
+            x0 = ref r0;
+        }
+
+        for (; i > 0; i--)
         {
             var w0 = V.Load(ref wk, 0);
             var w1 = V.Load(ref wk, Lanes);
@@ -300,7 +339,63 @@ internal static class FloatKernels<V, TVec>
         nint k1 = k, k2 = 2 * k, k3 = 3 * k, k4 = 4 * k, k5 = 5 * k, stride = n;
         ref var x0 = ref Unsafe.Add(ref x, k0);
         ref var wk = ref Unsafe.Add(ref w, (nint)k0 * n);
-        for (var i = end - k0; i > 0; i--)
+        var i = end - k0;
+        if (typeof(V) == typeof(NeonFloat))
+        {
+            // Four reduction steps per iteration: one vector of each row's next four inputs, each weight vector
+            // loaded once and used by six fmla by element (24 accumulators + 6 inputs + 1 weight registers). One
+            // reference per input row and per weight row keeps the loads at immediate offsets.
+            ref var r0 = ref x0;
+            ref var r1 = ref Unsafe.Add(ref x0, k1);
+            ref var r2 = ref Unsafe.Add(ref x0, k2);
+            ref var r3 = ref Unsafe.Add(ref x0, k3);
+            ref var r4 = ref Unsafe.Add(ref x0, k4);
+            ref var r5 = ref Unsafe.Add(ref x0, k5);
+            ref var q0 = ref wk;
+            ref var q1 = ref Unsafe.Add(ref wk, stride);
+            ref var q2 = ref Unsafe.Add(ref wk, 2 * stride);
+            ref var q3 = ref Unsafe.Add(ref wk, 3 * stride);
+            for (; i >= 4; i -= 4)
+            {
+                var b0 = V.Load(ref r0, 0);
+                var b1 = V.Load(ref r1, 0);
+                var b2 = V.Load(ref r2, 0);
+                var b3 = V.Load(ref r3, 0);
+                var b4 = V.Load(ref r4, 0);
+                var b5 = V.Load(ref r5, 0);
+                Column(V.Load(ref q0, 0), 0, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref q0, Lanes), 0, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref q0, 2 * Lanes), 0, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref q0, 3 * Lanes), 0, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref q1, 0), 1, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref q1, Lanes), 1, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref q1, 2 * Lanes), 1, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref q1, 3 * Lanes), 1, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref q2, 0), 2, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref q2, Lanes), 2, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref q2, 2 * Lanes), 2, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref q2, 3 * Lanes), 2, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                Column(V.Load(ref q3, 0), 3, b0, b1, b2, b3, b4, b5, ref a00, ref a10, ref a20, ref a30, ref a40, ref a50);
+                Column(V.Load(ref q3, Lanes), 3, b0, b1, b2, b3, b4, b5, ref a01, ref a11, ref a21, ref a31, ref a41, ref a51);
+                Column(V.Load(ref q3, 2 * Lanes), 3, b0, b1, b2, b3, b4, b5, ref a02, ref a12, ref a22, ref a32, ref a42, ref a52);
+                Column(V.Load(ref q3, 3 * Lanes), 3, b0, b1, b2, b3, b4, b5, ref a03, ref a13, ref a23, ref a33, ref a43, ref a53);
+                r0 = ref Unsafe.Add(ref r0, 4);
+                r1 = ref Unsafe.Add(ref r1, 4);
+                r2 = ref Unsafe.Add(ref r2, 4);
+                r3 = ref Unsafe.Add(ref r3, 4);
+                r4 = ref Unsafe.Add(ref r4, 4);
+                r5 = ref Unsafe.Add(ref r5, 4);
+                q0 = ref Unsafe.Add(ref q0, 4 * stride);
+                q1 = ref Unsafe.Add(ref q1, 4 * stride);
+                q2 = ref Unsafe.Add(ref q2, 4 * stride);
+                q3 = ref Unsafe.Add(ref q3, 4 * stride);
+            }
+
+            x0 = ref r0;
+            wk = ref q0;
+        }
+
+        for (; i > 0; i--)
         {
             var w0 = V.Load(ref wk, 0);
             var w1 = V.Load(ref wk, Lanes);
@@ -364,6 +459,18 @@ internal static class FloatKernels<V, TVec>
         Emit(ref t, 21, a51, first, last, in e, c + Lanes, outAt + (5 * n) + Lanes);
         Emit(ref t, 22, a52, first, last, in e, c + (2 * Lanes), outAt + (5 * n) + (2 * Lanes));
         Emit(ref t, 23, a53, first, last, in e, c + (3 * Lanes), outAt + (5 * n) + (3 * Lanes));
+    }
+
+    /// <summary>Six accumulators of one weight vector, each plus the weights times lane <paramref name="lane"/> of its row's inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(TVec w, [ConstantExpected(Max = 3)] byte lane, TVec b0, TVec b1, TVec b2, TVec b3, TVec b4, TVec b5, ref TVec a0, ref TVec a1, ref TVec a2, ref TVec a3, ref TVec a4, ref TVec a5)
+    {
+        a0 = V.FmaLane(a0, w, b0, lane);
+        a1 = V.FmaLane(a1, w, b1, lane);
+        a2 = V.FmaLane(a2, w, b2, lane);
+        a3 = V.FmaLane(a3, w, b3, lane);
+        a4 = V.FmaLane(a4, w, b4, lane);
+        a5 = V.FmaLane(a5, w, b5, lane);
     }
 
     /// <summary>
@@ -513,14 +620,22 @@ internal static class FloatKernels<V, TVec>
     /// </summary>
     public static void Depthwise(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
-        var c = s.OutC;
-        if (c < Lanes)
+        if (s.OutC < Lanes)
         {
             ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
             return;
         }
 
-        var e = new Epilogue(bias, false, lo, hi, residual, output);
+        Spatial(s, input, weights, new Epilogue(bias, false, lo, hi, residual, output), depthwise: true);
+    }
+
+    /// <summary>
+    /// The pixel loop depthwise and group-1 (stem) convolutions share: interior pixels four at a time
+    /// (<see cref="DepthwiseGroup"/>, <see cref="DirectGroup"/>), pixels whose kernel reaches into the column padding
+    /// one at a time with their own tap range (<see cref="DepthwiseEdge"/>, <see cref="DirectEdge"/>).
+    /// </summary>
+    private static void Spatial(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, in Epilogue e, bool depthwise)
+    {
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var w = ref MemoryMarshal.GetReference(weights);
         var (interiorFirst, interiorEnd) = InteriorColumns(s);
@@ -530,34 +645,56 @@ internal static class FloatKernels<V, TVec>
             var ow = 0;
             while (ow < s.OutW)
             {
-                var outAt = ((oh * s.OutW) + ow) * c;
+                var outAt = ((oh * s.OutW) + ow) * s.OutC;
                 if (ow >= interiorFirst && ow + Group <= interiorEnd)
                 {
-                    DepthwiseGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    if (depthwise)
+                    {
+                        DepthwiseGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    }
+                    else
+                    {
+                        DirectGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
+                    }
+
                     ow += Group;
                     continue;
                 }
 
-                var (iw0e, kw0, kw1) = s.ColumnTaps(ow);
-                for (var c0 = 0; c0 < c; c0 += Lanes)
+                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
+                if (depthwise)
                 {
-                    var ch = Math.Min(c0, c - Lanes);
-                    var acc = e.Bias(ch);
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            var xv = V.Load(ref x, (nint)(rowAt + ((iw0e + (kw * s.DilationW)) * c)));
-                            acc = V.Add(acc, V.Multiply(xv, V.Load(ref w, (((kh * s.KW) + kw) * c) + ch)));
-                        }
-                    }
-
-                    e.Finish(acc, ch, outAt + ch, addBias: false);
+                    DepthwiseEdge(s, ref x, ref w, ih0, kh0, kh1, iw0, kw0, kw1, outAt, in e);
+                }
+                else
+                {
+                    DirectEdge(s, ref x, ref w, ih0, kh0, kh1, iw0, kw0, kw1, outAt, in e);
                 }
 
                 ow++;
             }
+        }
+    }
+
+    /// <summary>One pixel with the tap ranges of a border pixel, per channel vector in the reference's tap order.</summary>
+    private static void DepthwiseEdge(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int kw0, int kw1, int outAt, in Epilogue e)
+    {
+        var c = s.OutC;
+        for (var c0 = 0; c0 < c; c0 += Lanes)
+        {
+            var ch = Math.Min(c0, c - Lanes);
+            var acc = e.Bias(ch);
+            for (var kh = kh0; kh < kh1; kh++)
+            {
+                var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
+                for (var kw = kw0; kw < kw1; kw++)
+                {
+                    var xv = V.Load(ref x, (nint)(rowAt + ((iw0 + (kw * s.DilationW)) * c)));
+                    acc = V.Add(acc, V.Multiply(xv, V.Load(ref w, (((kh * s.KW) + kw) * c) + ch)));
+                }
+            }
+
+            e.Finish(acc, ch, outAt + ch, addBias: false);
         }
     }
 
@@ -685,52 +822,35 @@ internal static class FloatKernels<V, TVec>
     /// </summary>
     public static void Direct(in ConvShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)
     {
-        var n = s.OutC;
-        if (n < Lanes || s.Groups != 1)
+        if (s.OutC < Lanes || s.Groups != 1)
         {
             ScalarConvKernels.Instance.ConvFloat(s, input, weights, bias, lo, hi, residual, output);
             return;
         }
 
-        var e = new Epilogue(bias, false, lo, hi, residual, output);
+        Spatial(s, input, weights, new Epilogue(bias, false, lo, hi, residual, output), depthwise: false);
+    }
+
+    /// <summary>One border pixel of a group-1 convolution, per channel vector in the reference's order.</summary>
+    private static void DirectEdge(in ConvShape s, ref float x, ref float w, int ih0, int kh0, int kh1, int iw0, int kw0, int kw1, int outAt, in Epilogue e)
+    {
+        var n = s.OutC;
         var cin = s.InC;
-        ref var x = ref MemoryMarshal.GetReference(input);
-        ref var w = ref MemoryMarshal.GetReference(weights);
-        var (interiorFirst, interiorEnd) = InteriorColumns(s);
-        for (var oh = 0; oh < s.OutH; oh++)
+        for (var c0 = 0; c0 < n; c0 += Lanes)
         {
-            var (ih0, kh0, kh1) = s.RowTaps(oh);
-            var ow = 0;
-            while (ow < s.OutW)
+            var c = Math.Min(c0, n - Lanes);
+            var a0 = e.Bias(c);
+            for (var kh = kh0; kh < kh1; kh++)
             {
-                var outAt = ((oh * s.OutW) + ow) * n;
-                if (ow >= interiorFirst && ow + Group <= interiorEnd)
+                for (var kw = kw0; kw < kw1; kw++)
                 {
-                    DirectGroup(s, ref x, ref w, ih0, kh0, kh1, (ow * s.StrideW) - s.PadLeft, outAt, in e);
-                    ow += Group;
-                    continue;
+                    ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
+                    ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
+                    a0 = DirectTap(a0, ref xp, ref wp, cin, n);
                 }
-
-                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
-                for (var c0 = 0; c0 < n; c0 += Lanes)
-                {
-                    var c = Math.Min(c0, n - Lanes);
-                    var a0 = e.Bias(c);
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            ref var xp = ref Unsafe.Add(ref x, (((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * cin);
-                            ref var wp = ref Unsafe.Add(ref w, ((((kh * s.KW) + kw) * cin) * n) + c);
-                            a0 = DirectTap(a0, ref xp, ref wp, cin, n);
-                        }
-                    }
-
-                    e.Finish(a0, c, outAt + c, addBias: false);
-                }
-
-                ow++;
             }
+
+            e.Finish(a0, c, outAt + c, addBias: false);
         }
     }
 

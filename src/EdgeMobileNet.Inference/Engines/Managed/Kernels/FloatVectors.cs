@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -35,6 +36,15 @@ internal interface IFloatVector<TVec>
     static abstract TVec Max(TVec value, TVec bound);
 
     static abstract TVec Min(TVec value, TVec bound);
+
+    /// <summary>
+    /// addend + left * lanes[lane], rounded once (as <see cref="Fma"/> with a broadcast of that lane). Only NEON has it
+    /// as one instruction (fmla by element); the pointwise tiles use it when <c>V</c> is <see cref="NeonFloat"/>, a
+    /// type test the JIT folds while importing, so the other ISAs' code never contains those loops. (A capability
+    /// flag read through <c>V</c> is folded only after inlining, too late: the tile's accumulators, passed by
+    /// reference in the dead loop, were left address-exposed and lived in memory.)
+    /// </summary>
+    static abstract TVec FmaLane(TVec addend, TVec left, TVec lanes, [ConstantExpected(Max = 3)] byte lane);
 }
 
 /// <summary>AVX-512F: 16 lanes, 32 registers.</summary>
@@ -67,6 +77,9 @@ internal readonly struct Avx512Float : IFloatVector<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Min(Vector512<float> value, Vector512<float> bound) => Avx512F.Min(value, bound);
+
+    public static Vector512<float> FmaLane(Vector512<float> addend, Vector512<float> left, Vector512<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        throw new PlatformNotSupportedException();
 }
 
 /// <summary>AVX2 with FMA3: 8 lanes, 16 registers (no four-vector panels). Without FMA3 the callers use the reference
@@ -100,6 +113,9 @@ internal readonly struct Avx2Float : IFloatVector<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Min(Vector256<float> value, Vector256<float> bound) => Avx.Min(value, bound);
+
+    public static Vector256<float> FmaLane(Vector256<float> addend, Vector256<float> left, Vector256<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        throw new PlatformNotSupportedException();
 }
 
 /// <summary>ARM64 NEON (AdvSimd): 4 lanes, 32 registers, <c>fmla</c>, <c>fmax</c>/<c>fmin</c>.</summary>
@@ -132,4 +148,8 @@ internal readonly struct NeonFloat : IFloatVector<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Min(Vector128<float> value, Vector128<float> bound) => AdvSimd.Min(value, bound);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FmaLane(Vector128<float> addend, Vector128<float> left, Vector128<float> lanes, [ConstantExpected(Max = 3)] byte lane) =>
+        AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(addend, left, lanes, lane);
 }

@@ -9,6 +9,9 @@ internal interface IConvKernels
 {
     string Name { get; }
 
+    /// <summary>The int8 elementwise kernels of the same ISA (QLinearAdd/Mul, QuantizeLinear, table lookups).</summary>
+    IQuantElementwiseKernels Elementwise { get; }
+
     /// <summary>
     /// Float convolution, NHWC. <paramref name="bias"/> has OutC values. The epilogue clamps to [lo, hi] (folded
     /// ReLU/ReLU6/Clip) and then adds <paramref name="residual"/> when it is not empty (fused residual Add).

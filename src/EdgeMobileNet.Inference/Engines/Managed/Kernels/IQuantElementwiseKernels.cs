@@ -1,12 +1,8 @@
-using EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
-using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
-using EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
-
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
 /// <summary>
 /// The int8 non-convolution kernels (QLinearAdd, QuantizeLinear) behind their own seam, picked to match the
-/// convolution kernels' ISA (<see cref="For"/>). Every implementation gives the scalar reference's bytes exactly.
+/// convolution kernels' ISA (<see cref="IConvKernels.Elementwise"/>). Every implementation gives the scalar reference's bytes exactly.
 /// </summary>
 internal interface IQuantElementwiseKernels
 {
@@ -53,17 +49,4 @@ internal readonly record struct QuantMulParameters(int ZeroA, int ZeroB, float R
 {
     /// <summary>The centred product is at most 255 * 255; the SIMD conversion must stay far from int32 overflow.</summary>
     public bool VectorSafe => float.IsFinite(Ratio) && MathF.Abs(Ratio) * 65536f < (1 << 30);
-}
-
-/// <summary>Maps a convolution kernel set to the elementwise kernels of the same ISA.</summary>
-internal static class QuantElementwiseKernels
-{
-    public static IQuantElementwiseKernels For(IConvKernels kernels) => kernels.Name switch
-    {
-        "avx512" when Avx512ConvKernels.IsSupported => Avx512QuantElementwise.Instance,
-        "avx2" when Avx2ConvKernels.IsSupported => Avx2QuantElementwise.Instance,
-        "sdot" when NeonQuantElementwise.IsSupported => NeonQuantElementwise.Sdot,
-        "neon" when NeonQuantElementwise.IsSupported => NeonQuantElementwise.Neon,
-        _ => ScalarQuantElementwise.Instance,
-    };
 }

@@ -68,7 +68,7 @@ internal sealed partial class PlanBuilder
         var (b, cb, sb, stb) = QuantOperand(node, bv);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = pc;
-        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output, signedValues: y.Type == ElementType.Int8, kernels: QuantElementwiseKernels.For(_kernels)));
+        _ops.Add(new QBinaryOperator(name, multiply, a, ca, pa, b, cb, pb, pc, Broadcast.Create(output, sa, sta, sb, stb), output, signedValues: y.Type == ElementType.Int8, kernels: _kernels.Elementwise));
     }
 
     /// <summary>DQ(a), DQ(b) -> Add/Mul -> Q as one quantised op (ONNX Runtime's QLinearAdd/QLinearMul).</summary>
@@ -224,7 +224,7 @@ internal sealed partial class PlanBuilder
             _quant[node.Output] = new QuantParams(scales[0], zps[0]);
         }
 
-        _ops.Add(new QuantizeOperator(node.Name(), p, 0, 255, input, output, QuantElementwiseKernels.For(_kernels)));
+        _ops.Add(new QuantizeOperator(node.Name(), p, 0, 255, input, output, _kernels.Elementwise));
     }
 
     private AxisParams AxisFor(GraphNode node, TensorSlot slot, float[] scales, int[] zps)
@@ -301,7 +301,7 @@ internal sealed partial class PlanBuilder
         var (input, _) = Quant(xq);
         var output = NewSlot(q.Output, ElementType.UInt8);
         _quant[q.Output] = py;
-        _ops.Add(new LookupOperator(string.Join("+", names), table, input, output, QuantElementwiseKernels.For(_kernels)));
+        _ops.Add(new LookupOperator(string.Join("+", names), table, input, output, _kernels.Elementwise));
         return true;
     }
 
@@ -327,7 +327,7 @@ internal sealed partial class PlanBuilder
         var (input, _) = Quant(x);
         var output = NewSlot(y, ElementType.UInt8);
         _quant[y] = py;
-        _ops.Add(new LookupOperator(name, table, input, output, QuantElementwiseKernels.For(_kernels)));
+        _ops.Add(new LookupOperator(name, table, input, output, _kernels.Elementwise));
     }
 
     private void EmitDataMovement(GraphNode node)

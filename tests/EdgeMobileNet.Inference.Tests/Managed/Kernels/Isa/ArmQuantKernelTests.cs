@@ -135,8 +135,8 @@ public sealed class ArmQuantKernelTests
         var pointwise = new ConvShape(2, 2, 16, 2, 2, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1);
         var depthwise = new ConvShape(4, 4, 16, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16);
         var int8 = new QuantConvParameters(pointwise, Enumerable.Repeat(-128, 256).ToArray(), new int[16], [0.01f], 3, 0, 0, 255);
-        Assert.IsType<SdotQuantGemm>(kernels.PrepareQuant(int8));
-        Assert.IsType<NeonQuantGemm>(kernels.PrepareQuant(int8 with { Weights = [.. Enumerable.Repeat(-128, 255), 128] }));
+        Assert.IsType<QuantGemm<SdotQuantGemm, sbyte>>(kernels.PrepareQuant(int8));
+        Assert.IsType<QuantGemm<NeonQuantGemm, short>>(kernels.PrepareQuant(int8 with { Weights = [.. Enumerable.Repeat(-128, 255), 128] }));
         Assert.IsType<NeonQuantDepthwise>(kernels.PrepareQuant(int8 with { Shape = depthwise, Weights = new int[144] }));
     }
 

@@ -141,7 +141,7 @@ public sealed class QuantElementwiseParityTests
 
     private static IQuantElementwiseKernels Require(string isa)
     {
-        var kernels = QuantElementwiseKernels.For(IsaKernels.Require(isa));
+        var kernels = IsaKernels.Require(isa).Elementwise;
         if (kernels.Name != isa)
         {
             Assert.Skip($"no {isa} elementwise kernels (falls back to {kernels.Name})");

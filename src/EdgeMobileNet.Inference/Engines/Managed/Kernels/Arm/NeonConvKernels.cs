@@ -17,9 +17,11 @@ internal sealed class NeonConvKernels : IConvKernels
 
     public string Name => "neon";
 
+    public IQuantElementwiseKernels Elementwise => NeonQuantElementwise.Neon;
+
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
         NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)
-        : NeonQuantGemm.CanRun(parameters) ? new NeonQuantGemm(parameters)
+        : NeonQuantGemm.CanRun(parameters) ? new QuantGemm<NeonQuantGemm, short>(parameters)
         : null;
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>

@@ -6,113 +6,58 @@ using System.Runtime.Intrinsics.Arm;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
-/// Group-1 integer convolution as a GEMM over output pixels (1x1 convs, the stem through a patch gather, fully
-/// connected layers) with NEON and no dot product. Activations are centred to int16 ([-255, 255]) and weights kept
-/// as int16, so each product is one exact smlal/smlal2 by element (int16 x int16 -> int32 accumulate): no pairwise
-/// 16-bit sums exist to overflow, the -128 x -128 and 255 x 255 cases included. Weights are packed at load in blocks
-/// of 16 output channels, K padded to 8 with zeros; a tile is 4 pixels x 16 channels (16 accumulators of the 32
-/// vector registers), and one 8-value input vector per pixel feeds 8 by-element steps. Requantisation runs on the
-/// register tile.
+/// The NEON micro-kernel of the integer GEMM (<see cref="QuantGemm{M, TRow}"/>) for CPUs without the dot product.
+/// Activations are centred to int16 ([-255, 255]) and weights kept as int16, so each product is one exact
+/// smlal/smlal2 by element (int16 x int16 -> int32 accumulate): no pairwise 16-bit sums exist to overflow, the
+/// -128 x -128 and 255 x 255 cases included. Weights are packed at load in blocks of 16 output channels, K padded to
+/// 8 with zeros; a tile is 4 pixels x 16 channels (16 accumulators of the 32 vector registers), and one 8-value input
+/// vector per pixel feeds 8 by-element steps. Requantisation runs on the register tile.
 /// </summary>
-internal sealed class NeonQuantGemm : IQuantConvKernel
+internal readonly struct NeonQuantGemm : IQuantGemmMicroKernel<NeonQuantGemm, short>
 {
     private const int Block = 16;
     private const int Rows = 4;
 
-    /// <summary>Centred input rows kept per chunk (64 KiB of int16): each weight panel is read once per chunk.</summary>
-    private const int ChunkShorts = 32768;
-
     // One packed copy per reference weight array: the planner may prepare the same convolution for several row windows.
     private static readonly ConditionalWeakTable<int[], short[]> Packed = [];
 
-    private readonly ConvShape _s;
-    private readonly bool _pointwise;
-    private readonly int _k;
+    private readonly int _n;
     private readonly int _kp;
-    private readonly int _blocks;
     private readonly short[] _weights;
     private readonly int[] _bias;
     private readonly float[] _scales;
-    private readonly int _inputZeroPoint;
     private readonly NeonRequantization _requantize;
-    private readonly int _chunk;
-    private readonly short[] _rows;
-    private readonly int[] _tile = new int[Rows * Block];
+    private readonly int[] _tile;
 
-    public NeonQuantGemm(QuantConvParameters p)
+    private NeonQuantGemm(QuantConvParameters p, int k, int kp, int blocks)
     {
         if (!CanRun(p))
         {
             throw new ArgumentException("the NEON GEMM needs a group-1 convolution with weights within int16", nameof(p));
         }
 
-        _s = p.Shape;
-        _pointwise = QuantGemmPacking.IsPointwise(p.Shape);
-        _k = p.Shape.KH * p.Shape.KW * p.Shape.InC;
-        _kp = (_k + 7) & ~7;
-        _blocks = (p.Shape.OutC + Block - 1) / Block;
-        var k = _k;
-        var kp = _kp;
         var n = p.Shape.OutC;
+        _n = n;
+        _kp = kp;
         _weights = Packed.GetValue(p.Weights, w => Pack(w, k, kp, n));
-        _bias = p.PaddedBias(_blocks * Block);
-        _scales = p.PaddedScales(_blocks * Block);
-        _inputZeroPoint = p.InputZeroPoint;
+        _bias = p.PaddedBias(blocks * Block);
+        _scales = p.PaddedScales(blocks * Block);
         _requantize = new NeonRequantization(p);
-        var m = p.Shape.OutH * p.Shape.OutW;
-        _chunk = Math.Min(m, Math.Max(Rows, ChunkShorts / _kp / Rows * Rows));
-        _rows = new short[_chunk * _kp];
+        _tile = new int[Rows * Block];
     }
 
-    public long PackedBytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length + _tile.Length) * 4L) + (_rows.Length * 2L);
+    public static int BlockWidth => Block;
+
+    public static int MaxRows => Rows;
+
+    public long Bytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length + _tile.Length) * 4L);
+
+    public static int PadK(int k) => (k + 7) & ~7;
+
+    public static NeonQuantGemm Create(QuantConvParameters p, int k, int kp, int blocks) => new(p, k, kp, blocks);
 
     /// <summary>Group 1, any kernel size, centred weights within int16 (8-bit weights minus a zero point always are).</summary>
     public static bool CanRun(QuantConvParameters p) => QuantGemmPacking.IsGemm(p);
-
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
-    {
-        if (input.Length < _s.InputLength || output.Length < _s.OutputLength)
-        {
-            throw new ArgumentException("input or output shorter than the convolution shape");
-        }
-
-        var m = _s.OutH * _s.OutW;
-        for (var c0 = 0; c0 < m; c0 += _chunk)
-        {
-            var rows = Math.Min(_chunk, m - c0);
-            for (var r = 0; r < rows; r++)
-            {
-                var row = _rows.AsSpan(r * _kp, _kp);
-                if (_pointwise)
-                {
-                    Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                }
-                else
-                {
-                    QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
-                }
-            }
-
-            for (var b = 0; b < _blocks; b++)
-            {
-                var r = 0;
-                for (; r + Rows <= rows; r += Rows)
-                {
-                    Reduce4(b, r);
-                    for (var i = 0; i < Rows; i++)
-                    {
-                        Store(output, c0 + r + i, b * Block, i * Block);
-                    }
-                }
-
-                for (; r < rows; r++)
-                {
-                    Reduce1(b, r);
-                    Store(output, c0 + r, b * Block, 0);
-                }
-            }
-        }
-    }
 
     /// <summary>Row-major [k][n] reference weights to [block][kp][16] int16, zero-padded in K and N.</summary>
     internal static short[] Pack(int[] w, int k, int kp, int n)
@@ -134,7 +79,7 @@ internal sealed class NeonQuantGemm : IQuantConvKernel
     }
 
     /// <summary>x - zp as int16, 8 at a time (uxtl then subtract); the K padding stays zero.</summary>
-    private static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
+    public static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
     {
         var zp = Vector128.Create((short)zeroPoint);
         ref var src = ref MemoryMarshal.GetReference(x);
@@ -154,22 +99,41 @@ internal sealed class NeonQuantGemm : IQuantConvKernel
         row[x.Length..].Clear();
     }
 
+    public void Gather(in ConvShape s, ReadOnlySpan<byte> input, int zeroPoint, int pixel, Span<short> row) =>
+        QuantGemmPacking.GatherPatch(s, input, zeroPoint, pixel, row[.._kp]);
+
+    public int TileRows(int c) => Rows;
+
+    public void Tile(ref short rows, int kp, int c, Span<byte> output, int outAt)
+    {
+        Reduce4(ref rows, kp, c);
+        for (var i = 0; i < Rows; i++)
+        {
+            Store(output, outAt + (i * _n), c, i * Block);
+        }
+    }
+
+    public void One(ref short row, int kp, int c, Span<byte> output, int outAt)
+    {
+        Reduce1(ref row, kp, c);
+        Store(output, outAt, c, 0);
+    }
+
     /// <summary>
     /// 4 pixels x 16 channels. The accumulators leave through <see cref="_tile"/> so that no call is live across the
     /// reduction loop (the JIT would otherwise spill them every iteration).
     /// </summary>
-    private void Reduce4(int b, int row)
+    private void Reduce4(ref short x0, int rowLength, int c)
     {
-        ref var x0 = ref _rows[row * _kp];
-        ref var x1 = ref Unsafe.Add(ref x0, _kp);
-        ref var x2 = ref Unsafe.Add(ref x1, _kp);
-        ref var x3 = ref Unsafe.Add(ref x2, _kp);
-        ref var w = ref _weights[b * _kp * Block];
+        ref var x1 = ref Unsafe.Add(ref x0, rowLength);
+        ref var x2 = ref Unsafe.Add(ref x1, rowLength);
+        ref var x3 = ref Unsafe.Add(ref x2, rowLength);
+        ref var w = ref _weights[c * rowLength];
         Vector128<int> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector128<int> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector128<int> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector128<int> a30 = default, a31 = default, a32 = default, a33 = default;
-        var kp = (nuint)_kp;
+        var kp = (nuint)rowLength;
         for (nuint k = 0; k < kp; k += 8)
         {
             var v0 = Vector128.LoadUnsafe(ref x0, k);
@@ -207,12 +171,11 @@ internal sealed class NeonQuantGemm : IQuantConvKernel
     }
 
     /// <summary>One pixel x 16 channels, 8 K values per iteration.</summary>
-    private void Reduce1(int b, int row)
+    private void Reduce1(ref short x, int rowLength, int c)
     {
-        ref var x = ref _rows[row * _kp];
-        ref var w = ref _weights[b * _kp * Block];
+        ref var w = ref _weights[c * rowLength];
         Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
-        var kp = (nuint)_kp;
+        var kp = (nuint)rowLength;
         for (nuint k = 0; k < kp; k += 8)
         {
             var v = Vector128.LoadUnsafe(ref x, k);
@@ -248,26 +211,28 @@ internal sealed class NeonQuantGemm : IQuantConvKernel
         ref Vector128<int> a20, ref Vector128<int> a21, ref Vector128<int> a22, ref Vector128<int> a23,
         ref Vector128<int> a30, ref Vector128<int> a31, ref Vector128<int> a32, ref Vector128<int> a33)
     {
-        var w0 = Vector128.LoadUnsafe(ref w, (nuint)(j * Block));
-        var w1 = Vector128.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
-        var w0l = w0.GetLower();
-        var w1l = w1.GetLower();
+        // Four 64-bit loads (paired as ldp d) and smlal by element on each: taking GetLower() of a 128-bit load
+        // costs a register copy per use in the JIT's code (docs/BENCHMARKS.md, ARM inner loops).
+        var w0l = Vector64.LoadUnsafe(ref w, (nuint)(j * Block));
+        var w0h = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 4));
+        var w1l = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
+        var w1h = Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 12));
         a00 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a00, w0l, v0, j);
-        a01 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a01, w0, v0, j);
+        a01 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a01, w0h, v0, j);
         a02 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a02, w1l, v0, j);
-        a03 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a03, w1, v0, j);
+        a03 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a03, w1h, v0, j);
         a10 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a10, w0l, v1, j);
-        a11 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a11, w0, v1, j);
+        a11 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a11, w0h, v1, j);
         a12 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a12, w1l, v1, j);
-        a13 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a13, w1, v1, j);
+        a13 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a13, w1h, v1, j);
         a20 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a20, w0l, v2, j);
-        a21 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a21, w0, v2, j);
+        a21 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a21, w0h, v2, j);
         a22 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a22, w1l, v2, j);
-        a23 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a23, w1, v2, j);
+        a23 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a23, w1h, v2, j);
         a30 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a30, w0l, v3, j);
-        a31 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a31, w0, v3, j);
+        a31 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a31, w0h, v3, j);
         a32 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a32, w1l, v3, j);
-        a33 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a33, w1, v3, j);
+        a33 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a33, w1h, v3, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -280,22 +245,19 @@ internal sealed class NeonQuantGemm : IQuantConvKernel
         ref Vector128<int> a2,
         ref Vector128<int> a3)
     {
-        var w0 = Vector128.LoadUnsafe(ref w, (nuint)(j * Block));
-        var w1 = Vector128.LoadUnsafe(ref w, (nuint)((j * Block) + 8));
-        a0 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a0, w0.GetLower(), v, j);
-        a1 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a1, w0, v, j);
-        a2 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a2, w1.GetLower(), v, j);
-        a3 = AdvSimd.MultiplyBySelectedScalarWideningUpperAndAdd(a3, w1, v, j);
+        a0 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a0, Vector64.LoadUnsafe(ref w, (nuint)(j * Block)), v, j);
+        a1 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a1, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 4)), v, j);
+        a2 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a2, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 8)), v, j);
+        a3 = AdvSimd.MultiplyBySelectedScalarWideningLowerAndAdd(a3, Vector64.LoadUnsafe(ref w, (nuint)((j * Block) + 12)), v, j);
     }
 
     /// <summary>Requantises one pixel's 16 accumulators from the tile at <paramref name="at"/> into output channels c..c+15.</summary>
-    private void Store(Span<byte> output, int pixel, int c, int at)
+    private void Store(Span<byte> output, int offset, int c, int at)
     {
         ref var t = ref _tile[at];
         var q = _requantize.Sixteen(
             Vector128.LoadUnsafe(ref t, 0), Vector128.LoadUnsafe(ref t, 4), Vector128.LoadUnsafe(ref t, 8), Vector128.LoadUnsafe(ref t, 12), ref _bias[0], ref _scales[0], c);
-        var n = _s.OutC;
-        var offset = (pixel * n) + c;
+        var n = _n;
         if (c + Block <= n)
         {
             q.StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)offset);

@@ -18,10 +18,12 @@ internal sealed class SdotConvKernels : IConvKernels
 
     public string Name => "sdot";
 
+    public IQuantElementwiseKernels Elementwise => NeonQuantElementwise.Sdot;
+
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
         NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)
-        : SdotQuantGemm.CanRun(parameters) ? new SdotQuantGemm(parameters)
-        : NeonQuantGemm.CanRun(parameters) ? new NeonQuantGemm(parameters)
+        : SdotQuantGemm.CanRun(parameters) ? new QuantGemm<SdotQuantGemm, sbyte>(parameters)
+        : NeonQuantGemm.CanRun(parameters) ? new QuantGemm<NeonQuantGemm, short>(parameters)
         : null;
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>

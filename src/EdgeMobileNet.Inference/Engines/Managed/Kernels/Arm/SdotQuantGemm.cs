@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.Arm;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
-/// Group-1 integer convolution as a GEMM with the ARMv8.2 dot product (SDOT: per int32 lane, four int8 x int8
+/// The SDOT micro-kernel of the integer GEMM (<see cref="QuantGemm{M, TRow}"/>): the ARMv8.2 dot product (SDOT: per int32 lane, four int8 x int8
 /// products summed, exact). SDOT needs signed operands on both sides:
 /// <list type="bullet">
 /// <item>activations: x_u8 - 128 is x_u8 with its top bit flipped, and
@@ -19,31 +19,22 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 /// channels x 4 K each), K padded to 16 with zeros. A tile is 4 pixels x 16 channels: each pixel's 16 K values are one
 /// vector and SDOT by element selects 4 of them for all 16 channels.
 /// </summary>
-internal sealed class SdotQuantGemm : IQuantConvKernel
+internal readonly struct SdotQuantGemm : IQuantGemmMicroKernel<SdotQuantGemm, sbyte>
 {
     private const int Block = 16;
     private const int Rows = 4;
 
-    /// <summary>Input rows kept per chunk (64 KiB of int8): each weight panel is read once per chunk.</summary>
-    private const int ChunkBytes = 65536;
-
     private static readonly ConditionalWeakTable<int[], sbyte[]> Packed = [];
 
     private readonly ConvShape _s;
-    private readonly bool _pointwise;
-    private readonly int _k;
     private readonly int _kp;
-    private readonly int _blocks;
     private readonly sbyte[] _weights;
     private readonly int[] _bias;
     private readonly float[] _scales;
-    private readonly sbyte _padding;
     private readonly NeonRequantization _requantize;
-    private readonly int _chunk;
-    private readonly sbyte[] _rows;
-    private readonly int[] _tile = new int[Rows * Block];
+    private readonly int[] _tile;
 
-    public SdotQuantGemm(QuantConvParameters p)
+    private SdotQuantGemm(QuantConvParameters p, int k, int kp, int blocks)
     {
         if (!CanRun(p))
         {
@@ -51,18 +42,13 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
         }
 
         _s = p.Shape;
-        _pointwise = QuantGemmPacking.IsPointwise(p.Shape);
-        _k = p.Shape.KH * p.Shape.KW * p.Shape.InC;
-        _kp = (_k + 15) & ~15;
+        _kp = kp;
         var n = p.Shape.OutC;
-        _blocks = (n + Block - 1) / Block;
-        var k = _k;
-        var kp = _kp;
         _weights = Packed.GetValue(p.Weights, w => Pack(w, k, kp, n));
 
         // The top-bit flip moves every activation by -128; (128 - zx) * sum(w) restores the centred product exactly
         // (in wrapping int32 arithmetic, as the reference accumulates).
-        _bias = p.PaddedBias(_blocks * Block);
+        _bias = p.PaddedBias(blocks * Block);
         var correction = 128 - p.InputZeroPoint;
         for (var c = 0; c < n; c++)
         {
@@ -75,63 +61,40 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
             _bias[c] = unchecked(_bias[c] + (correction * sum));
         }
 
-        _scales = p.PaddedScales(_blocks * Block);
-        _padding = (sbyte)(p.InputZeroPoint - 128);
+        _scales = p.PaddedScales(blocks * Block);
         _requantize = new NeonRequantization(p);
-        var m = p.Shape.OutH * p.Shape.OutW;
-        _chunk = Math.Min(m, Math.Max(Rows, ChunkBytes / _kp / Rows * Rows));
-        _rows = new sbyte[_chunk * _kp];
+        _tile = new int[Rows * Block];
     }
 
-    public long PackedBytes => _weights.Length + ((_bias.Length + _scales.Length + _tile.Length) * 4L) + _rows.Length;
+    public static int BlockWidth => Block;
+
+    public static int MaxRows => Rows;
+
+    public long Bytes => _weights.Length + ((_bias.Length + _scales.Length + _tile.Length) * 4L);
+
+    public static int PadK(int k) => (k + 15) & ~15;
+
+    public static SdotQuantGemm Create(QuantConvParameters p, int k, int kp, int blocks) => new(p, k, kp, blocks);
 
     /// <summary>Group 1, any kernel size, every centred weight within int8.</summary>
     public static bool CanRun(QuantConvParameters p) =>
         p.Shape.Groups == 1 && Array.TrueForAll(p.Weights, w => w is >= sbyte.MinValue and <= sbyte.MaxValue);
 
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
+    public int TileRows(int c) => Rows;
+
+    public void Tile(ref sbyte rows, int kp, int c, Span<byte> output, int outAt)
     {
-        if (input.Length < _s.InputLength || output.Length < _s.OutputLength)
+        Reduce4(ref rows, kp, c);
+        for (var i = 0; i < Rows; i++)
         {
-            throw new ArgumentException("input or output shorter than the convolution shape");
+            Store(output, outAt + (i * _s.OutC), c, i * Block);
         }
+    }
 
-        var m = _s.OutH * _s.OutW;
-        for (var c0 = 0; c0 < m; c0 += _chunk)
-        {
-            var rows = Math.Min(_chunk, m - c0);
-            for (var r = 0; r < rows; r++)
-            {
-                var row = _rows.AsSpan(r * _kp, _kp);
-                if (_pointwise)
-                {
-                    Flip(input.Slice((c0 + r) * _k, _k), row);
-                }
-                else
-                {
-                    GatherPatch(input, c0 + r, row);
-                }
-            }
-
-            for (var b = 0; b < _blocks; b++)
-            {
-                var r = 0;
-                for (; r + Rows <= rows; r += Rows)
-                {
-                    Reduce4(b, r);
-                    for (var i = 0; i < Rows; i++)
-                    {
-                        Store(output, c0 + r + i, b * Block, i * Block);
-                    }
-                }
-
-                for (; r < rows; r++)
-                {
-                    Reduce1(b, r);
-                    Store(output, c0 + r, b * Block, 0);
-                }
-            }
-        }
+    public void One(ref sbyte row, int kp, int c, Span<byte> output, int outAt)
+    {
+        Reduce1(ref row, kp, c);
+        Store(output, outAt, c, 0);
     }
 
     /// <summary>
@@ -158,7 +121,7 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
     }
 
     /// <summary>x - 128 as int8 (top bit flipped), 16 at a time; the K padding is zero (its weights are zero).</summary>
-    private static void Flip(ReadOnlySpan<byte> x, Span<sbyte> row)
+    public static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<sbyte> row)
     {
         var top = Vector128.Create((byte)0x80);
         ref var src = ref MemoryMarshal.GetReference(x);
@@ -179,9 +142,10 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
 
     /// <summary>One output pixel's receptive field in the weights' [kh][kw][cin] order, top bit flipped; taps in
     /// the padding hold zx - 128, which the bias correction turns into the centred 0.</summary>
-    private void GatherPatch(ReadOnlySpan<byte> input, int pixel, Span<sbyte> row)
+    public void Gather(in ConvShape s, ReadOnlySpan<byte> input, int zeroPoint, int pixel, Span<sbyte> row)
     {
-        var s = _s;
+        var padding = (sbyte)(zeroPoint - 128);
+        row = row[.._kp];
         var oh = pixel / s.OutW;
         var ow = pixel - (oh * s.OutW);
         var k = 0;
@@ -194,7 +158,7 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
                 var tap = row.Slice(k, s.InC);
                 if ((uint)ih >= (uint)s.InH || (uint)iw >= (uint)s.InW)
                 {
-                    tap.Fill(_padding);
+                    tap.Fill(padding);
                 }
                 else
                 {
@@ -213,18 +177,17 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
     }
 
     /// <summary>4 pixels x 16 channels, 16 K values per iteration (4 SDOT steps by element).</summary>
-    private void Reduce4(int b, int row)
+    private void Reduce4(ref sbyte x0, int rowLength, int c)
     {
-        ref var x0 = ref _rows[row * _kp];
-        ref var x1 = ref Unsafe.Add(ref x0, _kp);
-        ref var x2 = ref Unsafe.Add(ref x1, _kp);
-        ref var x3 = ref Unsafe.Add(ref x2, _kp);
-        ref var w = ref _weights[b * _kp * Block];
+        ref var x1 = ref Unsafe.Add(ref x0, rowLength);
+        ref var x2 = ref Unsafe.Add(ref x1, rowLength);
+        ref var x3 = ref Unsafe.Add(ref x2, rowLength);
+        ref var w = ref _weights[c * rowLength];
         Vector128<int> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector128<int> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector128<int> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector128<int> a30 = default, a31 = default, a32 = default, a33 = default;
-        var kp = (nuint)_kp;
+        var kp = (nuint)rowLength;
         for (nuint k = 0; k < kp; k += 16)
         {
             var v0 = Vector128.LoadUnsafe(ref x0, k);
@@ -257,12 +220,11 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
         a33.StoreUnsafe(ref t, 60);
     }
 
-    private void Reduce1(int b, int row)
+    private void Reduce1(ref sbyte x, int rowLength, int c)
     {
-        ref var x = ref _rows[row * _kp];
-        ref var w = ref _weights[b * _kp * Block];
+        ref var w = ref _weights[c * rowLength];
         Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
-        var kp = (nuint)_kp;
+        var kp = (nuint)rowLength;
         for (nuint k = 0; k < kp; k += 16)
         {
             var v = Vector128.LoadUnsafe(ref x, k);
@@ -333,13 +295,12 @@ internal sealed class SdotQuantGemm : IQuantConvKernel
         a3 = Dp.DotProductBySelectedQuadruplet(a3, Vector128.LoadUnsafe(ref w, (nuint)((q * 4 * Block) + 48)), v, q);
     }
 
-    private void Store(Span<byte> output, int pixel, int c, int at)
+    private void Store(Span<byte> output, int offset, int c, int at)
     {
         ref var t = ref _tile[at];
         var q = _requantize.Sixteen(
             Vector128.LoadUnsafe(ref t, 0), Vector128.LoadUnsafe(ref t, 4), Vector128.LoadUnsafe(ref t, 8), Vector128.LoadUnsafe(ref t, 12), ref _bias[0], ref _scales[0], c);
         var n = _s.OutC;
-        var offset = (pixel * n) + c;
         if (c + Block <= n)
         {
             q.StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)offset);

@@ -14,6 +14,8 @@ internal sealed class ScalarConvKernels : IConvKernels
 
     public string Name => "scalar";
 
+    public IQuantElementwiseKernels Elementwise => ScalarQuantElementwise.Instance;
+
     /// <summary>The reference needs no preparation: <see cref="ConvQuant"/> reads the reference layout.</summary>
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) => null;
 

@@ -17,6 +17,8 @@ internal sealed class Avx2ConvKernels : IConvKernels
 
     public string Name => "avx2";
 
+    public IQuantElementwiseKernels Elementwise => Avx2QuantElementwise.Instance;
+
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters)
     {
         if (parameters.Shape.IsDepthwise)
@@ -24,7 +26,7 @@ internal sealed class Avx2ConvKernels : IConvKernels
             return new Avx2QuantDepthwise(parameters);
         }
 
-        return QuantGemmPacking.IsGemm(parameters) ? new Avx2QuantGemm(parameters) : null;
+        return QuantGemmPacking.IsGemm(parameters) ? new QuantGemm<Avx2QuantGemm, short>(parameters) : null;
     }
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output)

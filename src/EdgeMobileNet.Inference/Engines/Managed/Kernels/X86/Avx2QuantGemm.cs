@@ -6,122 +6,52 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// Group-1 integer convolution as a GEMM over output pixels (1x1 convs, the stem, fully connected layers) with
-/// AVX2. Without VNNI the exact u8 x s8 product is vpmaddwd on 16-bit operands: each input pair is broadcast
-/// as one int32 and multiplied by a packed weight vector (<see cref="QuantGemmPacking"/>). A tile is 6 pixels x 16
-/// output channels (12 ymm accumulators); requantisation runs in the epilogue on the register tile.
+/// The AVX2 micro-kernel of the integer GEMM (<see cref="QuantGemm{M, TRow}"/>). Without VNNI the exact u8 x s8
+/// product is vpmaddwd on 16-bit operands: each centred input pair is broadcast as one int32 and multiplied by a packed
+/// weight vector (<see cref="QuantGemmPacking"/>). A tile is 6 pixels x 16 output channels (12 ymm accumulators);
+/// requantisation runs in the epilogue on the register tile.
 /// </summary>
-internal sealed class Avx2QuantGemm : IQuantConvKernel
+internal readonly struct Avx2QuantGemm : IQuantGemmMicroKernel<Avx2QuantGemm, short>
 {
     private const int Lanes = 8;
     private const int Block = 2 * Lanes;
     private const int Rows = 6;
 
-    /// <summary>Centred input rows kept per chunk (64 KiB): small enough for L2 next to a weight panel.</summary>
-    private const int ChunkInts = 16384;
-
     private readonly ConvShape _s;
-    private readonly bool _pointwise;
-    private readonly int _k;
-    private readonly int _pairs;
-    private readonly int _blocks;
+    private readonly int _kp;
     private readonly int[] _weights;
     private readonly int[] _bias;
     private readonly float[] _scales;
-    private readonly int _inputZeroPoint;
     private readonly int _outputZeroPoint;
     private readonly float _lo;
     private readonly float _hi;
-    private readonly int _chunk;
-    private readonly int[] _rows;
-    private readonly int[] _tile = new int[Rows * Block];
+    private readonly int[] _tile;
 
-    public Avx2QuantGemm(QuantConvParameters p)
+    private Avx2QuantGemm(QuantConvParameters p, int k, int kp, int blocks)
     {
         _s = p.Shape;
-        _pointwise = QuantGemmPacking.IsPointwise(p.Shape);
-        _k = p.Shape.KH * p.Shape.KW * p.Shape.InC;
-        _pairs = QuantGemmPacking.Pairs(_k);
-        _blocks = QuantGemmPacking.Blocks(p.Shape.OutC, Block);
-        _weights = QuantGemmPacking.PackShared(p.Weights, _k, p.Shape.OutC, Block);
-        _bias = p.PaddedBias(_blocks * Block);
-        _scales = p.PaddedScales(_blocks * Block);
-        _inputZeroPoint = p.InputZeroPoint;
+        _kp = kp;
+        _weights = QuantGemmPacking.PackShared(p.Weights, k, p.Shape.OutC, Block);
+        _bias = p.PaddedBias(blocks * Block);
+        _scales = p.PaddedScales(blocks * Block);
         _outputZeroPoint = p.OutputZeroPoint;
         _lo = p.Lo;
         _hi = p.Hi;
-        var m = p.Shape.OutH * p.Shape.OutW;
-        _chunk = Math.Min(m, Math.Max(Rows, ChunkInts / _pairs / Rows * Rows));
-        _rows = new int[_chunk * _pairs];
+        _tile = new int[Rows * Block];
     }
 
-    public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _rows.Length) * 4L;
+    public static int BlockWidth => Block;
 
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
-    {
-        var m = _s.OutH * _s.OutW;
-        for (var c0 = 0; c0 < m; c0 += _chunk)
-        {
-            var rows = Math.Min(_chunk, m - c0);
-            if (_pointwise && (_k & 1) == 0)
-            {
-                // Even K: the chunk's input rows are back to back in the pair layout too, so centre them in one pass.
-                Centre(input.Slice(c0 * _k, rows * _k), _inputZeroPoint, MemoryMarshal.Cast<int, short>(_rows.AsSpan(0, rows * _pairs)));
-            }
-            else
-            {
-                for (var r = 0; r < rows; r++)
-                {
-                    var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
-                    if (_pointwise)
-                    {
-                        Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                    }
-                    else
-                    {
-                        QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
-                    }
-                }
-            }
+    public static int MaxRows => Rows;
 
-            // Block-outer over the chunk: each weight panel is read once per chunk, not once per 6 pixels.
-            for (var b = 0; b < _blocks; b++)
-            {
-                var r = 0;
-                for (; r + Rows <= rows; r += Rows)
-                {
-                    Reduce6(b, r);
-                    for (var i = 0; i < Rows; i++)
-                    {
-                        Store(output, c0 + r + i, b * Block, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
-                    }
-                }
+    public long Bytes => (_weights.Length + _bias.Length + _scales.Length + _tile.Length) * 4L;
 
-                // Leftover pixels: one more full tile ending at the chunk's last pixel (recomputed pixels store the
-                // same bytes again).
-                if (r < rows && rows >= Rows)
-                {
-                    r = rows - Rows;
-                    Reduce6(b, r);
-                    for (var i = 0; i < Rows; i++)
-                    {
-                        Store(output, c0 + r + i, b * Block, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
-                    }
+    public static int PadK(int k) => 2 * QuantGemmPacking.Pairs(k);
 
-                    r = rows;
-                }
-
-                for (; r < rows; r++)
-                {
-                    Reduce1(b, r);
-                    Store(output, c0 + r, b * Block, Vector256.LoadUnsafe(ref _tile[0]), Vector256.LoadUnsafe(ref _tile[0], Lanes));
-                }
-            }
-        }
-    }
+    public static Avx2QuantGemm Create(QuantConvParameters p, int k, int kp, int blocks) => new(p, k, kp, blocks);
 
     /// <summary>x - zp as int16, 16 at a time (vpmovzxbw + vpsubw); the odd slot is zero.</summary>
-    private static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
+    public static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
     {
         var zp = Vector256.Create((short)zeroPoint);
         ref var src = ref MemoryMarshal.GetReference(x);
@@ -141,22 +71,44 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
         row[x.Length..].Clear();
     }
 
+    public void Gather(in ConvShape s, ReadOnlySpan<byte> input, int zeroPoint, int pixel, Span<short> row) =>
+        QuantGemmPacking.GatherPatch(s, input, zeroPoint, pixel, row[.._kp]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TileRows(int c) => Rows;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tile(ref short rows, int kp, int c, Span<byte> output, int outAt)
+    {
+        Reduce6(ref Unsafe.As<short, int>(ref rows), kp / 2, c);
+        for (var i = 0; i < Rows; i++)
+        {
+            Store(output, outAt + (i * _s.OutC), c, Vector256.LoadUnsafe(ref _tile[0], (nuint)(i * Block)), Vector256.LoadUnsafe(ref _tile[0], (nuint)((i * Block) + Lanes)));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void One(ref short row, int kp, int c, Span<byte> output, int outAt)
+    {
+        Reduce1(ref Unsafe.As<short, int>(ref row), kp / 2, c);
+        Store(output, outAt, c, Vector256.LoadUnsafe(ref _tile[0]), Vector256.LoadUnsafe(ref _tile[0], Lanes));
+    }
+
     /// <summary>
     /// 6 pixels x one block of output channels. The accumulators go through <see cref="_tile"/> to the epilogue so
     /// that no call is live across the reduction loop (the JIT would otherwise spill the registers every iteration).
     /// </summary>
-    private void Reduce6(int b, int row)
+    private void Reduce6(ref int x0, int pairs, int c)
     {
-        ref var x0 = ref _rows[row * _pairs];
-        ref var x1 = ref Unsafe.Add(ref x0, _pairs);
-        ref var x2 = ref Unsafe.Add(ref x1, _pairs);
-        ref var x3 = ref Unsafe.Add(ref x2, _pairs);
-        ref var x4 = ref Unsafe.Add(ref x3, _pairs);
-        ref var x5 = ref Unsafe.Add(ref x4, _pairs);
-        ref var w = ref _weights[b * _pairs * Block];
+        ref var x1 = ref Unsafe.Add(ref x0, pairs);
+        ref var x2 = ref Unsafe.Add(ref x1, pairs);
+        ref var x3 = ref Unsafe.Add(ref x2, pairs);
+        ref var x4 = ref Unsafe.Add(ref x3, pairs);
+        ref var x5 = ref Unsafe.Add(ref x4, pairs);
+        ref var w = ref _weights[c * pairs];
         Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
-        var n = (nuint)_pairs;
+        var n = (nuint)pairs;
         for (nuint p = 0; p < n; p++)
         {
             var w0 = Vector256.LoadUnsafe(ref w).AsInt16();
@@ -198,12 +150,11 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
     }
 
     /// <summary>One pixel: two independent accumulator pairs over alternate K pairs to hide the add latency.</summary>
-    private void Reduce1(int b, int row)
+    private void Reduce1(ref int x, int pairs, int c)
     {
-        ref var x = ref _rows[row * _pairs];
-        ref var w = ref _weights[b * _pairs * Block];
+        ref var w = ref _weights[c * pairs];
         Vector256<int> a0 = default, a1 = default, c0 = default, c1 = default;
-        var n = (nuint)_pairs;
+        var n = (nuint)pairs;
         nuint p = 0;
         for (; p + 2 <= n; p += 2)
         {
@@ -228,11 +179,10 @@ internal sealed class Avx2QuantGemm : IQuantConvKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Store(Span<byte> output, int pixel, int c, Vector256<int> acc0, Vector256<int> acc1)
+    private void Store(Span<byte> output, int at, int c, Vector256<int> acc0, Vector256<int> acc1)
     {
         var n = _s.OutC;
         ref var y = ref MemoryMarshal.GetReference(output);
-        var at = (pixel * n) + c;
         var q0 = Requantize(acc0, c);
         if (c + Lanes <= n)
         {

@@ -16,6 +16,8 @@ internal sealed class Avx512ConvKernels : IConvKernels
 
     public string Name => "avx512";
 
+    public IQuantElementwiseKernels Elementwise => Avx512QuantElementwise.Instance;
+
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters)
     {
         if (parameters.Shape.IsDepthwise)
@@ -26,7 +28,7 @@ internal sealed class Avx512ConvKernels : IConvKernels
                 : new Avx512QuantDepthwise(parameters);
         }
 
-        return QuantGemmPacking.IsGemm(parameters) ? new Avx512QuantGemm(parameters) : null;
+        return QuantGemmPacking.IsGemm(parameters) ? new QuantGemm<Avx512QuantGemm, short>(parameters) : null;
     }
 
     public void ConvFloat(in ConvShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float lo, float hi, ReadOnlySpan<float> residual, Span<float> output) =>

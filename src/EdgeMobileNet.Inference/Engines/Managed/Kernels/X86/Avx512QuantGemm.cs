@@ -6,31 +6,24 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// Group-1 integer convolution as a GEMM over output pixels (1x1 convs, the stem, fully connected layers) with
-/// AVX-512BW. Without VNNI the exact u8 x s8 product is vpmaddwd on 16-bit operands: each input pair is broadcast
-/// as one int32 and multiplied by a packed weight vector (<see cref="QuantGemmPacking"/>).
+/// The AVX-512BW micro-kernel of the integer GEMM (<see cref="QuantGemm{M, TRow}"/>). Without VNNI the exact
+/// u8 x s8 product is vpmaddwd on 16-bit operands: each centred input pair is broadcast as one int32 and multiplied by
+/// a packed weight vector (<see cref="QuantGemmPacking"/>).
 /// Tiles: 6 pixels x 32 output channels (12 zmm accumulators); a block of at most 16 channels (16-channel layers, the
 /// half block ending 144 or 1000 channels) runs 12 pixels x 16 channels instead of computing zeros. Accumulators
 /// start from the bias and are requantised straight from registers; the channels past the end of a ragged block
-/// are dropped with a masked store. Leftover pixels run as one more (overlapping) tile, or, in images smaller than
-/// a tile, through a one-pixel path.
+/// are dropped with a masked store.
 /// </summary>
-internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
+internal readonly unsafe struct Avx512QuantGemm : IQuantGemmMicroKernel<Avx512QuantGemm, short>
 {
     private const int Lanes = 16;
     private const int Block = 2 * Lanes;
     private const int Rows = 6;
     private const int NarrowRows = 12;
 
-    /// <summary>Centred input rows kept per chunk (64 KiB): small enough for L2 next to a weight panel.</summary>
-    private const int ChunkInts = 16384;
-
     private readonly ConvShape _s;
-    private readonly bool _pointwise;
-    private readonly int _k;
     private readonly int _n;
-    private readonly int _pairs;
-    private readonly int _blocks;
+    private readonly int _kp;
     private readonly int[] _weights;
     private readonly int[] _bias;
     private readonly float[] _scales;
@@ -38,8 +31,6 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     private readonly int _outputZeroPoint;
     private readonly float _lo;
     private readonly float _hi;
-    private readonly int _chunk;
-    private readonly int[] _rows;
 
     /// <summary>Kernel rows of at most 16 contiguous bytes (the stem's 3 x 3 channels): see <see cref="GatherNarrowPatch"/>.</summary>
     private readonly bool _narrowPatch;
@@ -48,116 +39,36 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     private readonly Vector128<byte> _lastMask0;
     private readonly Vector128<byte> _lastMask1;
 
-    public Avx512QuantGemm(QuantConvParameters p)
+    private Avx512QuantGemm(QuantConvParameters p, int k, int kp, int blocks)
     {
         _s = p.Shape;
-        _pointwise = QuantGemmPacking.IsPointwise(p.Shape);
-        _k = p.Shape.KH * p.Shape.KW * p.Shape.InC;
         _n = p.Shape.OutC;
-        _pairs = QuantGemmPacking.Pairs(_k);
-        _blocks = QuantGemmPacking.Blocks(_n, Block);
-        _weights = QuantGemmPacking.PackShared(p.Weights, _k, _n, Block);
-        _bias = p.PaddedBias(_blocks * Block);
-        _scales = p.PaddedScales(_blocks * Block);
+        _kp = kp;
+        _weights = QuantGemmPacking.PackShared(p.Weights, k, _n, Block);
+        _bias = p.PaddedBias(blocks * Block);
+        _scales = p.PaddedScales(blocks * Block);
         _inputZeroPoint = p.InputZeroPoint;
         _outputZeroPoint = p.OutputZeroPoint;
         _lo = p.Lo;
         _hi = p.Hi;
-        var m = p.Shape.OutH * p.Shape.OutW;
-        _chunk = Math.Min(m, Math.Max(NarrowRows, ChunkInts / _pairs / NarrowRows * NarrowRows));
-
-        // A spare row (at least 8 ints): the narrow patch gather writes up to 16 slots from each kernel row's start.
-        _rows = new int[(_chunk * _pairs) + Math.Max(_pairs, 8)];
-        _narrowPatch = !_pointwise && p.Shape.DilationW == 1 && p.Shape.KW * p.Shape.InC <= 16;
-        var last = _n - ((_blocks - 1) * Block);
+        _narrowPatch = !QuantGemmPacking.IsPointwise(p.Shape) && p.Shape.DilationW == 1 && p.Shape.KW * p.Shape.InC <= 16;
+        var last = _n - ((blocks - 1) * Block);
         _lastMask0 = Mask(last);
         _lastMask1 = Mask(last - Lanes);
     }
 
-    public long PackedBytes => (_weights.Length + _bias.Length + _scales.Length + _rows.Length) * 4L;
+    public static int BlockWidth => Block;
 
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
-    {
-        if (output.Length < _s.OutputLength)
-        {
-            throw new ArgumentException("output shorter than the convolution's");
-        }
+    public static int MaxRows => NarrowRows;
 
-        var m = _s.OutH * _s.OutW;
-        fixed (byte* y = output)
-        {
-            for (var c0 = 0; c0 < m; c0 += _chunk)
-            {
-                var rows = Math.Min(_chunk, m - c0);
-                if (_pointwise && (_k & 1) == 0)
-                {
-                    // Even K: the chunk's input rows are back to back in the pair layout too, so centre them in one pass.
-                    Centre(input.Slice(c0 * _k, rows * _k), _inputZeroPoint, MemoryMarshal.Cast<int, short>(_rows.AsSpan(0, rows * _pairs)));
-                }
-                else
-                {
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var row = MemoryMarshal.Cast<int, short>(_rows.AsSpan(r * _pairs, _pairs));
-                        if (_pointwise)
-                        {
-                            Centre(input.Slice((c0 + r) * _k, _k), _inputZeroPoint, row);
-                        }
-                        else if (!_narrowPatch || !GatherNarrowPatch(input, c0 + r, r))
-                        {
-                            QuantGemmPacking.GatherPatch(_s, input, _inputZeroPoint, c0 + r, row);
-                        }
-                    }
-                }
+    public long Bytes => (_weights.Length + _bias.Length + _scales.Length) * 4L;
 
-                // Block-outer over the chunk: each weight panel is read once per chunk, not once per tile.
-                for (var b = 0; b < _blocks; b++)
-                {
-                    var c = b * Block;
-                    var last = b == _blocks - 1;
-                    var m0 = last ? _lastMask0 : Vector128<byte>.AllBitsSet;
-                    var m1 = last ? _lastMask1 : Vector128<byte>.AllBitsSet;
-                    // Leftover pixels of a chunk with at least one full tile run as one more full tile ending at the
-                    // chunk's last pixel: it recomputes a few pixels and stores the same bytes again.
-                    var r = 0;
-                    if (_n - c <= Lanes)
-                    {
-                        for (; r + NarrowRows <= rows; r += NarrowRows)
-                        {
-                            Tile12x16(c, r, y + ((c0 + r) * _n) + c, m0);
-                        }
+    public static int PadK(int k) => 2 * QuantGemmPacking.Pairs(k);
 
-                        if (r < rows && rows >= NarrowRows)
-                        {
-                            Tile12x16(c, rows - NarrowRows, y + ((c0 + rows - NarrowRows) * _n) + c, m0);
-                            r = rows;
-                        }
-                    }
-                    else
-                    {
-                        for (; r + Rows <= rows; r += Rows)
-                        {
-                            Tile6x32(c, r, y + ((c0 + r) * _n) + c, m0, m1);
-                        }
-
-                        if (r < rows && rows >= Rows)
-                        {
-                            Tile6x32(c, rows - Rows, y + ((c0 + rows - Rows) * _n) + c, m0, m1);
-                            r = rows;
-                        }
-                    }
-
-                    for (; r < rows; r++)
-                    {
-                        Tile1x32(c, r, y + ((c0 + r) * _n) + c, m0, m1);
-                    }
-                }
-            }
-        }
-    }
+    public static Avx512QuantGemm Create(QuantConvParameters p, int k, int kp, int blocks) => new(p, k, kp, blocks);
 
     /// <summary>x - zp as int16, 32 at a time (vpmovzxbw + vpsubw); the odd slot is zero.</summary>
-    private static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
+    public static void Centre(ReadOnlySpan<byte> x, int zeroPoint, Span<short> row)
     {
         var zp = Vector512.Create((short)zeroPoint);
         ref var src = ref MemoryMarshal.GetReference(x);
@@ -184,13 +95,51 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
         row[x.Length..].Clear();
     }
 
+    public void Gather(in ConvShape s, ReadOnlySpan<byte> input, int zeroPoint, int pixel, Span<short> row)
+    {
+        if (!_narrowPatch || !GatherNarrowPatch(input, pixel, row))
+        {
+            QuantGemmPacking.GatherPatch(s, input, zeroPoint, pixel, row[.._kp]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TileRows(int c) => _n - c <= Lanes ? NarrowRows : Rows;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tile(ref short rows, int kp, int c, Span<byte> output, int outAt)
+    {
+        var last = c + Block >= _n;
+        fixed (byte* y = output)
+        {
+            if (_n - c <= Lanes)
+            {
+                Tile12x16(ref Unsafe.As<short, int>(ref rows), kp / 2, c, y + outAt, last ? _lastMask0 : Vector128<byte>.AllBitsSet);
+            }
+            else
+            {
+                Tile6x32(ref Unsafe.As<short, int>(ref rows), kp / 2, c, y + outAt, last ? _lastMask0 : Vector128<byte>.AllBitsSet, last ? _lastMask1 : Vector128<byte>.AllBitsSet);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void One(ref short row, int kp, int c, Span<byte> output, int outAt)
+    {
+        var last = c + Block >= _n;
+        fixed (byte* y = output)
+        {
+            Tile1x32(ref Unsafe.As<short, int>(ref row), kp / 2, c, y + outAt, last ? _lastMask0 : Vector128<byte>.AllBitsSet, last ? _lastMask1 : Vector128<byte>.AllBitsSet);
+        }
+    }
+
     /// <summary>
     /// The patch of an output pixel whose window lies inside the image, for kernels whose rows are at most 16
     /// contiguous bytes: each kernel row is one 16-byte load widened and centred (vpmovzxbw, vpsubw) and stored whole;
     /// the slots past the row's real length are overwritten by the next kernel row, the zeroed tail, or the next
     /// pixel's patch (rows are filled in order; the buffer has a spare row). False: not inside, use the general gather.
     /// </summary>
-    private bool GatherNarrowPatch(ReadOnlySpan<byte> input, int pixel, int row)
+    private bool GatherNarrowPatch(ReadOnlySpan<byte> input, int pixel, Span<short> row)
     {
         var s = _s;
         var oh = pixel / s.OutW;
@@ -207,14 +156,19 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
         var length = s.KW * s.InC;
         var zp = Vector256.Create((short)_inputZeroPoint);
         ref var x = ref MemoryMarshal.GetReference(input);
-        ref var dst = ref Unsafe.As<int, short>(ref _rows[row * _pairs]);
+        if (row.Length < Math.Max(_kp, ((s.KH - 1) * length) + 16))
+        {
+            return false;
+        }
+
+        ref var dst = ref MemoryMarshal.GetReference(row);
         for (var kh = 0; kh < s.KH; kh++)
         {
             var at = (((ih0 + (kh * s.DilationH)) * s.InW) + iw0) * s.InC;
             (Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref x, (nuint)at)) - zp).StoreUnsafe(ref dst, (nuint)(kh * length));
         }
 
-        for (var k = s.KH * length; k < 2 * _pairs; k++)
+        for (var k = s.KH * length; k < _kp; k++)
         {
             Unsafe.Add(ref dst, k) = 0;
         }
@@ -223,20 +177,19 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     }
 
     /// <summary>6 pixels x 32 output channels from <paramref name="row"/>, written at <paramref name="y"/> (pixel stride N).</summary>
-    private void Tile6x32(int c, int row, byte* y, Vector128<byte> m0, Vector128<byte> m1)
+    private void Tile6x32(ref int x0, int pairs, int c, byte* y, Vector128<byte> m0, Vector128<byte> m1)
     {
-        ref var x0 = ref _rows[row * _pairs];
-        ref var x1 = ref Unsafe.Add(ref x0, _pairs);
-        ref var x2 = ref Unsafe.Add(ref x1, _pairs);
-        ref var x3 = ref Unsafe.Add(ref x2, _pairs);
-        ref var x4 = ref Unsafe.Add(ref x3, _pairs);
-        ref var x5 = ref Unsafe.Add(ref x4, _pairs);
-        ref var w = ref _weights[c * _pairs];
+        ref var x1 = ref Unsafe.Add(ref x0, pairs);
+        ref var x2 = ref Unsafe.Add(ref x1, pairs);
+        ref var x3 = ref Unsafe.Add(ref x2, pairs);
+        ref var x4 = ref Unsafe.Add(ref x3, pairs);
+        ref var x5 = ref Unsafe.Add(ref x4, pairs);
+        ref var w = ref _weights[c * pairs];
         var b0 = Vector512.LoadUnsafe(ref _bias[c]);
         var b1 = Vector512.LoadUnsafe(ref _bias[c], Lanes);
         Vector512<int> a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
         Vector512<int> a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;
-        var n = (nuint)_pairs;
+        var n = (nuint)pairs;
         for (nuint p = 0; p < n; p++)
         {
             var w0 = Vector512.LoadUnsafe(ref w).AsInt16();
@@ -283,15 +236,14 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     }
 
     /// <summary>12 pixels x one 16-channel vector: a block with at most 16 real channels.</summary>
-    private void Tile12x16(int c, int row, byte* y, Vector128<byte> m0)
+    private void Tile12x16(ref int x0, int pairs, int c, byte* y, Vector128<byte> m0)
     {
-        ref var x0 = ref _rows[row * _pairs];
-        var rs = (nint)_pairs;
-        ref var w = ref _weights[c * _pairs];
+        var rs = (nint)pairs;
+        ref var w = ref _weights[c * pairs];
         var b0 = Vector512.LoadUnsafe(ref _bias[c]);
         Vector512<int> a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0, a5 = b0;
         Vector512<int> a6 = b0, a7 = b0, a8 = b0, a9 = b0, a10 = b0, a11 = b0;
-        var n = (nuint)_pairs;
+        var n = (nuint)pairs;
         for (nuint p = 0; p < n; p++)
         {
             var w0 = Vector512.LoadUnsafe(ref w).AsInt16();
@@ -331,14 +283,13 @@ internal sealed unsafe class Avx512QuantGemm : IQuantConvKernel
     }
 
     /// <summary>One pixel x 32 channels: two independent accumulator pairs over alternate K pairs hide the add latency.</summary>
-    private void Tile1x32(int c, int row, byte* y, Vector128<byte> m0, Vector128<byte> m1)
+    private void Tile1x32(ref int x, int pairs, int c, byte* y, Vector128<byte> m0, Vector128<byte> m1)
     {
-        ref var x = ref _rows[row * _pairs];
-        ref var w = ref _weights[c * _pairs];
+        ref var w = ref _weights[c * pairs];
         var a0 = Vector512.LoadUnsafe(ref _bias[c]);
         var a1 = Vector512.LoadUnsafe(ref _bias[c], Lanes);
         Vector512<int> c0 = default, c1 = default;
-        var n = (nuint)_pairs;
+        var n = (nuint)pairs;
         nuint p = 0;
         for (; p + 2 <= n; p += 2)
         {
