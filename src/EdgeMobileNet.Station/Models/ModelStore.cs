@@ -1,3 +1,4 @@
+using EdgeMobileNet.Station.State;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -38,25 +39,15 @@ internal sealed class ModelStore(string stateDirectory)
     public void WriteActive(ActiveRecord record)
     {
         Directory.CreateDirectory(Folder);
-        var temp = ActivePath + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.WriteJson(ActivePath, w =>
         {
-            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
-            {
-                w.WriteStartObject();
-                w.WriteString("path", record.Path);
-                w.WriteString("sha256", record.Sha256);
-                w.WriteString("origin", record.Origin);
-                w.WriteString("since", record.Since);
-                w.WriteString("configured_path", record.ConfiguredPath);
-                w.WriteString("configured_sha256", record.ConfiguredSha256);
-                w.WriteEndObject();
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, ActivePath, overwrite: true);
+            w.WriteString("path", record.Path);
+            w.WriteString("sha256", record.Sha256);
+            w.WriteString("origin", record.Origin);
+            w.WriteString("since", record.Since);
+            w.WriteString("configured_path", record.ConfiguredPath);
+            w.WriteString("configured_sha256", record.ConfiguredSha256);
+        }, indented: true);
     }
 
     /// <summary>The recorded model in force; null when there is none (no deployment yet). A record that cannot be

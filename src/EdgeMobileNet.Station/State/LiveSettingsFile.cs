@@ -55,25 +55,13 @@ internal sealed class LiveSettingsFile(string path)
 
     public void Save(LiveValues v)
     {
-        var dir = System.IO.Path.GetDirectoryName(Path)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.WriteJson(Path, w =>
         {
-            using (var w = new Utf8JsonWriter(file))
-            {
-                w.WriteStartObject();
-                w.WriteNumber("threshold", v.Threshold);
-                w.WriteBoolean("outputs", v.Outputs);
-                w.WriteBoolean("paused", v.Paused);
-                w.WriteNumber("rate", v.Rate);
-                w.WriteEndObject();
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path, overwrite: true);
+            w.WriteNumber("threshold", v.Threshold);
+            w.WriteBoolean("outputs", v.Outputs);
+            w.WriteBoolean("paused", v.Paused);
+            w.WriteNumber("rate", v.Rate);
+        });
     }
 
     private double Number(JsonProperty p, double min, double max) =>

@@ -87,7 +87,6 @@ public static class PixelConverter
             }
         }
 
-        int cw = (width + 1) / 2, ch = (height + 1) / 2;
         fixed (byte* src = frame, dst = rgb)
         fixed (int* lt = LumaTable, rv = RedFromV, gu = GreenFromU, gv = GreenFromV, bu = BlueFromU)
         fixed (byte* clampTable = ClampTable)
@@ -95,32 +94,7 @@ public static class PixelConverter
             byte* clamp = clampTable + ClampOffset;
 
             // Per pixel: luma at lumaStep bytes apart; chroma of its pair at (x >> 1) * chromaStep.
-            byte* yRow, uRow, vRow;
-            int lumaStep, chromaStep;
-            switch (format)
-            {
-                case PixelFormat.I420:
-                    yRow = src + ((long)y * width);
-                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw);
-                    vRow = uRow + ((long)cw * ch);
-                    (lumaStep, chromaStep) = (1, 1);
-                    break;
-                case PixelFormat.NV12:
-                    yRow = src + ((long)y * width);
-                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw * 2);
-                    vRow = uRow + 1;
-                    (lumaStep, chromaStep) = (1, 2);
-                    break;
-                case PixelFormat.YUYV:
-                    // Y0 U Y1 V: luma of pixel x at 2x, chroma of its pair at 4 * (x >> 1) + 1 and + 3.
-                    yRow = src + ((long)y * cw * 4);
-                    uRow = yRow + 1;
-                    vRow = yRow + 3;
-                    (lumaStep, chromaStep) = (2, 4);
-                    break;
-                default:
-                    throw new EdgeMobileNetException($"unknown pixel format {format}");
-            }
+            LocateYuvRow(src, format, width, height, y, out var yRow, out var uRow, out var vRow, out var lumaStep, out var chromaStep);
 
             byte* o = dst;
             var x = x0;
@@ -193,5 +167,37 @@ public static class PixelConverter
         }
 
         return table;
+    }
+
+    /// <summary>Where row <paramref name="y"/> of a YUV frame starts: its luma, and the chroma of its pixel pairs
+    /// (luma of pixel x at <c>x * lumaStep</c>, its pair's chroma at <c>(x &gt;&gt; 1) * chromaStep</c>).</summary>
+    internal static unsafe void LocateYuvRow(
+        byte* src, PixelFormat format, int width, int height, int y, out byte* yRow, out byte* uRow, out byte* vRow, out int lumaStep, out int chromaStep)
+    {
+        int cw = (width + 1) / 2, ch = (height + 1) / 2;
+        switch (format)
+        {
+            case PixelFormat.I420:
+                yRow = src + ((long)y * width);
+                uRow = src + ((long)width * height) + ((long)(y >> 1) * cw);
+                vRow = uRow + ((long)cw * ch);
+                (lumaStep, chromaStep) = (1, 1);
+                break;
+            case PixelFormat.NV12:
+                yRow = src + ((long)y * width);
+                uRow = src + ((long)width * height) + ((long)(y >> 1) * cw * 2);
+                vRow = uRow + 1;
+                (lumaStep, chromaStep) = (1, 2);
+                break;
+            case PixelFormat.YUYV:
+                // Y0 U Y1 V: luma of pixel x at 2x, chroma of its pair at 4 * (x >> 1) + 1 and + 3.
+                yRow = src + ((long)y * cw * 4);
+                uRow = yRow + 1;
+                vRow = yRow + 3;
+                (lumaStep, chromaStep) = (2, 4);
+                break;
+            default:
+                throw new EdgeMobileNetException($"unknown pixel format {format}");
+        }
     }
 }

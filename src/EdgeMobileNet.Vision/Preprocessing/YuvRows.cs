@@ -66,32 +66,7 @@ internal static unsafe class YuvRows
                     return;
             }
 
-            int cw = (width + 1) / 2, ch = (height + 1) / 2;
-            byte* yRow, uRow, vRow;
-            int lumaStep, chromaStep;
-            switch (format)
-            {
-                case PixelFormat.I420:
-                    yRow = src + ((long)y * width);
-                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw);
-                    vRow = uRow + ((long)cw * ch);
-                    (lumaStep, chromaStep) = (1, 1);
-                    break;
-                case PixelFormat.NV12:
-                    yRow = src + ((long)y * width);
-                    uRow = src + ((long)width * height) + ((long)(y >> 1) * cw * 2);
-                    vRow = uRow + 1;
-                    (lumaStep, chromaStep) = (1, 2);
-                    break;
-                case PixelFormat.YUYV:
-                    yRow = src + ((long)y * cw * 4);
-                    uRow = yRow + 1;
-                    vRow = yRow + 3;
-                    (lumaStep, chromaStep) = (2, 4);
-                    break;
-                default:
-                    throw new EdgeMobileNetException($"unknown pixel format {format}");
-            }
+            PixelConverter.LocateYuvRow(src, format, width, height, y, out var yRow, out var uRow, out var vRow, out var lumaStep, out var chromaStep);
 
             int x = x0, end = x0 + count;
             if ((x & 1) != 0)
