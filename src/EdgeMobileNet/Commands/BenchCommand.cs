@@ -139,9 +139,13 @@ internal static class BenchCommand
         }
 
         // Samples go into a preallocated array and nothing is printed while timing, so the allocation delta is the
-        // engine's alone.
+        // engine's alone. When every managed step of a run happens on this thread (ONNX Runtime, whose workers are
+        // native, or one managed thread) only this thread is counted, so nothing else in the process (a finaliser,
+        // a host's timer) can be billed to the engine; managed workers need the process-wide count.
         var ticks = new long[iterations];
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var thisThreadOnly = classifier.Engine == "ort" || classifier.Threads == 1;
+        long Allocated() => thisThreadOnly ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
+        var allocatedBefore = Allocated();
         for (var i = 0; i < iterations; i++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -149,7 +153,7 @@ internal static class BenchCommand
             ticks[i] = Stopwatch.GetTimestamp() - start;
         }
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var allocated = Allocated() - allocatedBefore;
         var samples = Array.ConvertAll(ticks, t => t * 1000.0 / Stopwatch.Frequency);
         var summary = LatencySummary.Of(samples);
         var memory = classifier as IModelMemoryInfo;
