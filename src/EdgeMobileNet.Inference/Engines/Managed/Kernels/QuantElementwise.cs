@@ -65,18 +65,7 @@ internal sealed class QuantElementwise<V, TInt, TFloat> : IQuantElementwiseKerne
             throw new ArgumentException("input shorter than the output");
         }
 
-        var i = 0;
-        if (V.IsSupported && min >= 0 && max <= 255)
-        {
-            var op = new QuantizeOp(scale, zeroPoint, min, max);
-            ref var px = ref MemoryMarshal.GetReference(x);
-            ref var py = ref MemoryMarshal.GetReference(y);
-            for (; i + Step <= y.Length; i += Step)
-            {
-                V.Unary16(op, ref Unsafe.Add(ref px, i), ref Unsafe.Add(ref py, i));
-            }
-        }
-
+        var i = V.IsSupported && min >= 0 && max <= 255 ? Unary(new QuantizeOp(scale, zeroPoint, min, max), x, y) : 0;
         ScalarQuantElementwise.QuantizeRange(x, scale, zeroPoint, min, max, y, i);
     }
 
@@ -92,6 +81,22 @@ internal sealed class QuantElementwise<V, TInt, TFloat> : IQuantElementwiseKerne
         for (; i + Step <= y.Length; i += Step)
         {
             V.Binary16(op, ref Unsafe.Add(ref pa, i), ref Unsafe.Add(ref pb, i), ref Unsafe.Add(ref py, i));
+        }
+
+        return i;
+    }
+
+    /// <summary>The one loop of every float-to-int8 kernel; returns how many leading elements it wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Unary<TOp>(in TOp op, ReadOnlySpan<float> x, Span<byte> y)
+        where TOp : struct, IQuantUnaryOp<TFloat, TInt>
+    {
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var py = ref MemoryMarshal.GetReference(y);
+        var i = 0;
+        for (; i + Step <= y.Length; i += Step)
+        {
+            V.Unary16(op, ref Unsafe.Add(ref px, i), ref Unsafe.Add(ref py, i));
         }
 
         return i;
