@@ -57,7 +57,10 @@ internal interface IQuantVector<TInt, TFloat>
     static abstract void Binary16<TOp>(in TOp op, ref byte a, ref byte b, ref byte y)
         where TOp : struct, IQuantBinaryOp<TInt>;
 
-    /// <summary>16 floats through <paramref name="op"/>, narrowed to bytes saturating to [0, 255], stored at <paramref name="y"/>.</summary>
+    /// <summary>
+    /// 16 floats through <paramref name="op"/>, whose results are already within [0, 255] (an unsigned narrowing
+    /// needs no clamp first), narrowed to bytes and stored at <paramref name="y"/>.
+    /// </summary>
     static abstract void Unary16<TOp>(in TOp op, ref float x, ref byte y)
         where TOp : struct, IQuantUnaryOp<TFloat, TInt>;
 

@@ -86,9 +86,14 @@ internal sealed class QuantElementwise<V, TInt, TFloat> : IQuantElementwiseKerne
         return i;
     }
 
-    /// <summary>The one loop of every float-to-int8 kernel; returns how many leading elements it wrote.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Unary<TOp>(in TOp op, ReadOnlySpan<float> x, Span<byte> y)
+    /// <summary>
+    /// The one loop of every float-to-int8 kernel; returns how many leading elements it wrote. Not inlined: inside
+    /// the caller, with its scalar tail, the JIT kept the output reference in memory and reloaded it every step.
+    /// The operator comes by value: through a reference the JIT reloaded its constants every step (the byte stores
+    /// might alias them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Unary<TOp>(TOp op, ReadOnlySpan<float> x, Span<byte> y)
         where TOp : struct, IQuantUnaryOp<TFloat, TInt>
     {
         ref var px = ref MemoryMarshal.GetReference(x);
@@ -144,7 +149,8 @@ internal sealed class QuantElementwise<V, TInt, TFloat> : IQuantElementwiseKerne
 
     /// <summary>
     /// QuantizeLinear, <see cref="Requantization.Quantize"/>: x / scale (the IEEE division), NaN to 0, clamped to the
-    /// output range around the zero point, rounded half to even, plus the zero point.
+    /// output range around the zero point, rounded half to even, plus the zero point: within [min, max], which the
+    /// caller keeps inside [0, 255].
     /// </summary>
     private readonly struct QuantizeOp(float scale, int zeroPoint, int min, int max) : IQuantUnaryOp<TFloat, TInt>
     {

@@ -74,7 +74,7 @@ internal readonly struct Avx2QuantVector : IQuantVector<Vector256<int>, Vector25
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Unary16<TOp>(in TOp op, ref float x, ref byte y)
         where TOp : struct, IQuantUnaryOp<Vector256<float>, Vector256<int>> =>
-        StoreBytes(op.Apply(Vector256.LoadUnsafe(ref x)), op.Apply(Vector256.LoadUnsafe(ref x, Lanes)), ref y);
+        NarrowToBytes(op.Apply(Vector256.LoadUnsafe(ref x)), op.Apply(Vector256.LoadUnsafe(ref x, Lanes)), ref y);
 
     public static int Lookup(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y) => 0;
 
@@ -88,8 +88,13 @@ internal readonly struct Avx2QuantVector : IQuantVector<Vector256<int>, Vector25
     private static void StoreBytes(Vector256<int> r0, Vector256<int> r1, ref byte destination)
     {
         var top = Vector256.Create(255);
-        r0 = Avx2.Min(Avx2.Max(r0, Vector256<int>.Zero), top);
-        r1 = Avx2.Min(Avx2.Max(r1, Vector256<int>.Zero), top);
+        NarrowToBytes(Avx2.Min(Avx2.Max(r0, Vector256<int>.Zero), top), Avx2.Min(Avx2.Max(r1, Vector256<int>.Zero), top), ref destination);
+    }
+
+    /// <summary>16 ints already within [0, 255] to 16 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NarrowToBytes(Vector256<int> r0, Vector256<int> r1, ref byte destination)
+    {
         var words = Vector256.Narrow(r0.AsUInt32(), r1.AsUInt32());
         Vector256.Narrow(words, words).GetLower().StoreUnsafe(ref destination);
     }

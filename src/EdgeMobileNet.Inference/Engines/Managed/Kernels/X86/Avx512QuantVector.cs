@@ -69,7 +69,7 @@ internal readonly struct Avx512QuantVector : IQuantVector<Vector512<int>, Vector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Unary16<TOp>(in TOp op, ref float x, ref byte y)
         where TOp : struct, IQuantUnaryOp<Vector512<float>, Vector512<int>> =>
-        StoreBytes(op.Apply(Vector512.LoadUnsafe(ref x)), ref y);
+        Avx512F.ConvertToVector128Byte(op.Apply(Vector512.LoadUnsafe(ref x))).StoreUnsafe(ref y);
 
     /// <summary>
     /// 64 bytes per step with AVX-512 VBMI: vpermi2b looks each index up in a 128-entry half (its low 7 bits), once in
