@@ -17,7 +17,7 @@ internal sealed class NeonConvKernels : IConvKernels
 
     public string Name => "neon";
 
-    public IQuantElementwiseKernels Elementwise => NeonQuantElementwise.Neon;
+    public IQuantElementwiseKernels Elementwise => NeonQuantVector.Neon;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
         NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)

@@ -18,7 +18,7 @@ internal sealed class SdotConvKernels : IConvKernels
 
     public string Name => "sdot";
 
-    public IQuantElementwiseKernels Elementwise => NeonQuantElementwise.Sdot;
+    public IQuantElementwiseKernels Elementwise => NeonQuantVector.Sdot;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
         NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)

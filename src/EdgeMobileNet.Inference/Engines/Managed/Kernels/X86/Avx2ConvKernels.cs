@@ -17,7 +17,7 @@ internal sealed class Avx2ConvKernels : IConvKernels
 
     public string Name => "avx2";
 
-    public IQuantElementwiseKernels Elementwise => Avx2QuantElementwise.Instance;
+    public IQuantElementwiseKernels Elementwise => Avx2QuantVector.Kernels;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters)
     {

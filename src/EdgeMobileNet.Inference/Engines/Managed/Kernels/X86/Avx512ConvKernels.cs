@@ -16,7 +16,7 @@ internal sealed class Avx512ConvKernels : IConvKernels
 
     public string Name => "avx512";
 
-    public IQuantElementwiseKernels Elementwise => Avx512QuantElementwise.Instance;
+    public IQuantElementwiseKernels Elementwise => Avx512QuantVector.Kernels;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters)
     {
