@@ -10,7 +10,7 @@ public static partial class TrainingPipeline
     /// gradients and mini-batch products (about 30 MB) and each fold exports and runs an int8 head. Arrays of 85 kB
     /// and more live on the large object heap, which only a full collection frees and none compacts by default, so
     /// when and where the next stage's arrays land depends on the collector's timing: the same command peaked
-    /// anywhere between 250 and 330 MB. One blocking, compacting collection of every generation (large objects
+    /// anywhere between 246 and 324 MB. One blocking, compacting collection of every generation (large objects
     /// included) at each stage boundary (after embedding, before each fold and before the final fit: seven per
     /// default run) starts every stage from the live data alone. It changes no result.
     /// </summary>
