@@ -12,10 +12,16 @@ public static partial class TrainingPipeline
     /// when and where the next stage's arrays land depends on the collector's timing: the same command peaked
     /// anywhere between 246 and 324 MB. One blocking, compacting collection of every generation (large objects
     /// included) at each stage boundary (after embedding, before each fold and before the final fit: seven per
-    /// default run) starts every stage from the live data alone. It changes no result.
+    /// default run) starts every stage from the live data alone. It changes no result. Off with
+    /// <see cref="TrainingOptions.CompactBetweenStages"/> false (the station's training job).
     /// </summary>
-    private static void ReleaseStageMemory()
+    private static void ReleaseStageMemory(TrainingOptions options)
     {
+        if (!options.CompactBetweenStages)
+        {
+            return;
+        }
+
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }

@@ -99,7 +99,7 @@ public static partial class TrainingPipeline
 
         embedWatch.Stop();
         var embeddingPeak = Process.GetCurrentProcess().PeakWorkingSet64;
-        ReleaseStageMemory();
+        ReleaseStageMemory(options);
 
         stages.Add(new StageTime("embedding", Seconds(embedWatch)));
         var trainWatch = Stopwatch.StartNew();
@@ -148,7 +148,7 @@ public static partial class TrainingPipeline
         var oofInt8 = backbone.IsQuantized ? new float[labels.Length][] : null;
         for (var f = 0; f < folds; f++)
         {
-            ReleaseStageMemory();
+            ReleaseStageMemory(options);
             stageWatch.Restart();
             var train = Enumerable.Range(0, labels.Length).Where(i => fold[i] != f).ToArray();
             var test = Enumerable.Range(0, labels.Length).Where(i => fold[i] == f).ToArray();
