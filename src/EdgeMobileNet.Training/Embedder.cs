@@ -22,6 +22,9 @@ public sealed class Embedder : IDisposable
     private readonly string _keyPrefix;
     private readonly string _tempModel;
 
+    // One cache entry's bytes, reused for every read and write: embedding allocates no per-image buffers of its own.
+    private readonly byte[] _entry;
+
     public Embedder(Backbone backbone, PreprocessOptions preprocess, string engine, string? cacheDir)
     {
         ArgumentNullException.ThrowIfNull(backbone);
@@ -43,6 +46,7 @@ public sealed class Embedder : IDisposable
             throw new EdgeMobileNetException($"{backbone.Path}: the feature map at the cut has {_classifier.Output.Classes} values, expected {backbone.CutLength}");
         }
 
+        _entry = new byte[backbone.CutLength * sizeof(float)];
         _pre = new Preprocessor(_classifier.Input, preprocess);
         Engine = _classifier.Engine;
         _cacheDir = cacheDir is null ? null : System.IO.Path.Combine(cacheDir, backbone.Sha256[..16]);
@@ -78,7 +82,8 @@ public sealed class Embedder : IDisposable
         }
     }
 
-    private float[] EmbedOne(string path, Augmentation view)
+    /// <summary>The activations of one image; the span is valid until the next call.</summary>
+    private ReadOnlySpan<float> EmbedOne(string path, Augmentation view)
     {
         byte[] bytes;
         try
@@ -95,10 +100,10 @@ public sealed class Embedder : IDisposable
         {
             var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{_keyPrefix}|{view.Key}|{Convert.ToHexStringLower(SHA256.HashData(bytes))}"));
             cachePath = System.IO.Path.Combine(_cacheDir, Convert.ToHexStringLower(key) + ".f32");
-            if (TryRead(cachePath, _backbone.CutLength) is { } cached)
+            if (TryRead(cachePath, _entry))
             {
                 FromCache++;
-                return cached;
+                return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_entry);
             }
         }
 
@@ -109,36 +114,52 @@ public sealed class Embedder : IDisposable
         }
 
         _pre.Run(image, _classifier.InputBuffer);
-        var features = _classifier.Run().ToArray();
+        var features = _classifier.Run();
         Computed++;
         if (cachePath is not null)
         {
             var temp = cachePath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllBytes(temp, System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()).ToArray());
+            using (var file = File.Create(temp))
+            {
+                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features));
+            }
+
             File.Move(temp, cachePath, overwrite: true);
         }
 
         return features;
     }
 
-    private static float[]? TryRead(string path, int length)
+    /// <summary>Reads a cache entry into <paramref name="entry"/>; false when it is missing, unreadable or not
+    /// exactly one entry long.</summary>
+    private static bool TryRead(string path, byte[] entry)
     {
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length != length * sizeof(float))
-            {
-                return null;
-            }
-
-            var values = new float[length];
-            Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-            return values;
+            using var file = File.OpenHandle(path);
+            return RandomAccess.GetLength(file) == entry.Length && ReadExactly(file, entry);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return false;
         }
+    }
+
+    private static bool ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] entry)
+    {
+        var done = 0;
+        while (done < entry.Length)
+        {
+            var n = RandomAccess.Read(file, entry.AsSpan(done), done);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            done += n;
+        }
+
+        return true;
     }
 
     public void Dispose() => _classifier.Dispose();

@@ -5,85 +5,8 @@ namespace EdgeMobileNet.Training;
 /// <summary>Float training of <see cref="HeadModel"/>: the linear head on pooled features (convex, full batch),
 /// then optionally all of it on cached cut activations (mini-batch backpropagation through head, pooling and the
 /// 1x1 convolution). Deterministic for a given seed and input order; the thread count does not change results.</summary>
-internal static class Trainer
+internal static partial class Trainer
 {
-    /// <summary>Sets the standardisation from <paramref name="h"/> and fits V, D with penalty <paramref name="lambda"/>.</summary>
-    public static void FitHead(HeadModel m, IReadOnlyList<float[]> h, int[] y, float lambda, int iterations)
-    {
-        var n = h.Count;
-        var o = m.O;
-        Array.Clear(m.Mean);
-        foreach (var f in h)
-        {
-            TensorPrimitives.Add(m.Mean, f, m.Mean);
-        }
-
-        TensorPrimitives.Divide(m.Mean, n, m.Mean);
-        var variance = new float[o];
-        var d = new float[o];
-        foreach (var f in h)
-        {
-            TensorPrimitives.Subtract(f, m.Mean, d);
-            TensorPrimitives.MultiplyAdd(d, d, variance, variance);
-        }
-
-        // The int8 model quantises the pooled features per tensor (step = largest feature / 255): a feature whose
-        // spread is no larger than that step is rounding noise there, so the step is added to every spread rather
-        // than letting the standardisation amplify such features.
-        var step = 0f;
-        foreach (var f in h)
-        {
-            step = Math.Max(step, TensorPrimitives.Max(f));
-        }
-
-        step /= 255f;
-        for (var i = 0; i < o; i++)
-        {
-            m.Scale[i] = 1f / MathF.Sqrt((variance[i] / n) + (step * step) + 1e-6f);
-        }
-
-        var xs = new float[n][];
-        for (var i = 0; i < n; i++)
-        {
-            xs[i] = new float[o];
-            TensorPrimitives.Subtract(h[i], m.Mean, xs[i]);
-            TensorPrimitives.Multiply(xs[i], m.Scale, xs[i]);
-        }
-
-        Array.Clear(m.V);
-        Array.Clear(m.D);
-        var gV = new float[m.V.Length];
-        var gD = new float[m.K];
-        var adamV = new Adam(m.V.Length);
-        var adamD = new Adam(m.K);
-        var p = new float[m.K];
-        for (var it = 0; it < iterations; it++)
-        {
-            TensorPrimitives.Multiply(m.V, lambda, gV);
-            Array.Clear(gD);
-            for (var i = 0; i < n; i++)
-            {
-                for (var k = 0; k < m.K; k++)
-                {
-                    p[k] = m.D[k] + TensorPrimitives.Dot(m.V.AsSpan(k * o, o), xs[i]);
-                }
-
-                HeadModel.Softmax(p);
-                p[y[i]] -= 1f;
-                for (var k = 0; k < m.K; k++)
-                {
-                    var g = p[k] / n;
-                    gD[k] += g;
-                    TensorPrimitives.MultiplyAdd(xs[i], g, gV.AsSpan(k * o, o), gV.AsSpan(k * o, o));
-                }
-            }
-
-            var rate = 0.05f * (1f - (0.9f * it / iterations));
-            adamV.Step(m.V, gV, rate);
-            adamD.Step(m.D, gD, rate);
-        }
-    }
-
     /// <summary>The penalty with the lowest held-out log loss over <paramref name="innerFolds"/> folds (ties: the
     /// stronger penalty). Folds are interleaved by position within each class.</summary>
     public static float ChooseLambda(HeadModel template, IReadOnlyList<float[]> h, int[] y, TrainerSettings settings, int innerFolds = 3)

@@ -51,5 +51,10 @@ public sealed record TrainingOptions
 
     public string Engine { get; init; } = "managed";
 
+    /// <summary>One blocking, compacting full garbage collection at each stage boundary (steadier peak memory for the
+    /// `train` command). Off where the process does other timed work, such as a station classifying while it trains:
+    /// a blocking collection pauses every thread.</summary>
+    public bool CompactBetweenStages { get; init; } = true;
+
     public TrainerSettings Settings { get; init; } = new();
 }

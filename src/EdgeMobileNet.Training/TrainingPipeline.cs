@@ -98,6 +98,9 @@ public static partial class TrainingPipeline
         }
 
         embedWatch.Stop();
+        var embeddingPeak = Process.GetCurrentProcess().PeakWorkingSet64;
+        ReleaseStageMemory(options);
+
         stages.Add(new StageTime("embedding", Seconds(embedWatch)));
         var trainWatch = Stopwatch.StartNew();
         var stageWatch = Stopwatch.StartNew();
@@ -145,6 +148,7 @@ public static partial class TrainingPipeline
         var oofInt8 = backbone.IsQuantized ? new float[labels.Length][] : null;
         for (var f = 0; f < folds; f++)
         {
+            ReleaseStageMemory(options);
             stageWatch.Restart();
             var train = Enumerable.Range(0, labels.Length).Where(i => fold[i] != f).ToArray();
             var test = Enumerable.Range(0, labels.Length).Where(i => fold[i] == f).ToArray();
@@ -223,6 +227,7 @@ public static partial class TrainingPipeline
             ImagesEmbedded = computed,
             ImagesFromCache = cached,
             PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
+            EmbeddingPeakWorkingSetBytes = embeddingPeak,
             Augment = extraViews.Count == 0 ? "none" : augment,
             Stages = stages,
             RestTest = restReport,

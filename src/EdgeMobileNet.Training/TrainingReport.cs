@@ -54,6 +54,10 @@ public sealed record TrainingReport
 
     public long PeakWorkingSetBytes { get; init; }
 
+    /// <summary>The process's peak resident memory when the embedding stage ended: shows whether embedding (a cold
+    /// cache) or training sets <see cref="PeakWorkingSetBytes"/>.</summary>
+    public long EmbeddingPeakWorkingSetBytes { get; init; }
+
     /// <summary>The training views added per photo ("none", "mirror", "full").</summary>
     public string Augment { get; init; } = "none";
 

@@ -125,6 +125,8 @@ internal sealed partial class TrainingJob
                 Method = _options.Method,
                 Folds = _options.Folds,
                 Settings = new TrainerSettings { Threads = 1 },
+                // A blocking, compacting collection would pause the classification loop too.
+                CompactBetweenStages = false,
             };
             if (_options.Backbone.Length == 0)
             {
