@@ -21,6 +21,11 @@ if [ "${EDGEMOBILENET_SKIP_ARM:-0}" != 1 ]; then
         echo "arm64: 0 passed, 1 failed" | tee -a "$log"
     fi
 fi
+# The failed tests again, next to the totals, so the end of a long log says what failed and why (first lines).
+if grep -q '\[FAIL\]' "$log"; then
+    echo "failed tests:"
+    grep -A 6 '\[FAIL\]' "$log" | cut -c1-400 | head -n 120
+fi
 # VSTest prints one summary per test assembly ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, ..."); the ARM stage
 # prints "arm64: N passed, N failed".
 awk '/(Passed|Failed)! +- +Failed:/ {
