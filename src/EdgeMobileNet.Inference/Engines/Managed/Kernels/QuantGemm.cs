@@ -68,7 +68,9 @@ internal sealed class QuantGemm<M, TRow> : IQuantConvKernel
     private readonly int _inputZeroPoint;
     private readonly int _chunk;
     private readonly TRow[] _rows;
-    private readonly M _m;
+    // Not readonly on purpose: M is a type parameter, so the compiler cannot see that its methods leave it unchanged,
+    // and a call on a readonly field would copy the whole micro-kernel struct to the stack before every tile.
+    private M _m;
 
     public QuantGemm(QuantConvParameters p)
     {
