@@ -17,8 +17,13 @@ internal static class DemoSetup
         var dir = cacheDir.Length > 0 ? cacheDir : DefaultCacheDir();
         Directory.CreateDirectory(dir);
         var model = Path.Combine(dir, ModelFileName);
-        // Always regenerated (it is deterministic and quick), so a newer build never runs a stale demo model.
-        ColourDemoModel.Write(model);
+        // Always regenerated (it is deterministic and quick), so a newer build never runs a stale demo model. Written
+        // under a name of this process and renamed into place, so a second demo starting meanwhile never reads a
+        // half-written model.
+        var staging = Path.Combine(dir, $".{ModelFileName}.{Environment.ProcessId}.tmp");
+        ColourDemoModel.Write(staging);
+        File.Move(ColourDemoModel.LabelsPath(staging), ColourDemoModel.LabelsPath(model), overwrite: true);
+        File.Move(staging, model, overwrite: true);
 
         var settings = new Dictionary<string, string?>
         {
