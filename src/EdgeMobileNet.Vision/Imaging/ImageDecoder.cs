@@ -189,7 +189,7 @@ public static class ImageDecoder
         return full;
     }
 
-    internal static string Describe(SKCodecResult result) => result switch
+    private static string Describe(SKCodecResult result) => result switch
     {
         SKCodecResult.IncompleteInput => "truncated data",
         SKCodecResult.ErrorInInput => "corrupt data",
@@ -203,6 +203,6 @@ public static class ImageDecoder
         _ => result.ToString(),
     };
 
-    internal static EdgeMobileNetException NotDecodable(string name, string reason) =>
+    private static EdgeMobileNetException NotDecodable(string name, string reason) =>
         new($"{name}: not a decodable image ({reason})");
 }
