@@ -23,7 +23,8 @@ internal sealed class CaptureFrameSource : IFrameSource, ICaptureSink
     private readonly StationHealth _health;
     private readonly TimeProvider _time;
     private LatestFrameSlot? _slot;
-    private byte[]? _scratch;
+    private readonly FrameDecoder _decoder = new();
+    private static readonly RgbDestination<FrameBuffer> IntoBuffer = static (buffer, width, height) => buffer.Prepare(PixelFormat.RGB24, width, height);
 
     public CaptureFrameSource(string description, Func<ICaptureSink, CancellationToken, Task> run, int? decodeShortSide, StationHealth health, TimeProvider time)
     {
@@ -76,8 +77,8 @@ internal sealed class CaptureFrameSource : IFrameSource, ICaptureSink
         }
         else
         {
-            var rgb = FrameUnpacker.ToRgb(frame, _decodeShortSide, ref _scratch);
-            rgb.Pixels.AsSpan(0, rgb.Width * rgb.Height * 3).CopyTo(buffer.Prepare(PixelFormat.RGB24, rgb.Width, rgb.Height));
+            // MJPEG: decoded straight into the back buffer, at the model's scale (FrameUnpacker.ToRgb's pixels).
+            _decoder.Decode(frame.Data, $"MJPEG frame {frame.Sequence}", _decodeShortSide, buffer, IntoBuffer);
         }
 
         slot.Publish(MonotonicClock.ToTimestamp(frame.TimestampNs, _time));

@@ -8,7 +8,8 @@ namespace EdgeMobileNet.Station.Frames;
 /// <summary>An image, or every image in a folder (by name), decoded and published at a fixed rate; optionally
 /// looping. Without looping the source ends after the last image. An image that cannot be read is skipped, counted
 /// and reported (the station is `degraded`); only a pass in which no image at all can be read is a fault. Large
-/// JPEGs are decoded scaled down (1/2, 1/4, 1/8) when the model needs far fewer pixels.</summary>
+/// JPEGs are decoded scaled down (1/2, 1/4, 1/8) when the model needs far fewer pixels. Images are decoded straight
+/// into the slot's back buffer (<see cref="FrameDecoder"/>), which is reused, so a stream allocates no pixel buffers.</summary>
 internal sealed partial class FileFrameSource : IFrameSource
 {
     public const string SkippedCondition = "images-skipped";
@@ -21,6 +22,8 @@ internal sealed partial class FileFrameSource : IFrameSource
     private readonly RunState _run;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly FrameDecoder _decoder = new();
+    private static readonly RgbDestination<FrameBuffer> IntoBuffer = static (buffer, width, height) => buffer.Prepare(PixelFormat.RGB24, width, height);
 
     public FileFrameSource(string path, double rate, bool loop, bool lossless, int? decodeShortSide, RunState run, TimeProvider time, ILogger logger)
     {
@@ -60,13 +63,11 @@ internal sealed partial class FileFrameSource : IFrameSource
             foreach (var file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (Decode(file) is not { } image)
+                if (!TryDecode(file, slot.BeginWrite()))
                 {
                     continue;
                 }
 
-                var buffer = slot.BeginWrite();
-                image.Pixels.CopyTo(buffer.Prepare(PixelFormat.RGB24, image.Width, image.Height));
                 slot.Publish();
                 published++;
                 if (_lossless)
@@ -92,11 +93,13 @@ internal sealed partial class FileFrameSource : IFrameSource
         while (_loop);
     }
 
-    private RgbImage? Decode(string file)
+    /// <summary>Decodes into the back buffer (not yet published, so a failed decode leaves nothing visible).</summary>
+    private bool TryDecode(string file, FrameBuffer buffer)
     {
         try
         {
-            return _decodeShortSide is { } side ? ImageDecoder.DecodeForTarget(file, side) : ImageDecoder.Decode(file);
+            _decoder.DecodeFile(file, _decodeShortSide ?? 0, buffer, IntoBuffer);
+            return true;
         }
         catch (EdgeMobileNetException e)
         {
@@ -104,7 +107,7 @@ internal sealed partial class FileFrameSource : IFrameSource
             var skipped = _run.Counters.Skipped;
             LogSkipped(_logger, file, e.Message, skipped);
             _run.Health.Raise(SkippedCondition, $"{skipped} images skipped (last: {Path.GetFileName(file)})");
-            return null;
+            return false;
         }
     }
 

@@ -42,10 +42,38 @@ public static class ImageDecoder
 
     private static byte[] ReadFile(string path)
     {
+        var buffer = Array.Empty<byte>();
+        var length = ReadFile(path, ref buffer);
+        return length == buffer.Length ? buffer : buffer[..length];
+    }
+
+    /// <summary>Reads a whole file into <paramref name="buffer"/> (grown when too small, else reused) and returns its
+    /// length; the same errors as <see cref="Decode(string)"/>.</summary>
+    internal static int ReadFile(string path, ref byte[] buffer)
+    {
         ArgumentNullException.ThrowIfNull(path);
         try
         {
-            return File.ReadAllBytes(path);
+            using var handle = File.OpenHandle(path);
+            var size = RandomAccess.GetLength(handle);
+            if (size > Array.MaxLength)
+            {
+                throw new EdgeMobileNetException($"{path}: not a decodable image ({size} bytes is too large)");
+            }
+
+            if (buffer.Length < size)
+            {
+                buffer = new byte[size];
+            }
+
+            // A file that shrinks while it is read gives what was there; one that grows is read up to its first length.
+            var length = 0;
+            while (length < size && RandomAccess.Read(handle, buffer.AsSpan(length, (int)size - length), length) is var n and > 0)
+            {
+                length += n;
+            }
+
+            return length;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -57,29 +85,35 @@ public static class ImageDecoder
         }
     }
 
-    private static unsafe RgbImage DecodeCore(ReadOnlySpan<byte> data, string name, int minShortSide)
+    private static RgbImage DecodeCore(ReadOnlySpan<byte> data, string name, int minShortSide)
     {
-        if (data.IsEmpty)
-        {
-            throw NotDecodable(name, "empty file");
-        }
+        using var skData = CopyData(data, name);
+        using var codec = Open(skData, name, minShortSide, out var size);
+        return Decode(codec, name, size);
+    }
 
-        using var skData = SKData.CreateCopy(data);
-        using var codec = SKCodec.Create(new SKMemoryStream(skData), out var created);
+    /// <summary>The encoded bytes in Skia's memory; an empty span is refused naming <paramref name="name"/>.</summary>
+    internal static SKData CopyData(ReadOnlySpan<byte> data, string name) =>
+        data.IsEmpty ? throw NotDecodable(name, "empty file") : SKData.CreateCopy(data);
+
+    /// <summary>A codec for the image, and the size it will be decoded at (scaled when <paramref name="minShortSide"/>
+    /// is above 0 and the image is a JPEG large enough; before the EXIF orientation is applied).</summary>
+    internal static SKCodec Open(SKData data, string name, int minShortSide, out SKSizeI size)
+    {
+        var codec = SKCodec.Create(new SKMemoryStream(data), out var created);
         if (codec is null)
         {
             throw NotDecodable(name, created == SKCodecResult.Unimplemented || created == SKCodecResult.Success ? "unknown format" : Describe(created));
         }
 
-        var size = codec.Info.Size;
-        if (size.Width <= 0 || size.Height <= 0)
+        size = codec.Info.Size;
+        var reason = size.Width <= 0 || size.Height <= 0 ? $"invalid dimensions {size.Width}x{size.Height}"
+            : (long)size.Width * size.Height > MaxPixels ? $"{size.Width}x{size.Height} is larger than the {MaxPixels / 1_000_000} megapixel limit"
+            : null;
+        if (reason is not null)
         {
-            throw NotDecodable(name, $"invalid dimensions {size.Width}x{size.Height}");
-        }
-
-        if ((long)size.Width * size.Height > MaxPixels)
-        {
-            throw NotDecodable(name, $"{size.Width}x{size.Height} is larger than the {MaxPixels / 1_000_000} megapixel limit");
+            codec.Dispose();
+            throw NotDecodable(name, reason);
         }
 
         if (minShortSide > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
@@ -87,6 +121,12 @@ public static class ImageDecoder
             size = ScaledSize(codec, minShortSide);
         }
 
+        return codec;
+    }
+
+    /// <summary>The whole image at <paramref name="size"/> into a new <see cref="RgbImage"/>, upright.</summary>
+    private static unsafe RgbImage Decode(SKCodec codec, string name, SKSizeI size)
+    {
         // Unpremultiplied and no colour space: Skia then hands over the decoder's raw RGB without conversions.
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[checked(size.Width * size.Height * 4)];
@@ -107,7 +147,7 @@ public static class ImageDecoder
     }
 
     // RGBA → RGB. Four pixels per shuffle: 16 bytes in, 12 useful bytes out; the 16-byte store overlaps the next one.
-    private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    internal static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
     {
         int s = 0, d = 0;
         if (Vector128.IsHardwareAccelerated)

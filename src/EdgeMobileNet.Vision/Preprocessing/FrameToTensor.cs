@@ -197,10 +197,21 @@ public sealed unsafe class FrameToTensor
         Grow(ref _rows, rowCount * rowStride);
         Grow(ref _crop, geometry.CropHeight * rowStride);
 
-        fixed (byte* line = _line, rows = _rows)
+        fixed (byte* line = _line, rows = _rows, source = frame)
         {
+            int firstY = region.Y + rowFirst, firstX = region.X + columnFirst;
+            for (var r = 0; r < RowPrefetch.Ahead && r < rowCount; r++)
+            {
+                RowPrefetch.Row(source, format, width, height, firstY + r, firstX, columns);
+            }
+
             for (var r = 0; r < rowCount; r++)
             {
+                if (r + RowPrefetch.Ahead < rowCount)
+                {
+                    RowPrefetch.Row(source, format, width, height, firstY + r + RowPrefetch.Ahead, firstX, columns);
+                }
+
                 YuvRows.Convert(frame, format, width, height, region.Y + rowFirst + r, region.X + columnFirst, columns, line, line + lineStride, line + (2 * lineStride), _vector);
                 // The bank counts columns from the region's left edge; each plane starts at its column columnFirst.
                 byte* output = rows + ((long)r * rowStride);

@@ -37,6 +37,7 @@ public sealed partial class BenchFrameTests : IDisposable
         }
 
         Assert.Contains("JPEG decode median", outcome.Stdout);
+        Assert.Matches(@"JPEG decode into a reused frame buffer \(FrameDecoder, as the station's sources do\) median \d+\.\d+ ms", outcome.Stdout);
         Assert.Matches(@"JPEG decode scaled to \d+x\d+ \(enough for a whole-view 224x224 model", outcome.Stdout);
     }
 

@@ -95,6 +95,27 @@ public sealed unsafe class VectorPathTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Rgb_deinterleave_equals_the_scalar_loop(int bits)
+    {
+        // Every count from 0 to 200 crosses each loop's end (64 and 16 pixels per step) at every remainder.
+        var pixels = new byte[3 * 200];
+        new Random(bits).NextBytes(pixels);
+        var expected = new byte[3 * 200];
+        var actual = new byte[3 * 200];
+        for (var count = 0; count <= 200; count++)
+        {
+            fixed (byte* p = pixels, e = expected, a = actual)
+            {
+                RgbRows.Deinterleave(p, count, e, e + 200, e + 400, vector: false, bits);
+                RgbRows.Deinterleave(p, count, a, a + 200, a + 400, vector: true, bits);
+            }
+
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{count} pixels at {bits} bits (64-pixel loop: {RgbRows.Vbmi})");
+        }
+    }
+
     public static TheoryData<int, int, int, int> Geometries => new()
     {
         { 640, 341, 58, 224 },   // 640x480 frame, resize 256, centre crop 224 (the zoo model)
