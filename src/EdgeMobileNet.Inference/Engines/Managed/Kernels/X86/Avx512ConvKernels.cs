@@ -24,8 +24,8 @@ internal sealed class Avx512ConvKernels : IConvKernels
         {
             // 16 to 31 channels (V3's first blocks): the AVX2 kernel's 16-channel paired groups beat 16-lane vpmulld.
             return parameters.Shape.OutC is >= 16 and < 32 && QuantDepthwisePairs.Applies(parameters, 8)
-                ? new Avx2QuantDepthwise(parameters)
-                : new Avx512QuantDepthwise(parameters);
+                ? new QuantDepthwise<Avx2QuantDepthwise>(parameters)
+                : new QuantDepthwise<Avx512QuantDepthwise>(parameters);
         }
 
         return QuantGemmPacking.IsGemm(parameters) ? new QuantGemm<Avx512QuantGemm, short>(parameters) : null;
