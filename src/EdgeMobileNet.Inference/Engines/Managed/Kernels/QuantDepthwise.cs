@@ -5,13 +5,15 @@ using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
 /// <summary>
-/// The per-ISA part of the integer depthwise convolution (<see cref="QuantDepthwise{M}"/>): its weight layout and its
+/// The per-ISA part of the integer depthwise convolution (<see cref="QuantDepthwise{M, TConstants}"/>): its weight layout and its
 /// inner loops. One struct per ISA (AVX-512, AVX2, NEON) holding the packed layer; the driver is specialised for
 /// each, so the calls inline as if written out per ISA.
 /// </summary>
 /// <typeparam name="TSelf">The implementing struct.</typeparam>
-internal interface IQuantDepthwiseMicroKernel<TSelf>
-    where TSelf : struct, IQuantDepthwiseMicroKernel<TSelf>
+/// <typeparam name="TConstants">The interior path's requantisation constants (broadcast vectors).</typeparam>
+internal interface IQuantDepthwiseMicroKernel<TSelf, TConstants>
+    where TSelf : struct, IQuantDepthwiseMicroKernel<TSelf, TConstants>
+    where TConstants : struct
 {
     /// <summary>Packs one layer at load.</summary>
     static abstract TSelf Create(QuantConvParameters p);
@@ -31,6 +33,12 @@ internal interface IQuantDepthwiseMicroKernel<TSelf>
     /// </summary>
     int InteriorGroup { get; }
 
+    /// <summary>
+    /// The constants <see cref="Pair"/> and <see cref="One"/> take: the driver keeps them in a local across an interior
+    /// run, so they stay in registers (fields would be reloaded after every store, which might alias them).
+    /// </summary>
+    TConstants Constants { get; }
+
     /// <summary>Called once per pixel that is not interior, before its blocks.</summary>
     void BeginPixel(in ConvShape s, int ih0, int iw0);
 
@@ -45,23 +53,29 @@ internal interface IQuantDepthwiseMicroKernel<TSelf>
     /// taps; <paramref name="y0"/>: the first one's output, the second follows), interior group <paramref name="g"/>
     /// starting at channel <paramref name="ch"/>.
     /// </summary>
-    void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch);
+    void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, TConstants k);
 
     /// <summary>One interior pixel, interior group <paramref name="g"/> starting at channel <paramref name="ch"/>.</summary>
-    void One(ref byte x0, ref byte y0, int g, int ch);
+    void One(ref byte x0, ref byte y0, int g, int ch, TConstants k);
 }
+
+/// <summary>Requantisation constants as broadcast vectors: float bounds and the output zero point.</summary>
+internal readonly record struct RequantConstants<TFloat, TInt>(TFloat Lo, TFloat Hi, TInt ZeroPoint)
+    where TFloat : struct
+    where TInt : struct;
 
 /// <summary>
 /// Depthwise integer convolution (any kernel size, stride, padding, dilation), one driver for every ISA. NHWC keeps
 /// channels innermost, so a tap is a vector of channels. The driver walks the output pixels; where the micro-kernel
 /// has an interior path, the pixels whose taps are all inside the image go to it two at a time (one weight load for
 /// both; an odd last one alone), group by group of channels; every other pixel goes block by block of channels to
-/// <see cref="IQuantDepthwiseMicroKernel{TSelf}.Block"/>, which sees only the taps inside the image. A ragged channel
+/// <see cref="IQuantDepthwiseMicroKernel{TSelf, TConstants}.Block"/>, which sees only the taps inside the image. A ragged channel
 /// end is one more block (or group) ending at the last channel. Layers narrower than the kernel's narrowest block run
 /// the scalar reference. Integer accumulation is exact, so every micro-kernel gives the reference's bytes.
 /// </summary>
-internal sealed class QuantDepthwise<M> : IQuantConvKernel
-    where M : struct, IQuantDepthwiseMicroKernel<M>
+internal sealed class QuantDepthwise<M, TConstants> : IQuantConvKernel
+    where M : struct, IQuantDepthwiseMicroKernel<M, TConstants>
+    where TConstants : struct
 {
     private readonly ConvShape _s;
     private readonly QuantConvParameters? _narrow;
@@ -145,6 +159,7 @@ internal sealed class QuantDepthwise<M> : IQuantConvKernel
         var c = _s.OutC;
         var group = _group;
         var step = _s.StrideW * c;
+        var k = _m.Constants;
         var i = 0;
         for (; i + 2 <= count; i += 2)
         {
@@ -152,7 +167,7 @@ internal sealed class QuantDepthwise<M> : IQuantConvKernel
             ref var y0 = ref Unsafe.Add(ref y, i * c);
             for (int c0 = 0, g = 0; c0 < c; c0 += group, g++)
             {
-                _m.Pair(ref x0, ref Unsafe.Add(ref x0, step), ref y0, g, Math.Min(c0, c - group));
+                _m.Pair(ref x0, ref Unsafe.Add(ref x0, step), ref y0, g, Math.Min(c0, c - group), k);
             }
         }
 
@@ -162,7 +177,7 @@ internal sealed class QuantDepthwise<M> : IQuantConvKernel
             ref var y0 = ref Unsafe.Add(ref y, i * c);
             for (int c0 = 0, g = 0; c0 < c; c0 += group, g++)
             {
-                _m.One(ref x0, ref y0, g, Math.Min(c0, c - group));
+                _m.One(ref x0, ref y0, g, Math.Min(c0, c - group), k);
             }
         }
     }

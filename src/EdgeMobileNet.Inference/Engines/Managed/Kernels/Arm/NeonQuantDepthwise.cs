@@ -5,14 +5,14 @@ using System.Runtime.Intrinsics.Arm;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
-/// The NEON depthwise micro-kernel (<see cref="QuantDepthwise{M}"/>), every pixel by blocks of 16 channels (8 for
+/// The NEON depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>), every pixel by blocks of 16 channels (8 for
 /// layers of 8 to 15 channels): each in-image tap's bytes widened and centred to int16 in one instruction per 8
 /// (usubl), multiplied by the tap's int16 weights with smlal/smlal2 (exact int16 x int16 -> int32) into accumulators
 /// held across the window, then requantised. The tap loops step two pinned pointers (no index arithmetic per tap)
 /// and load the lower halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them. SDOT
 /// adds nothing here (one input value per weight), so the sdot kernels use this one too.
 /// </summary>
-internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuantDepthwise>
+internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>
 {
     // One int16 copy per reference weight array: the planner prepares a layer once per row window (strips, threads).
     private static readonly ConditionalWeakTable<int[], short[]> Narrowed = [];
@@ -24,11 +24,11 @@ internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuant
     private Vector64<byte> _zx;
     private NeonRequantization _requantize;
 
-    readonly long IQuantDepthwiseMicroKernel<NeonQuantDepthwise>.Bytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length) * 4L);
+    readonly long IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.Bytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length) * 4L);
 
-    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise>.Lanes => _s.OutC >= 16 ? 16 : 8;
+    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.Lanes => _s.OutC >= 16 ? 16 : 8;
 
-    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise>.InteriorGroup => 0;
+    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.InteriorGroup => 0;
 
     /// <summary>Depthwise with centred weights within int16 (8-bit weights minus a zero point always are).</summary>
     public static bool CanRun(QuantConvParameters p) => p.Shape.IsDepthwise && p.WeightsFitInt16;
@@ -53,6 +53,8 @@ internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuant
         };
     }
 
+    public readonly NeonRequantization Constants => _requantize;
+
     public readonly void BeginPixel(in ConvShape s, int ih0, int iw0)
     {
     }
@@ -69,9 +71,9 @@ internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuant
         return 8;
     }
 
-    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch) => throw new NotSupportedException();
+    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, NeonRequantization k) => throw new NotSupportedException();
 
-    public readonly void One(ref byte x0, ref byte y0, int g, int ch) => throw new NotSupportedException();
+    public readonly void One(ref byte x0, ref byte y0, int g, int ch, NeonRequantization k) => throw new NotSupportedException();
 
     /// <summary>16 channels of one output pixel: two usubl, four smlal/smlal2 per tap into four accumulators.</summary>
     private readonly void Sixteen(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)

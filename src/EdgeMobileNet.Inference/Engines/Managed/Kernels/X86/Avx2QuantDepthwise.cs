@@ -5,12 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// The AVX2 depthwise micro-kernel (<see cref="QuantDepthwise{M}"/>). Interior pixels take the paired-tap vpmaddwd
+/// The AVX2 depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>). Interior pixels take the paired-tap vpmaddwd
 /// path, 16 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>; an odd last pixel runs the same
 /// code with both pixels the same). Border pixels: each in-image tap an 8-channel vector widened to int32
 /// (vpmovzxbd), centred, vpmulld, accumulated across the window; requantised in the epilogue.
 /// </summary>
-internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwise>
+internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>
 {
     private const int Lanes = 8;
     private const int Group = 2 * Lanes;
@@ -31,11 +31,11 @@ internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwi
     private float[] _pairScales;
     private long _pairBytes;
 
-    readonly long IQuantDepthwiseMicroKernel<Avx2QuantDepthwise>.Bytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + _pairBytes;
+    readonly long IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.Bytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + _pairBytes;
 
-    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise>.Lanes => Lanes;
+    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.Lanes => Lanes;
 
-    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise>.InteriorGroup => _paired ? Group : 0;
+    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.InteriorGroup => _paired ? Group : 0;
 
     public static Avx2QuantDepthwise Create(QuantConvParameters p)
     {
@@ -64,6 +64,8 @@ internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwi
 
         return k;
     }
+
+    public readonly RequantConstants<Vector256<float>, Vector256<int>> Constants => new(_lo, _hi, _zy);
 
     public readonly void BeginPixel(in ConvShape s, int ih0, int iw0)
     {
@@ -95,14 +97,14 @@ internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwi
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch) => Paired(ref x0, ref x1, ref y0, g, ch, true);
+    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k) => Paired(ref x0, ref x1, ref y0, g, ch, k, true);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void One(ref byte x0, ref byte y0, int g, int ch) => Paired(ref x0, ref x0, ref y0, g, ch, false);
+    public readonly void One(ref byte x0, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k) => Paired(ref x0, ref x0, ref y0, g, ch, k, false);
 
     /// <summary>Two pixels share each weight load; with <paramref name="second"/> false both are the first one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void Paired(ref byte x0, ref byte x1, ref byte y0, int g, int ch, bool second)
+    private readonly void Paired(ref byte x0, ref byte x1, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k, bool second)
     {
         ref var offsets = ref _tapOffsets[0];
         var n = _tapPairs;
@@ -127,7 +129,7 @@ internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwi
             p1Hi += Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(xa, xb), wHi);
         }
 
-        var (lo, hi, zy) = (_lo, _hi, _zy);
+        var (lo, hi, zy) = (k.Lo, k.Hi, k.ZeroPoint);
         var sLo = Vector256.LoadUnsafe(ref _pairScales[g * Group]);
         var sHi = Vector256.LoadUnsafe(ref _pairScales[g * Group], Lanes);
         Pack(RequantizeInt(p0Lo, sLo, lo, hi, zy), RequantizeInt(p0Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)ch);

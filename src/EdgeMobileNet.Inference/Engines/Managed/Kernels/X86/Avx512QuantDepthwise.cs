@@ -5,13 +5,13 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// The AVX-512 depthwise micro-kernel (<see cref="QuantDepthwise{M}"/>). With the paired-tap layout
+/// The AVX-512 depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>). With the paired-tap layout
 /// (<see cref="QuantDepthwisePairs"/>, 32 channels per group), interior pixels take the vpmaddwd path two at a time and
 /// border pixels one at a time, their padded taps reading a row of zero points (an exact zero contribution with the
 /// folded bias). Without it (fewer than 32 channels, weights beyond int16, more than 256 taps) each in-image tap is
 /// a 16-channel vector widened to int32 (vpmovzxbd), centred, vpmulld, accumulated across the window.
 /// </summary>
-internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDepthwise>
+internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDepthwise, RequantConstants<Vector512<float>, Vector512<int>>>
 {
     private const int Lanes = 16;
     private const int Group = 2 * Lanes;
@@ -38,12 +38,12 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     /// <summary>The current border pixel's tap offsets (-1: outside the image), two per pair.</summary>
     private int[] _taps;
 
-    readonly long IQuantDepthwiseMicroKernel<Avx512QuantDepthwise>.Bytes =>
+    readonly long IQuantDepthwiseMicroKernel<Avx512QuantDepthwise, RequantConstants<Vector512<float>, Vector512<int>>>.Bytes =>
         ((_weights.Length + _bias.Length + _scales.Length + _taps.Length) * 4L) + _pairBytes + _zeroPointRow.Length;
 
-    readonly int IQuantDepthwiseMicroKernel<Avx512QuantDepthwise>.Lanes => _paired ? Group : Lanes;
+    readonly int IQuantDepthwiseMicroKernel<Avx512QuantDepthwise, RequantConstants<Vector512<float>, Vector512<int>>>.Lanes => _paired ? Group : Lanes;
 
-    readonly int IQuantDepthwiseMicroKernel<Avx512QuantDepthwise>.InteriorGroup => _paired ? Group : 0;
+    readonly int IQuantDepthwiseMicroKernel<Avx512QuantDepthwise, RequantConstants<Vector512<float>, Vector512<int>>>.InteriorGroup => _paired ? Group : 0;
 
     public static Avx512QuantDepthwise Create(QuantConvParameters p)
     {
@@ -78,6 +78,8 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     }
 
     /// <summary>On the paired path: the pixel's tap offsets, padded taps marked -1.</summary>
+    public readonly RequantConstants<Vector512<float>, Vector512<int>> Constants => new(_lo, _hi, _zy);
+
     public readonly void BeginPixel(in ConvShape s, int ih0, int iw0)
     {
         if (!_paired)
@@ -100,7 +102,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     {
         if (_paired)
         {
-            Single(ref x, ref _taps[0], true, ref Unsafe.Add(ref y, outAt), (ch + Group - 1) / Group, ch);
+            Single(ref x, ref _taps[0], true, ref Unsafe.Add(ref y, outAt), (ch + Group - 1) / Group, ch, Constants);
             return Group;
         }
 
@@ -108,7 +110,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch)
+    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, RequantConstants<Vector512<float>, Vector512<int>> k)
     {
         ref var offsets = ref _tapOffsets[0];
         var n = _tapPairs;
@@ -133,7 +135,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
             p1Hi += Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(xa, xb), wHi);
         }
 
-        var (lo, hi, zy) = (_lo, _hi, _zy);
+        var (lo, hi, zy) = (k.Lo, k.Hi, k.ZeroPoint);
         var sLo = Vector512.LoadUnsafe(ref _pairScales[g * Group]);
         var sHi = Vector512.LoadUnsafe(ref _pairScales[g * Group], Lanes);
         Pack(RequantizeInt(p0Lo, sLo, lo, hi, zy), RequantizeInt(p0Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)ch);
@@ -141,7 +143,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void One(ref byte x0, ref byte y0, int g, int ch) => Single(ref x0, ref _tapOffsets[0], false, ref y0, g, ch);
+    public readonly void One(ref byte x0, ref byte y0, int g, int ch, RequantConstants<Vector512<float>, Vector512<int>> k) => Single(ref x0, ref _tapOffsets[0], false, ref y0, g, ch, k);
 
     /// <summary>16 channels of one pixel without the paired layout.</summary>
     private readonly int Multiply16(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)
@@ -173,7 +175,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
     /// (<paramref name="border"/>) a tap of -1 is padding and reads <see cref="_zeroPointRow"/> instead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void Single(ref byte x, ref int taps, bool border, ref byte y0, int g, int ch)
+    private readonly void Single(ref byte x, ref int taps, bool border, ref byte y0, int g, int ch, RequantConstants<Vector512<float>, Vector512<int>> k)
     {
         ref var zp = ref border ? ref _zeroPointRow[0] : ref x;
         var n = _tapPairs;
@@ -193,7 +195,7 @@ internal struct Avx512QuantDepthwise : IQuantDepthwiseMicroKernel<Avx512QuantDep
             w = ref Unsafe.Add(ref w, Group);
         }
 
-        var (lo, hi, zy) = (_lo, _hi, _zy);
+        var (lo, hi, zy) = (k.Lo, k.Hi, k.ZeroPoint);
         Pack(RequantizeInt(accLo, Vector512.LoadUnsafe(ref _pairScales[g * Group]), lo, hi, zy), RequantizeInt(accHi, Vector512.LoadUnsafe(ref _pairScales[g * Group], Lanes), lo, hi, zy))
             .StoreUnsafe(ref y0, (nuint)ch);
     }
