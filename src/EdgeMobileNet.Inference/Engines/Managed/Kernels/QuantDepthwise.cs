@@ -5,9 +5,9 @@ using EdgeMobileNet.Inference.Engines.Managed.Kernels.Scalar;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels;
 
 /// <summary>
-/// The per-ISA part of the integer depthwise convolution (<see cref="QuantDepthwise{M, TConstants}"/>): its weight layout and its
-/// inner loops. One struct per ISA (AVX-512, AVX2, NEON) holding the packed layer; the driver is specialised for
-/// each, so the calls inline as if written out per ISA.
+/// The per-ISA part of the integer depthwise convolution (<see cref="QuantDepthwise{M, TConstants}"/>): its weight
+/// layout and its inner loops. One struct per ISA (AVX-512, AVX2, NEON) holding the packed layer; the driver is
+/// specialised for each, so the calls inline as if written out per ISA.
 /// </summary>
 /// <typeparam name="TSelf">The implementing struct.</typeparam>
 /// <typeparam name="TConstants">The interior path's requantisation constants (broadcast vectors).</typeparam>
@@ -69,9 +69,10 @@ internal readonly record struct RequantConstants<TFloat, TInt>(TFloat Lo, TFloat
 /// channels innermost, so a tap is a vector of channels. The driver walks the output pixels; where the micro-kernel
 /// has an interior path, the pixels whose taps are all inside the image go to it two at a time (one weight load for
 /// both; an odd last one alone), group by group of channels; every other pixel goes block by block of channels to
-/// <see cref="IQuantDepthwiseMicroKernel{TSelf, TConstants}.Block"/>, which sees only the taps inside the image. A ragged channel
-/// end is one more block (or group) ending at the last channel. Layers narrower than the kernel's narrowest block run
-/// the scalar reference. Integer accumulation is exact, so every micro-kernel gives the reference's bytes.
+/// <see cref="IQuantDepthwiseMicroKernel{TSelf, TConstants}.Block"/>, which skips the padded taps (or, on AVX-512's
+/// paired path, reads them as the input zero point: an exact zero contribution). A ragged channel end is one more
+/// block (or group) ending at the last channel. Layers narrower than the kernel's narrowest block run the scalar
+/// reference. Integer accumulation is exact, so every micro-kernel gives the reference's bytes.
 /// </summary>
 internal sealed class QuantDepthwise<M, TConstants> : IQuantConvKernel
     where M : struct, IQuantDepthwiseMicroKernel<M, TConstants>

@@ -5,12 +5,12 @@ using System.Runtime.Intrinsics.Arm;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
-/// The NEON depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>), every pixel by blocks of 16 channels (8 for
-/// layers of 8 to 15 channels): each in-image tap's bytes widened and centred to int16 in one instruction per 8
+/// The NEON depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>), every pixel by blocks of 16 channels
+/// (8 for layers of 8 to 15 channels): each in-image tap's bytes widened and centred to int16 in one instruction per 8
 /// (usubl), multiplied by the tap's int16 weights with smlal/smlal2 (exact int16 x int16 -> int32) into accumulators
-/// held across the window, then requantised. The tap loops step two pinned pointers (no index arithmetic per tap)
-/// and load the lower halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them. SDOT
-/// adds nothing here (one input value per weight), so the sdot kernels use this one too.
+/// held across the window, then requantised. The tap loops step two pinned pointers (no index arithmetic per tap) and
+/// load the lower halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them. SDOT adds
+/// nothing here (one input value per weight), so the sdot kernels use this one too.
 /// </summary>
 internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>
 {

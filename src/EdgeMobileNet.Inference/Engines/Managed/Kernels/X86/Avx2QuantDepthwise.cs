@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// The AVX2 depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>). Interior pixels take the paired-tap vpmaddwd
-/// path, 16 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>; an odd last pixel runs the same
-/// code with both pixels the same). Border pixels: each in-image tap an 8-channel vector widened to int32
+/// The AVX2 depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>). Interior pixels take the paired-tap
+/// vpmaddwd path, 16 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>; an odd last pixel runs the
+/// same code with both pixels the same). Border pixels: each in-image tap an 8-channel vector widened to int32
 /// (vpmovzxbd), centred, vpmulld, accumulated across the window; requantised in the epilogue.
 /// </summary>
 internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>
