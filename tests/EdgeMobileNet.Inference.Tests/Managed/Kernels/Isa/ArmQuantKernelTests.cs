@@ -137,7 +137,7 @@ public sealed class ArmQuantKernelTests
         var int8 = new QuantConvParameters(pointwise, Enumerable.Repeat(-128, 256).ToArray(), new int[16], [0.01f], 3, 0, 0, 255);
         Assert.IsType<QuantGemm<SdotQuantGemm, sbyte>>(kernels.PrepareQuant(int8));
         Assert.IsType<QuantGemm<NeonQuantGemm, short>>(kernels.PrepareQuant(int8 with { Weights = [.. Enumerable.Repeat(-128, 255), 128] }));
-        Assert.IsType<NeonQuantDepthwise>(kernels.PrepareQuant(int8 with { Shape = depthwise, Weights = new int[144] }));
+        Assert.IsType<QuantDepthwise<NeonQuantDepthwise, NeonRequantization>>(kernels.PrepareQuant(int8 with { Shape = depthwise, Weights = new int[144] }));
     }
 
     private static QuantConvParameters Case(Random rng, ConvShape shape, int i)

@@ -20,7 +20,7 @@ internal sealed class NeonConvKernels : IConvKernels
     public IQuantElementwiseKernels Elementwise => NeonQuantVector.Neon;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
-        NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)
+        NeonQuantDepthwise.CanRun(parameters) ? new QuantDepthwise<NeonQuantDepthwise, NeonRequantization>(parameters)
         : NeonQuantGemm.CanRun(parameters) ? new QuantGemm<NeonQuantGemm, short>(parameters)
         : null;
 

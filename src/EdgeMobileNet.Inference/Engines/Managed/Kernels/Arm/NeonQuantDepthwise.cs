@@ -1,110 +1,91 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.Arm;
 
 /// <summary>
-/// Depthwise integer convolution (any kernel size, stride, padding, dilation) with NEON. NHWC keeps channels
-/// innermost, so a tap is 16 channels: bytes widened and centred to int16 (uxtl, sub), multiplied by the tap's int16
-/// weights with smlal/smlal2 (exact int16 x int16 -> int32) into four accumulators held across the window, then
-/// requantised. A ragged channel end is one more block ending at the last channel (recomputed identically); layers of
-/// 8 to 15 channels use 8-channel blocks, narrower ones the reference arithmetic. SDOT adds nothing here (one input
-/// value per weight), so the sdot kernels use this one too.
+/// The NEON depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>), every pixel by blocks of 16 channels
+/// (8 for layers of 8 to 15 channels): each in-image tap's bytes widened and centred to int16 in one instruction per 8
+/// (usubl), multiplied by the tap's int16 weights with smlal/smlal2 (exact int16 x int16 -> int32) into accumulators
+/// held across the window, then requantised. The tap loops step two pinned pointers (no index arithmetic per tap) and
+/// load the lower halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them. SDOT adds
+/// nothing here (one input value per weight), so the sdot kernels use this one too.
 /// </summary>
-internal sealed unsafe class NeonQuantDepthwise : IQuantConvKernel
+internal unsafe struct NeonQuantDepthwise : IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>
 {
     // One int16 copy per reference weight array: the planner prepares a layer once per row window (strips, threads).
     private static readonly ConditionalWeakTable<int[], short[]> Narrowed = [];
 
-    private readonly ConvShape _s;
-    private readonly short[] _weights;
-    private readonly int[]? _referenceWeights;
-    private readonly int[] _bias;
-    private readonly float[] _scales;
-    private readonly int _inputZeroPoint;
-    private readonly int _outputZeroPoint;
-    private readonly int _min;
-    private readonly int _max;
-    private readonly NeonRequantization _requantize;
+    private ConvShape _s;
+    private short[] _weights;
+    private int[] _bias;
+    private float[] _scales;
+    private Vector64<byte> _zx;
+    private NeonRequantization _requantize;
 
-    public NeonQuantDepthwise(QuantConvParameters p)
+    readonly long IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.Bytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length) * 4L);
+
+    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.Lanes => _s.OutC >= 16 ? 16 : 8;
+
+    readonly int IQuantDepthwiseMicroKernel<NeonQuantDepthwise, NeonRequantization>.InteriorGroup => 0;
+
+    /// <summary>Depthwise with centred weights within int16 (8-bit weights minus a zero point always are).</summary>
+    public static bool CanRun(QuantConvParameters p) => p.Shape.IsDepthwise && p.WeightsFitInt16;
+
+    public static NeonQuantDepthwise Create(QuantConvParameters p)
     {
         if (!CanRun(p))
         {
             throw new ArgumentException("the NEON depthwise kernel needs a depthwise convolution with weights within int16", nameof(p));
         }
 
-        _s = p.Shape;
-        // Layers under 8 channels run the reference arithmetic on the reference weights; wider ones only need int16.
-        _referenceWeights = p.Shape.OutC < 8 ? p.Weights : null;
-        _weights = Narrowed.GetValue(p.Weights, w => Array.ConvertAll(w, v => (short)v));
-        _bias = p.PaddedBias(p.Shape.OutC);
-        _scales = p.PaddedScales(p.Shape.OutC);
-        _inputZeroPoint = p.InputZeroPoint;
-        _outputZeroPoint = p.OutputZeroPoint;
-        _min = p.Min;
-        _max = p.Max;
-        _requantize = new NeonRequantization(p);
+        // Layers under 8 channels run the driver's reference arithmetic on the reference weights.
+        var narrow = p.Shape.OutC < 8;
+        return new NeonQuantDepthwise
+        {
+            _s = p.Shape,
+            _weights = narrow ? [] : Narrowed.GetValue(p.Weights, w => Array.ConvertAll(w, v => (short)v)),
+            _bias = narrow ? [] : p.PaddedBias(p.Shape.OutC),
+            _scales = narrow ? [] : p.PaddedScales(p.Shape.OutC),
+            _zx = Vector64.Create((byte)p.InputZeroPoint),
+            _requantize = new NeonRequantization(p),
+        };
     }
 
-    public long PackedBytes => (_weights.Length * 2L) + ((_bias.Length + _scales.Length + (_referenceWeights?.Length ?? 0)) * 4L);
+    public readonly NeonRequantization Constants => _requantize;
 
-    /// <summary>Depthwise with centred weights within int16 (8-bit weights minus a zero point always are).</summary>
-    public static bool CanRun(QuantConvParameters p) => p.Shape.IsDepthwise && p.WeightsFitInt16;
-
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
+    public readonly void BeginPixel(in ConvShape s, int ih0, int iw0)
     {
-        var s = _s;
-        if (input.Length < s.InputLength || output.Length < s.OutputLength)
-        {
-            throw new ArgumentException("input or output shorter than the convolution shape");
-        }
-
-        var c = s.OutC;
-        for (var oh = 0; oh < s.OutH; oh++)
-        {
-            var rows = s.RowTaps(oh);
-            for (var ow = 0; ow < s.OutW; ow++)
-            {
-                var columns = s.ColumnTaps(ow);
-                var outAt = ((oh * s.OutW) + ow) * c;
-                if (c >= 16)
-                {
-                    for (var c0 = 0; c0 < c; c0 += 16)
-                    {
-                        Sixteen(input, output, rows, columns, outAt, Math.Min(c0, c - 16));
-                    }
-                }
-                else if (c >= 8)
-                {
-                    Eight(input, output, rows, columns, outAt, 0);
-                    Eight(input, output, rows, columns, outAt, c - 8);
-                }
-                else
-                {
-                    Narrow(input, output, rows, columns, outAt);
-                }
-            }
-        }
     }
 
-    /// <summary>
-    /// 16 channels of one output pixel. The tap loop steps two pointers by the tap strides (no index arithmetic per
-    /// tap), centres the bytes with usubl (x - zp widened in one instruction, exact in int16) and loads the lower
-    /// halves of the weights as 64-bit vectors, so that no GetLower() copy is needed for them.
-    /// </summary>
-    private void Sixteen(ReadOnlySpan<byte> input, Span<byte> output, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)
+    public readonly int Block(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch, int remaining)
+    {
+        if (remaining >= 16)
+        {
+            Sixteen(ref x, ref y, rows, columns, outAt, ch);
+            return 16;
+        }
+
+        Eight(ref x, ref y, rows, columns, outAt, ch);
+        return 8;
+    }
+
+    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, NeonRequantization k) => throw new NotSupportedException();
+
+    public readonly void One(ref byte x0, ref byte y0, int g, int ch, NeonRequantization k) => throw new NotSupportedException();
+
+    /// <summary>16 channels of one output pixel: two usubl, four smlal/smlal2 per tap into four accumulators.</summary>
+    private readonly void Sixteen(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)
     {
         var s = _s;
         var c = s.OutC;
-        var zx = Vector64.Create((byte)_inputZeroPoint);
+        var zx = _zx;
         Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
         var taps = columns.End - columns.First;
         var xStep = s.DilationW * c;
         var wStep = c;
-        fixed (byte* px = input)
+        fixed (byte* px = &x)
         fixed (short* pw = _weights)
         {
             for (var kh = rows.First; kh < rows.End; kh++)
@@ -125,53 +106,37 @@ internal sealed unsafe class NeonQuantDepthwise : IQuantConvKernel
             }
         }
 
-        _requantize.Sixteen(a0, a1, a2, a3, ref _bias[0], ref _scales[0], ch).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)(outAt + ch));
+        _requantize.Sixteen(a0, a1, a2, a3, ref _bias[0], ref _scales[0], ch).StoreUnsafe(ref y, (nuint)(outAt + ch));
     }
 
-    private void Eight(ReadOnlySpan<byte> input, Span<byte> output, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)
+    /// <summary>8 channels of one output pixel (layers of 8-15 channels): one usubl, smlal/smlal2 per tap.</summary>
+    private readonly void Eight(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch)
     {
         var s = _s;
         var c = s.OutC;
-        ref var x = ref MemoryMarshal.GetReference(input);
-        ref var w = ref _weights[0];
-        var zx = Vector128.Create((short)_inputZeroPoint);
+        var zx = _zx;
         Vector128<int> a0 = default, a1 = default;
-        for (var kh = rows.First; kh < rows.End; kh++)
+        var taps = columns.End - columns.First;
+        var xStep = s.DilationW * c;
+        var wStep = c;
+        fixed (byte* px = &x)
+        fixed (short* pw = _weights)
         {
-            var rowAt = ((rows.Origin + (kh * s.DilationH)) * s.InW * c) + ch;
-            var tapAt = (kh * s.KW * c) + ch;
-            for (var kw = columns.First; kw < columns.End; kw++)
-            {
-                var xb = Vector64.LoadUnsafe(ref x, (nuint)(rowAt + ((columns.Origin + (kw * s.DilationW)) * c)));
-                var xv = AdvSimd.ZeroExtendWideningLower(xb).AsInt16() - zx;
-                var wv = Vector128.LoadUnsafe(ref w, (nuint)(tapAt + (kw * c)));
-                a0 = AdvSimd.MultiplyWideningLowerAndAdd(a0, xv.GetLower(), wv.GetLower());
-                a1 = AdvSimd.MultiplyWideningUpperAndAdd(a1, xv, wv);
-            }
-        }
-
-        _requantize.Eight(a0, a1, ref _bias[0], ref _scales[0], ch).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)(outAt + ch));
-    }
-
-    /// <summary>Fewer than 8 channels: the reference's arithmetic per channel.</summary>
-    private void Narrow(ReadOnlySpan<byte> input, Span<byte> output, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt)
-    {
-        var s = _s;
-        var c = s.OutC;
-        var weights = _referenceWeights!;
-        for (var ch = 0; ch < c; ch++)
-        {
-            var acc = _bias[ch];
             for (var kh = rows.First; kh < rows.End; kh++)
             {
-                for (var kw = columns.First; kw < columns.End; kw++)
+                var xp = px + ((((((rows.Origin + (kh * s.DilationH)) * s.InW) + columns.Origin + (columns.First * s.DilationW)) * c) + ch));
+                var wp = pw + ((((kh * s.KW) + columns.First) * c) + ch);
+                for (var i = taps; i > 0; i--)
                 {
-                    var at = ((((rows.Origin + (kh * s.DilationH)) * s.InW) + columns.Origin + (kw * s.DilationW)) * c) + ch;
-                    acc += (input[at] - _inputZeroPoint) * weights[(((kh * s.KW) + kw) * c) + ch];
+                    var v = AdvSimd.SubtractWideningLower(Vector64.Load(xp), zx).AsInt16();
+                    a1 = AdvSimd.MultiplyWideningUpperAndAdd(a1, v, Vector128.Load(wp));
+                    a0 = AdvSimd.MultiplyWideningLowerAndAdd(a0, v.GetLower(), Vector64.Load(wp));
+                    xp += xStep;
+                    wp += wStep;
                 }
             }
-
-            output[outAt + ch] = Requantization.Requantize(acc, _scales[ch], _outputZeroPoint, _min, _max);
         }
+
+        _requantize.Eight(a0, a1, ref _bias[0], ref _scales[0], ch).StoreUnsafe(ref y, (nuint)(outAt + ch));
     }
 }

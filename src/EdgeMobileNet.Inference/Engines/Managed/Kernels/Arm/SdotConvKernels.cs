@@ -21,7 +21,7 @@ internal sealed class SdotConvKernels : IConvKernels
     public IQuantElementwiseKernels Elementwise => NeonQuantVector.Sdot;
 
     public IQuantConvKernel? PrepareQuant(QuantConvParameters parameters) =>
-        NeonQuantDepthwise.CanRun(parameters) ? new NeonQuantDepthwise(parameters)
+        NeonQuantDepthwise.CanRun(parameters) ? new QuantDepthwise<NeonQuantDepthwise, NeonRequantization>(parameters)
         : SdotQuantGemm.CanRun(parameters) ? new QuantGemm<SdotQuantGemm, sbyte>(parameters)
         : NeonQuantGemm.CanRun(parameters) ? new QuantGemm<NeonQuantGemm, short>(parameters)
         : null;

@@ -23,7 +23,7 @@ internal sealed class Avx2ConvKernels : IConvKernels
     {
         if (parameters.Shape.IsDepthwise)
         {
-            return new Avx2QuantDepthwise(parameters);
+            return new QuantDepthwise<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>(parameters);
         }
 
         return QuantGemmPacking.IsGemm(parameters) ? new QuantGemm<Avx2QuantGemm, short>(parameters) : null;

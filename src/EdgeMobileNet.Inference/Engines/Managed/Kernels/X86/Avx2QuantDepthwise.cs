@@ -1,173 +1,141 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 
 /// <summary>
-/// Depthwise integer convolution (any kernel size, stride, padding, dilation) with AVX2. Interior pixels (every tap
-/// inside the image) take the paired-tap vpmaddwd path, 16 channels and two pixels at a time
-/// (<see cref="QuantDepthwisePairs"/>). Border pixels: each tap an 8-channel vector widened to int32 (vpmovzxbd),
-/// centred, vpmulld, accumulated across the window; requantised in the epilogue. Layers narrower than one vector take
-/// the scalar reference's arithmetic.
+/// The AVX2 depthwise micro-kernel (<see cref="QuantDepthwise{M, TConstants}"/>). Interior pixels take the paired-tap
+/// vpmaddwd path, 16 channels and two pixels at a time (<see cref="QuantDepthwisePairs"/>; an odd last pixel runs the
+/// same code with both pixels the same). Border pixels: each in-image tap an 8-channel vector widened to int32
+/// (vpmovzxbd), centred, vpmulld, accumulated across the window; requantised in the epilogue.
 /// </summary>
-internal sealed class Avx2QuantDepthwise : IQuantConvKernel
+internal struct Avx2QuantDepthwise : IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>
 {
     private const int Lanes = 8;
-    private const int Block = 2 * Lanes;
+    private const int Group = 2 * Lanes;
 
-    private readonly ConvShape _s;
-    private readonly int[] _weights;
-    private readonly int[] _bias;
-    private readonly float[] _scales;
-    private readonly int _inputZeroPoint;
-    private readonly int _outputZeroPoint;
-    private readonly int _min;
-    private readonly int _max;
-    private readonly float _lo;
-    private readonly float _hi;
-    private readonly QuantDepthwisePairs? _pairs;
+    private ConvShape _s;
+    private int[] _weights;
+    private int[] _bias;
+    private float[] _scales;
+    private Vector256<int> _zx;
+    private Vector256<int> _zy;
+    private Vector256<float> _lo;
+    private Vector256<float> _hi;
+    private bool _paired;
+    private int _tapPairs;
+    private int[] _tapOffsets;
+    private int[] _pairWeights;
+    private int[] _foldedBias;
+    private float[] _pairScales;
+    private long _pairBytes;
 
-    public Avx2QuantDepthwise(QuantConvParameters p)
+    readonly long IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.Bytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + _pairBytes;
+
+    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.Lanes => Lanes;
+
+    readonly int IQuantDepthwiseMicroKernel<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>.InteriorGroup => _paired ? Group : 0;
+
+    public static Avx2QuantDepthwise Create(QuantConvParameters p)
     {
-        _s = p.Shape;
-        _weights = p.Weights;
-        _bias = p.PaddedBias(p.Shape.OutC);
-        _scales = p.PaddedScales(p.Shape.OutC);
-        _inputZeroPoint = p.InputZeroPoint;
-        _outputZeroPoint = p.OutputZeroPoint;
-        _min = p.Min;
-        _max = p.Max;
-        _lo = p.Lo;
-        _hi = p.Hi;
-        _pairs = QuantDepthwisePairs.Applies(p, Lanes) ? new QuantDepthwisePairs(p, Lanes) : null;
+        var k = new Avx2QuantDepthwise
+        {
+            _s = p.Shape,
+            _weights = p.Weights,
+            _bias = p.PaddedBias(p.Shape.OutC),
+            _scales = p.PaddedScales(p.Shape.OutC),
+            _zx = Vector256.Create(p.InputZeroPoint),
+            _zy = Vector256.Create(p.OutputZeroPoint),
+            _lo = Vector256.Create(p.Lo),
+            _hi = Vector256.Create(p.Hi),
+            _paired = QuantDepthwisePairs.Applies(p, Lanes),
+            _tapOffsets = [],
+            _pairWeights = [],
+            _foldedBias = [],
+            _pairScales = [],
+        };
+        if (k._paired)
+        {
+            var pairs = new QuantDepthwisePairs(p, Lanes);
+            (k._tapPairs, k._tapOffsets, k._pairBytes) = (pairs.TapPairs, pairs.TapOffsets, pairs.Bytes);
+            (k._pairWeights, k._foldedBias, k._pairScales) = (pairs.Weights, pairs.Bias, pairs.Scales);
+        }
+
+        return k;
     }
 
-    public long PackedBytes => ((_weights.Length + _bias.Length + _scales.Length) * 4L) + (_pairs?.Bytes ?? 0);
+    public readonly RequantConstants<Vector256<float>, Vector256<int>> Constants => new(_lo, _hi, _zy);
 
-    public void Run(ReadOnlySpan<byte> input, Span<byte> output)
+    public readonly void BeginPixel(in ConvShape s, int ih0, int iw0)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Block(ref byte x, ref byte y, (int Origin, int First, int End) rows, (int Origin, int First, int End) columns, int outAt, int ch, int remaining)
     {
         var s = _s;
         var c = s.OutC;
-        var full = c < Lanes ? 0 : c; // a ragged end is one more (overlapping) block ending at c
-        ref var x = ref MemoryMarshal.GetReference(input);
-        ref var y = ref MemoryMarshal.GetReference(output);
         ref var w = ref _weights[0];
-        ref var bias = ref _bias[0];
-        ref var scales = ref _scales[0];
-        var zx = Vector256.Create(_inputZeroPoint);
-        var zy = Vector256.Create(_outputZeroPoint);
-        var lo = Vector256.Create(_lo);
-        var hi = Vector256.Create(_hi);
-        for (var oh = 0; oh < s.OutH; oh++)
+        var acc = Vector256.LoadUnsafe(ref _bias[0], (nuint)ch);
+        for (var kh = rows.First; kh < rows.End; kh++)
         {
-            var (ih0, kh0, kh1) = s.RowTaps(oh);
-            var rowInterior = _pairs is { } pr && oh >= pr.RowFirst && oh < pr.RowEnd;
-            for (var ow = 0; ow < s.OutW; ow++)
+            var rowAt = ((rows.Origin + (kh * s.DilationH)) * s.InW * c) + ch;
+            for (var kw = columns.First; kw < columns.End; kw++)
             {
-                var (iw0, kw0, kw1) = s.ColumnTaps(ow);
-                if (rowInterior && ow == _pairs!.ColumnFirst && _pairs.ColumnEnd > ow)
-                {
-                    InteriorRun(_pairs, ref Unsafe.Add(ref x, ((ih0 * s.InW) + iw0) * c), ref Unsafe.Add(ref y, ((oh * s.OutW) + ow) * c), _pairs.ColumnEnd - ow);
-                    ow = _pairs.ColumnEnd - 1;
-                    continue;
-                }
-
-                var outAt = ((oh * s.OutW) + ow) * c;
-                for (var c0 = 0; c0 < full; c0 += Lanes)
-                {
-                    var ch = Math.Min(c0, c - Lanes);
-                    var acc = Vector256.LoadUnsafe(ref bias, (nuint)ch);
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        var rowAt = ((ih0 + (kh * s.DilationH)) * s.InW * c) + ch;
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            var at = rowAt + ((iw0 + (kw * s.DilationW)) * c);
-                            var xv = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, at))).AsByte()) - zx;
-                            var wv = Vector256.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
-                            acc += Avx2.MultiplyLow(xv, wv);
-                        }
-                    }
-
-                    var v = Avx.Multiply(Avx.ConvertToVector256Single(acc), Vector256.LoadUnsafe(ref scales, (nuint)ch));
-                    v = Avx.Min(Avx.Max(v, lo), hi);
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, outAt + ch), Avx2QuantGemm.Narrow(Avx.ConvertToVector256Int32(v) + zy));
-                }
-
-                for (var ch = full; ch < c; ch++)
-                {
-                    var acc = _bias[ch];
-                    for (var kh = kh0; kh < kh1; kh++)
-                    {
-                        for (var kw = kw0; kw < kw1; kw++)
-                        {
-                            var at = ((((ih0 + (kh * s.DilationH)) * s.InW) + iw0 + (kw * s.DilationW)) * c) + ch;
-                            acc += (Unsafe.Add(ref x, at) - _inputZeroPoint) * _weights[(((kh * s.KW) + kw) * c) + ch];
-                        }
-                    }
-
-                    Unsafe.Add(ref y, outAt + ch) = Requantization.Requantize(acc, _scales[ch], _outputZeroPoint, _min, _max);
-                }
+                var at = rowAt + ((columns.Origin + (kw * s.DilationW)) * c);
+                var xv = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, at))).AsByte()) - _zx;
+                var wv = Vector256.LoadUnsafe(ref w, (nuint)((((kh * s.KW) + kw) * c) + ch));
+                acc += Avx2.MultiplyLow(xv, wv);
             }
         }
+
+        var v = Avx.Multiply(Avx.ConvertToVector256Single(acc), Vector256.LoadUnsafe(ref _scales[0], (nuint)ch));
+        v = Avx.Min(Avx.Max(v, _lo), _hi);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, outAt + ch), Avx2QuantGemm.Narrow(Avx.ConvertToVector256Int32(v) + _zy));
+        return Lanes;
     }
 
-    /// <summary>
-    /// <paramref name="count"/> consecutive interior output pixels of one row, every channel; <paramref name="x"/> is the
-    /// first pixel's top-left input tap. Two pixels share each weight load.
-    /// </summary>
-    private void InteriorRun(QuantDepthwisePairs pairs, ref byte x, ref byte y, int count)
-    {
-        var lo = Vector256.Create(_lo);
-        var hi = Vector256.Create(_hi);
-        var zy = Vector256.Create(_outputZeroPoint);
-        ref var offsets = ref pairs.TapOffsets[0];
-        var n = pairs.TapPairs;
-        var groups = pairs.GroupStarts;
-        var c = _s.OutC;
-        var step = _s.StrideW * c;
-        for (var i = 0; i < count; i += 2)
-        {
-            // An odd last pixel is computed twice (same bytes) rather than given its own loop.
-            var single = count == 1;
-            var first = single ? 0 : Math.Min(i, count - 2);
-            ref var x0 = ref Unsafe.Add(ref x, first * step);
-            ref var x1 = ref single ? ref x0 : ref Unsafe.Add(ref x0, step);
-            ref var y0 = ref Unsafe.Add(ref y, first * c);
-            ref var w = ref pairs.Weights[0];
-            for (var g = 0; g < groups.Length; g++)
-            {
-                var c0 = groups[g];
-                var bLo = Vector256.LoadUnsafe(ref pairs.Bias[g * Block]);
-                var bHi = Vector256.LoadUnsafe(ref pairs.Bias[g * Block], Lanes);
-                Vector256<int> p0Lo = bLo, p0Hi = bHi, p1Lo = bLo, p1Hi = bHi;
-                for (var q = 0; q < n; q++)
-                {
-                    var oa = Unsafe.Add(ref offsets, 2 * q) + c0;
-                    var ob = Unsafe.Add(ref offsets, (2 * q) + 1) + c0;
-                    var wLo = Vector256.LoadUnsafe(ref w).AsInt16();
-                    var wHi = Vector256.LoadUnsafe(ref w, Lanes).AsInt16();
-                    w = ref Unsafe.Add(ref w, Block);
-                    var xa = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x0, oa)));
-                    var xb = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x0, ob)));
-                    p0Lo += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(xa, xb), wLo);
-                    p0Hi += Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(xa, xb), wHi);
-                    xa = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x1, oa)));
-                    xb = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x1, ob)));
-                    p1Lo += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(xa, xb), wLo);
-                    p1Hi += Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(xa, xb), wHi);
-                }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Pair(ref byte x0, ref byte x1, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k) => Paired(ref x0, ref x1, ref y0, g, ch, k, true);
 
-                var sLo = Vector256.LoadUnsafe(ref pairs.Scales[g * Block]);
-                var sHi = Vector256.LoadUnsafe(ref pairs.Scales[g * Block], Lanes);
-                Pack(RequantizeInt(p0Lo, sLo, lo, hi, zy), RequantizeInt(p0Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)c0);
-                if (!single)
-                {
-                    Pack(RequantizeInt(p1Lo, sLo, lo, hi, zy), RequantizeInt(p1Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)(c0 + c));
-                }
-            }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void One(ref byte x0, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k) => Paired(ref x0, ref x0, ref y0, g, ch, k, false);
+
+    /// <summary>Two pixels share each weight load; with <paramref name="second"/> false both are the first one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Paired(ref byte x0, ref byte x1, ref byte y0, int g, int ch, RequantConstants<Vector256<float>, Vector256<int>> k, bool second)
+    {
+        ref var offsets = ref _tapOffsets[0];
+        var n = _tapPairs;
+        ref var w = ref _pairWeights[g * n * Group];
+        var bLo = Vector256.LoadUnsafe(ref _foldedBias[g * Group]);
+        var bHi = Vector256.LoadUnsafe(ref _foldedBias[g * Group], Lanes);
+        Vector256<int> p0Lo = bLo, p0Hi = bHi, p1Lo = bLo, p1Hi = bHi;
+        for (var q = 0; q < n; q++)
+        {
+            var oa = Unsafe.Add(ref offsets, 2 * q) + ch;
+            var ob = Unsafe.Add(ref offsets, (2 * q) + 1) + ch;
+            var wLo = Vector256.LoadUnsafe(ref w).AsInt16();
+            var wHi = Vector256.LoadUnsafe(ref w, Lanes).AsInt16();
+            w = ref Unsafe.Add(ref w, Group);
+            var xa = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x0, oa)));
+            var xb = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x0, ob)));
+            p0Lo += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(xa, xb), wLo);
+            p0Hi += Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(xa, xb), wHi);
+            xa = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x1, oa)));
+            xb = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref x1, ob)));
+            p1Lo += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(xa, xb), wLo);
+            p1Hi += Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(xa, xb), wHi);
+        }
+
+        var (lo, hi, zy) = (k.Lo, k.Hi, k.ZeroPoint);
+        var sLo = Vector256.LoadUnsafe(ref _pairScales[g * Group]);
+        var sHi = Vector256.LoadUnsafe(ref _pairScales[g * Group], Lanes);
+        Pack(RequantizeInt(p0Lo, sLo, lo, hi, zy), RequantizeInt(p0Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)ch);
+        if (second)
+        {
+            Pack(RequantizeInt(p1Lo, sLo, lo, hi, zy), RequantizeInt(p1Hi, sHi, lo, hi, zy)).StoreUnsafe(ref y0, (nuint)(ch + _s.OutC));
         }
     }
 

@@ -24,8 +24,8 @@ internal sealed class Avx512ConvKernels : IConvKernels
         {
             // 16 to 31 channels (V3's first blocks): the AVX2 kernel's 16-channel paired groups beat 16-lane vpmulld.
             return parameters.Shape.OutC is >= 16 and < 32 && QuantDepthwisePairs.Applies(parameters, 8)
-                ? new Avx2QuantDepthwise(parameters)
-                : new Avx512QuantDepthwise(parameters);
+                ? new QuantDepthwise<Avx2QuantDepthwise, RequantConstants<Vector256<float>, Vector256<int>>>(parameters)
+                : new QuantDepthwise<Avx512QuantDepthwise, RequantConstants<Vector512<float>, Vector512<int>>>(parameters);
         }
 
         return QuantGemmPacking.IsGemm(parameters) ? new QuantGemm<Avx512QuantGemm, short>(parameters) : null;

@@ -9,7 +9,7 @@ namespace EdgeMobileNet.Inference.Engines.Managed.Kernels.X86;
 /// "low" accumulator holds channels 0-3, 8-11, ... and the "high" one 4-7, 12-15, ...; weights, bias and scales
 /// are stored in that order and vpackssdw restores channel order. The input zero point is folded into the bias
 /// (bias - zx * sum of the taps' weights, wrapping in int32 like the reference), which holds only where every tap is
-/// inside the image: the interior ranges below.
+/// inside the image (or where a padded tap reads the zero point itself).
 /// </summary>
 internal sealed class QuantDepthwisePairs
 {
@@ -17,8 +17,6 @@ internal sealed class QuantDepthwisePairs
     {
         var s = p.Shape;
         var block = 2 * lanes;
-        (RowFirst, RowEnd) = InteriorRange(s.OutH, o => s.RowTaps(o), s.KH);
-        (ColumnFirst, ColumnEnd) = InteriorRange(s.OutW, o => s.ColumnTaps(o), s.KW);
         var taps = s.KH * s.KW;
         TapPairs = (taps + 1) / 2;
         TapOffsets = new int[2 * TapPairs];
@@ -28,10 +26,11 @@ internal sealed class QuantDepthwisePairs
             TapOffsets[t] = (((tap / s.KW) * s.DilationH * s.InW) + ((tap % s.KW) * s.DilationW)) * s.OutC;
         }
 
-        // A ragged channel end is one more group ending at the last channel (it recomputes a few identically).
+        // A ragged channel end is one more group ending at the last channel (it recomputes a few identically); group g
+        // starts at channel min(g * block, c - block), as the driver walks them.
         var c = s.OutC;
         var groups = (c + block - 1) / block;
-        GroupStarts = Enumerable.Range(0, groups).Select(g => Math.Min(g * block, c - block)).ToArray();
+        var groupStarts = Enumerable.Range(0, groups).Select(g => Math.Min(g * block, c - block)).ToArray();
         Weights = new int[groups * TapPairs * block];
         Bias = new int[groups * block];
         Scales = new float[groups * block];
@@ -39,7 +38,7 @@ internal sealed class QuantDepthwisePairs
         {
             for (var i = 0; i < block; i++)
             {
-                var channel = GroupStarts[g] + (8 * ((i % lanes) / 4)) + (i % 4) + (i >= lanes ? 4 : 0);
+                var channel = groupStarts[g] + (8 * ((i % lanes) / 4)) + (i % 4) + (i >= lanes ? 4 : 0);
                 var sum = 0;
                 for (var t = 0; t < taps; t++)
                 {
@@ -60,27 +59,15 @@ internal sealed class QuantDepthwisePairs
 
     /// <summary>
     /// The paired path needs at least one full group, weights within int16 (centred 8-bit always are) and a kernel of
-    /// at most 256 taps (border pixels keep per-tap offsets on the stack).
+    /// at most 256 taps (a border pixel's tap offsets are rebuilt per pixel).
     /// </summary>
     public static bool Applies(QuantConvParameters p, int lanes) =>
         p.Shape.OutC >= 2 * lanes && p.WeightsFitInt16 && p.Shape.KH * p.Shape.KW <= 256;
-
-    /// <summary>Output rows [RowFirst, RowEnd) and columns [ColumnFirst, ColumnEnd) have every tap inside the image.</summary>
-    public int RowFirst { get; }
-
-    public int RowEnd { get; }
-
-    public int ColumnFirst { get; }
-
-    public int ColumnEnd { get; }
 
     public int TapPairs { get; }
 
     /// <summary>Input offset of each tap (two per pair) from the window's top-left tap, in bytes.</summary>
     public int[] TapOffsets { get; }
-
-    /// <summary>First channel of each group.</summary>
-    public int[] GroupStarts { get; }
 
     /// <summary>[group][pair][slot] packed int16 weight pairs, slots in the interleaved channel order.</summary>
     public int[] Weights { get; }
@@ -91,23 +78,5 @@ internal sealed class QuantDepthwisePairs
     /// <summary>[group][slot] requantisation scales.</summary>
     public float[] Scales { get; }
 
-    public long Bytes => (Weights.Length + Bias.Length + Scales.Length + TapOffsets.Length + GroupStarts.Length) * 4L;
-
-    private static (int First, int End) InteriorRange(int outLength, Func<int, (int Origin, int First, int End)> taps, int k)
-    {
-        bool Inside(int o) => taps(o) is { First: 0 } t && t.End == k;
-        var first = 0;
-        while (first < outLength && !Inside(first))
-        {
-            first++;
-        }
-
-        var end = first;
-        while (end < outLength && Inside(end))
-        {
-            end++;
-        }
-
-        return (first, end);
-    }
+    public long Bytes => (Weights.Length + Bias.Length + Scales.Length + TapOffsets.Length) * 4L;
 }
