@@ -10,7 +10,9 @@ using Xunit;
 
 namespace EdgeMobileNet.Station.Tests.EndToEnd;
 
-/// <summary>The whole station in process with the simulated GPIO driver: bouncing trigger edges in, pulses out.</summary>
+/// <summary>The whole station in process with the simulated GPIO driver: bouncing trigger edges in, pulses out. Runs
+/// on its own (no other test's threads competing for the thread pool that runs the pulse timers).</summary>
+[Collection(TimingCollection.Name)]
 public sealed class GpioTriggerTests
 {
     private const int RejectPin = 17;
@@ -18,6 +20,10 @@ public sealed class GpioTriggerTests
     // The gate sits downstream: the delay covers classification (pulses for successive parts may be pending at once).
     private const int DelayMs = 150;
     private const int PulseMs = 15;
+    // One press every 120 ms: two pulses on one pin overlap (and read as one pulse) only if one ends more than 105 ms
+    // late relative to the next one's start (timer wake-ups 50-115 ms late were seen on a loaded 2-core machine).
+    private const int HighMs = 15;
+    private const int LowMs = 105;
 
     [Fact]
     public async Task Hundred_bouncing_edges_give_hundred_classifications_and_the_right_pulses()
@@ -44,16 +50,39 @@ public sealed class GpioTriggerTests
         await using var recorder = await MqttRecorder.StartAsync(port, "edgemobilenet/gpio1/event");
 
         var time = TimeProvider.System;
+        // Each press's edge as the driver stamped it (its first transition, the one the trigger is stamped with), not
+        // a time read by this thread before the press: a busy machine can hold this thread between the two.
+        var trigger = new List<PinChange>();
+        driver.PinChanged += c =>
+        {
+            if (c.Pin == 4)
+            {
+                lock (trigger)
+                {
+                    trigger.Add(c);
+                }
+            }
+        };
         var edges = new List<long>();
         for (var i = 0; i < 100; i++)
         {
-            edges.Add(time.GetTimestamp());
+            int from;
+            lock (trigger)
+            {
+                from = trigger.Count;
+            }
+
             // Bounce transitions back to back: with real timers a 1 ms gap can stretch past the debounce time on a
             // busy machine, which would rightly count as a second press. Timed bounce is covered with a fake clock.
             await driver.BounceToAsync(4, PinValue.High, bounces: 3, TimeSpan.Zero, ct);
-            await Task.Delay(15, ct);
+            lock (trigger)
+            {
+                edges.Add(trigger.Skip(from).First(c => c.Value == PinValue.High).Timestamp);
+            }
+
+            await Task.Delay(HighMs, ct);
             await driver.BounceToAsync(4, PinValue.Low, bounces: 3, TimeSpan.Zero, ct);
-            await Task.Delay(45, ct);
+            await Task.Delay(LowMs, ct);
         }
 
         var counters = host.Services.GetRequiredService<RunState>().Counters;
@@ -75,7 +104,11 @@ public sealed class GpioTriggerTests
         Assert.Equal(events.Count(e => e.Verdict == "pass"), pulses[PassPin].Count);
         Assert.True(pulses[RejectPin].Count > 0 && pulses[PassPin].Count > 0, "the scene should produce both verdicts");
 
+        // Never early and never short, whatever the load: the scheduler re-arms a timer that fires early and spins out
+        // the last 2 ms. How late is up to the machine (timer wake-ups on a busy 2-core machine): the typical pulse
+        // must be close to its time, and none may be held back for long.
         var lateness = new List<double>();
+        var widening = new List<double>();
         var next = new Dictionary<int, int> { [RejectPin] = 0, [PassPin] = 0 };
         for (var k = 0; k < 100; k++)
         {
@@ -83,15 +116,20 @@ public sealed class GpioTriggerTests
             var (start, end) = pulses[pin][next[pin]++];
             var delay = time.GetElapsedTime(edges[k], start).TotalMilliseconds;
             var width = time.GetElapsedTime(start, end).TotalMilliseconds;
-            Assert.True(delay >= DelayMs - 0.5 && delay <= DelayMs + 50, $"edge {k}: pulse {delay:0.0} ms after the edge");
+            Assert.True(delay >= DelayMs - 0.5 && delay <= DelayMs + 1000, $"edge {k}: pulse {delay:0.0} ms after the edge");
+            Assert.True(width >= PulseMs - 0.5 && width <= PulseMs + 1000, $"edge {k}: pulse {width:0.0} ms wide");
             lateness.Add(delay - DelayMs);
-            Assert.True(width >= PulseMs - 0.5 && width <= PulseMs + 50, $"edge {k}: pulse {width:0.0} ms wide");
+            widening.Add(width - PulseMs);
         }
 
         lateness.Sort();
-        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(
+        widening.Sort();
+        var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"edge → pulse start minus the configured delay, ms: p50 {lateness[49]:0.00}, p99 {lateness[98]:0.00}, max {lateness[^1]:0.00}"));
+            $"pulse start minus edge minus the configured delay, ms: p50 {lateness[49]:0.00}, p90 {lateness[89]:0.00}, p99 {lateness[98]:0.00}, max {lateness[^1]:0.00}; width minus the configured width: p50 {widening[49]:0.00}, max {widening[^1]:0.00}");
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        Assert.True(lateness[49] <= 15 && lateness[89] <= 50, summary);
+        Assert.True(widening[49] <= 15, summary);
         Assert.Equal(PinValue.Low, driver.Level(RejectPin));
         Assert.Equal(PinValue.Low, driver.Level(PassPin));
     }
