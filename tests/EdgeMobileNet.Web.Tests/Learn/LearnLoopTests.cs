@@ -82,25 +82,40 @@ public sealed class LearnLoopTests
         Assert.Equal(["other", "red"], state.GetProperty("model").GetProperty("labels").EnumerateArray().Select(c => c.GetString()!));
 
         // The next parts: events from the new model (its sha256; "other" is a label only it has), right on frames
-        // captured after training (never seen by it), red rejected by the demo's rule.
+        // captured after training (never seen by it), red rejected by the demo's rule. One part in five is red and
+        // a part spans four frames, so 80 frames may hold no red part at all (1 run in 90): wait for two red parts.
         var fromNew = new List<JsonElement>();
         Assert.True(
             await recorder.WaitForAsync(
                 r =>
                 {
                     fromNew = [.. r.Payloads("edgemobilenet/demo/event").Select(p => JsonDocument.Parse(p).RootElement).Where(e => e.GetProperty("model_sha256").GetString() == trainedSha)];
-                    return fromNew.Count >= 80;
+                    return fromNew.Count >= 80 && fromNew.Count(e => TruthOf(e) == "red") >= 8;
                 },
                 Wait),
-            "80 events from the deployed model");
+            "80 events from the deployed model, 8 of them of red parts");
         Assert.Contains(recorder.Payloads("edgemobilenet/demo/event"), p => p.Contains(startSha, StringComparison.Ordinal));
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "other");
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "red");
-        var right = fromNew.Count(e => e.GetProperty("label").GetString() == ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64())));
-        TestContext.Current.TestOutputHelper?.WriteLine($"deployed model right on {right} of {fromNew.Count} frames after the swap; held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}");
-        Assert.True(right >= fromNew.Count * 0.75, $"the deployed model is right on {right} of {fromNew.Count} new frames");
+        // Each class on its own: "other" is most frames, so a model that never says "red" would still be right on
+        // most of them. Ten runs on a loaded 2-core machine: red 100 % every time (12-24 frames), other 88-95 %.
+        var red = Recall(fromNew, "red");
+        var other = Recall(fromNew, "other");
+        var result = $"deployed model right on red {red.Right} of {red.Count} frames and other {other.Right} of {other.Count} after the swap; held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}";
+        TestContext.Current.TestOutputHelper?.WriteLine(result);
+        Assert.True(red.Right >= red.Count * 0.75 && other.Right >= other.Count * 0.75, result);
         Assert.All(fromNew, e => Assert.Equal(e.GetProperty("label").GetString() == "red" ? "reject" : "pass", e.GetProperty("verdict").GetString()));
     }
 
     private static string ClassOf(string truth) => truth == "red" ? "red" : "other";
+
+    /// <summary>What the event's frame really shows, as the trained classes name it.</summary>
+    private static string TruthOf(JsonElement e) => ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64()));
+
+    /// <summary>Events of frames that show <paramref name="cls"/>, and how many of them the model labelled so.</summary>
+    private static (int Count, int Right) Recall(List<JsonElement> events, string cls)
+    {
+        var of = events.Where(e => TruthOf(e) == cls).ToList();
+        return (of.Count, of.Count(e => e.GetProperty("label").GetString() == cls));
+    }
 }
