@@ -84,11 +84,14 @@ public sealed class EmbeddedBrokerTests
         {
             var ct = TestContext.Current.CancellationToken;
             var broker = host.Services.GetServices<IHostedService>().OfType<EmbeddedBrokerService>().Single();
-            // The station's own retained messages (state, model/state with the zoo model's 1000 labels, config/state,
-            // discovery) are posted right after its connect: wait for them so the budget left is known.
-            await using var state = await MqttRecorder.StartAsync(port, "edgemobilenet/eb4/#");
-            Assert.True(await state.WaitForAsync(r => r.Messages.Any(m => m.Topic == "edgemobilenet/eb4/state") && r.Messages.Any(m => m.Topic == "edgemobilenet/eb4/model/state"), TimeSpan.FromSeconds(30)), "no state");
-            await Task.Delay(500, TestContext.Current.CancellationToken);
+            // The station's own retained messages (available, state, model/state with the zoo model's 1000 labels,
+            // config/state, discovery) are posted one after the other after its connect: wait for every one of them
+            // (the broker counts a message before passing it on), so the budget left is known.
+            await using var state = await MqttRecorder.StartAsync(port, "#");
+            string[] own = ["edgemobilenet/eb4/available", "edgemobilenet/eb4/state", "edgemobilenet/eb4/model/state", "edgemobilenet/eb4/config/state", "homeassistant/device/edgemobilenet_eb4/config"];
+            Assert.True(
+                await state.WaitForAsync(r => own.All(t => r.Messages.Any(m => m.Topic == t)), TimeSpan.FromSeconds(30)),
+                "missing retained: " + string.Join(", ", own.Where(t => !state.Messages.Any(m => m.Topic == t))));
             using var client = await ConnectAsync(port, "ret-" + Guid.NewGuid().ToString("N")[..6]);
 
             // The station's own retained messages count; fill the rest of the 20.
