@@ -85,13 +85,16 @@ public sealed class EmbeddedBrokerTests
             var ct = TestContext.Current.CancellationToken;
             var broker = host.Services.GetServices<IHostedService>().OfType<EmbeddedBrokerService>().Single();
             // The station's own retained messages (available, state, model/state with the zoo model's 1000 labels,
-            // config/state, discovery) are posted one after the other after its connect: wait for every one of them
-            // (the broker counts a message before passing it on), so the budget left is known.
-            await using var state = await MqttRecorder.StartAsync(port, "#");
-            string[] own = ["edgemobilenet/eb4/available", "edgemobilenet/eb4/state", "edgemobilenet/eb4/model/state", "edgemobilenet/eb4/config/state", "homeassistant/device/edgemobilenet_eb4/config"];
-            Assert.True(
-                await state.WaitForAsync(r => own.All(t => r.Messages.Any(m => m.Topic == t)), TimeSpan.FromSeconds(30)),
-                "missing retained: " + string.Join(", ", own.Where(t => !state.Messages.Any(m => m.Topic == t))));
+            // config/state, discovery: five topics) are posted one after the other after its connect. Wait until the
+            // broker holds all five, so the budget left is known. (Watched on the broker, not by a subscriber: a
+            // subscriber connecting while the station connects missed `available` in 2 of 6 loaded runs.)
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (broker.Retained.Count < 5)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the station's retained messages: {broker.Retained.Count} of 5");
+                await Task.Delay(20, ct);
+            }
+
             using var client = await ConnectAsync(port, "ret-" + Guid.NewGuid().ToString("N")[..6]);
 
             // The station's own retained messages count; fill the rest of the 20.
