@@ -4,6 +4,7 @@ using EdgeMobileNet.Station.Gpio;
 using EdgeMobileNet.Station.Hosting;
 using EdgeMobileNet.Station.State;
 using EdgeMobileNet.Station.Tests.Support;
+using EdgeMobileNet.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit;
@@ -37,6 +38,7 @@ public sealed class GpioTriggerTests
             [
                 .. TestModels.DemoArgs,
                 "--Station:Id", "gpio1",
+                "--Station:StateDir", TestAssets.NewTempDir(), // not the user's ~/.local/state (shared by every run)
                 "--Mqtt:Port", port.ToString(CultureInfo.InvariantCulture),
                 "--Source:Kind", "synthetic", "--Source:Rate", "100",
                 "--Trigger:Kind", "gpio", "--Trigger:Pin", "4", "--Trigger:Edge", "rising", "--Trigger:Pull", "down", "--Trigger:DebounceMs", "5",
