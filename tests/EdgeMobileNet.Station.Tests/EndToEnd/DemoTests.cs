@@ -26,6 +26,7 @@ public sealed class DemoTests
                 ConfigArgs =
                 [
                     "--Station:CacheDir", TestAssets.NewTempDir(),
+                    "--Station:StateDir", TestAssets.NewTempDir(), // snapshots not in the user's ~/.local/state
                     "--Station:PrintEvents", "false",
                     "--Mqtt:Port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
                     "--Source:Rate", "0", "--Source:Lossless", "true", // every frame, as fast as the model goes

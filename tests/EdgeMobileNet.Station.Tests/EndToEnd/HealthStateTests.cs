@@ -56,7 +56,11 @@ public sealed class HealthStateTests
         await using var broker = await MosquittoBroker.StartAsync();
         await using var recorder = await MqttRecorder.StartAsync(broker.Port, "edgemobilenet/skip1/#");
         var dir = TestImages.Folder(["cat.jpg", "dog.jpg"], "b-broken.jpg");
-        var (code, _, stderr) = await StationProcess.RunAsync(Args(broker.Port, "skip1", dir), TimeSpan.FromSeconds(60));
+        // Two frames a second: the broken image (first by name) is skipped at once, and the station stays degraded
+        // for the second it takes to classify the other two, well past the 100 ms in which a connected station
+        // publishes a change of health. At full rate the run could end before the broker connection is up, and a
+        // state published only once stopped has no trace of it.
+        var (code, _, stderr) = await StationProcess.RunAsync(Args(broker.Port, "skip1", dir, rate: 2), TimeSpan.FromSeconds(60));
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
         Assert.True(await recorder.WaitForAsync(r => r.Payloads("edgemobilenet/skip1/available").Contains("stopped"), TimeSpan.FromSeconds(10)), stderr);
@@ -112,11 +116,11 @@ public sealed class HealthStateTests
         Assert.Contains("MQTT: published state stopped and available stopped", station.Stderr);
     }
 
-    private static string[] Args(int port, string id, string folder) =>
+    private static string[] Args(int port, string id, string folder, int rate = 0) =>
     [
         "run", .. TestModels.ZooArgs, "--station-id", id,
         "--mqtt-host", "127.0.0.1", "--mqtt-port", port.ToString(CultureInfo.InvariantCulture),
-        "--Source:Kind", "files", "--Source:Path", folder, "--Source:Loop", "false", "--Source:Rate", "0", "--Source:Lossless", "true",
+        "--Source:Kind", "files", "--Source:Path", folder, "--Source:Loop", "false", "--Source:Rate", rate.ToString(CultureInfo.InvariantCulture), "--Source:Lossless", "true",
         "--Trigger:Kind", "continuous", "--Trigger:Rate", "0", "--Decision:Default", "pass", "--Gpio:Driver", "simulated",
     ];
 }

@@ -30,7 +30,10 @@ public sealed class LearnPageTests(Chromium chromium)
         await Visible(page, "#captures-grid .tile");
         await page.Locator("#panel-captures").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshot("web-captures.png") });
 
-        // Newest first, so new parts keep coming into view; click the tiles of one class, name it, label.
+        // Newest first, so new parts keep coming into view; click the tiles of one class, name it, label. The gallery
+        // refreshes itself every few seconds until a tile is selected, and new captures arrive all the time: tiles
+        // are picked from the grid as it is once no refresh is under way (aria-busy), and the first is clicked in
+        // the same step, so the grid the test picked from is the grid it clicks on.
         await page.SelectOptionAsync("#captures-sort", "time");
         var labelled = new Dictionary<string, int> { ["red"] = 0, ["other"] = 0 };
         await WebStation.EventuallyAsync(
@@ -44,23 +47,23 @@ public sealed class LearnPageTests(Chromium chromium)
                     }
 
                     var truth = Dataset.Sidecars(Path.Combine(dir, ".inbox"));
-                    var shown = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#captures-grid .tile')].map(t => t.dataset.id)");
-                    var wanted = shown.Where(id => truth.TryGetValue(id, out var s) && (Dataset.Truth(s) == "red") == (cls == "red")).Take(PerClass - labelled[cls]).ToList();
-                    if (wanted.Count == 0)
+                    var ofClass = truth.Where(s => (Dataset.Truth(s.Value) == "red") == (cls == "red")).Select(s => s.Key).ToArray();
+                    var wanted = await page.EvaluateAsync<string[]?>(PickAndClickFirst, new object[] { ofClass, PerClass - labelled[cls] });
+                    if (wanted is null || wanted.Length == 0)
                     {
-                        continue;
+                        continue; // a refresh under way, or none of this class on the page yet
                     }
 
-                    foreach (var id in wanted)
+                    foreach (var id in wanted.Skip(1))
                     {
                         await page.ClickAsync($"#captures-grid .tile[data-id='{id}']");
                     }
 
-                    Assert.Equal(wanted.Count, await page.Locator("#captures-grid .tile.selected").CountAsync());
+                    Assert.Equal(wanted.Length, await page.Locator("#captures-grid .tile.selected").CountAsync());
                     await page.FillAsync("#captures-class", cls);
                     await page.ClickAsync("#captures-label");
-                    await page.Locator("#captures-note", new PageLocatorOptions { HasTextString = $"label: {wanted.Count} image(s)" }).WaitForAsync(new LocatorWaitForOptions { Timeout = (float)Wait.TotalMilliseconds });
-                    labelled[cls] += wanted.Count;
+                    await page.Locator("#captures-note", new PageLocatorOptions { HasTextString = $"label: {wanted.Length} image(s)" }).WaitForAsync(new LocatorWaitForOptions { Timeout = (float)Wait.TotalMilliseconds });
+                    labelled[cls] += wanted.Length;
                 }
 
                 return labelled.Values.All(n => n >= PerClass);
@@ -94,6 +97,20 @@ public sealed class LearnPageTests(Chromium chromium)
         await WebStation.EventuallyAsync(async () => (await page.Locator("#model").InnerTextAsync()).Contains(trained, StringComparison.Ordinal), Wait, "the model panel showing the deployed model");
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }
+
+    /// <summary>In one step of the page: unless the gallery is loading, the first <c>n</c> tiles shown whose ids are
+    /// in <c>ids</c>; the first of them is clicked (a selection stops the gallery's own refreshes). Null while a
+    /// refresh is under way.</summary>
+    private const string PickAndClickFirst = """
+        ([ids, n]) => {
+          const grid = document.getElementById('captures-grid');
+          if (grid.getAttribute('aria-busy') === 'true') return null;
+          const wanted = new Set(ids);
+          const tiles = [...grid.querySelectorAll('.tile')].filter((t) => wanted.has(t.dataset.id)).slice(0, n);
+          if (tiles.length) tiles[0].click();
+          return tiles.map((t) => t.dataset.id);
+        }
+        """;
 
     private static Task Visible(IPage page, string selector, TimeSpan? timeout = null) =>
         page.Locator(selector).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = (float)(timeout ?? Wait).TotalMilliseconds });

@@ -52,16 +52,19 @@ public sealed class PageTests(Chromium chromium)
         await WebStation.EventuallyAsync(async () => int.Parse(await page.Locator("#latency-chart").GetAttributeAsync("data-samples") ?? "0", System.Globalization.CultureInfo.InvariantCulture) > 10, Wait, "latency samples");
         Assert.Matches(@"classified\s*\d+", await page.Locator("#counters").InnerTextAsync());
 
-        // Paused, the view stays on one frame while results go on; stepping back shows an older one.
+        // Paused, the view holds the frame it showed; stepping back shows an older one, which stays while results go
+        // on. Stepping back comes first: the page keeps the last 30 frames, and the held one leaves that list after
+        // 30 more (3 s at Web:FrameRate 10), after which there is nothing older to step to.
         await page.ClickAsync("#live-pause");
-        var held = await page.Locator("#live-canvas").GetAttributeAsync("data-number");
-        var before = state.GetProperty("counters").GetProperty("classified").GetInt64();
-        await WebStation.EventuallyAsync(async () => (await StateAsync(station)).GetProperty("counters").GetProperty("classified").GetInt64() > before + 5, Wait, "more classifications");
-        Assert.Equal(held, await page.Locator("#live-canvas").GetAttributeAsync("data-number"));
+        var held = Number(await page.Locator("#live-canvas").GetAttributeAsync("data-number"));
         await page.ClickAsync("#live-prev");
-        await WebStation.EventuallyAsync(async () => long.Parse(await page.Locator("#live-canvas").GetAttributeAsync("data-number") ?? "0", System.Globalization.CultureInfo.InvariantCulture) < long.Parse(held!, System.Globalization.CultureInfo.InvariantCulture), Wait, "an older frame");
+        var older = 0L;
+        await WebStation.EventuallyAsync(async () => (older = Number(await page.Locator("#live-canvas").GetAttributeAsync("data-number"))) < held, Wait, "an older frame");
+        var before = (await StateAsync(station)).GetProperty("counters").GetProperty("classified").GetInt64();
+        await WebStation.EventuallyAsync(async () => (await StateAsync(station)).GetProperty("counters").GetProperty("classified").GetInt64() > before + 5, Wait, "more classifications");
+        Assert.Equal(older, Number(await page.Locator("#live-canvas").GetAttributeAsync("data-number")));
         await page.ClickAsync("#live-pause");
-        await WebStation.EventuallyAsync(async () => long.Parse(await page.Locator("#live-canvas").GetAttributeAsync("data-number") ?? "0", System.Globalization.CultureInfo.InvariantCulture) > long.Parse(held!, System.Globalization.CultureInfo.InvariantCulture), Wait, "live again");
+        await WebStation.EventuallyAsync(async () => Number(await page.Locator("#live-canvas").GetAttributeAsync("data-number")) > held, Wait, "live again");
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("web-desktop.png"), FullPage = true });
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
@@ -160,6 +163,8 @@ public sealed class PageTests(Chromium chromium)
             "the list restarted with the new run");
         await Expect(page, "#live-canvas[data-verdict]");
     }
+
+    private static long Number(string? attribute) => long.Parse(attribute ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<JsonElement> StateAsync(WebStation station) =>
         await station.GetJsonAsync("/api/state");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeMobileNet.ModelBuilder.Demo;
 using EdgeMobileNet.Station.Tests.Support;
 using EdgeMobileNet.Tests.Common;
 using EdgeMobileNet.Web.Tests.Support;
@@ -34,20 +35,25 @@ public sealed class LearnLoopTests
 
         // Captures accumulate until both classes ("red", and "other" for every other colour and the empty belt)
         // have enough frames; a "human" labels each by what it shows.
+        // The "human" labels red examples and, for "other", equally many of each thing that is not red (three part
+        // colours and the empty belt): the first 16 "other" captures in id order could miss a colour altogether when
+        // frames are dropped on a loaded machine, and the model then got only 52 of 70 "other" frames right.
         var inbox = Path.Combine(dir, ".inbox");
+        var kinds = ColourDemoPalette.Labels.Where(l => l != "red").ToArray();
         Dictionary<string, JsonElement> sidecars = [];
         await WebStation.EventuallyAsync(
             () =>
             {
                 sidecars = Dataset.Sidecars(inbox);
-                var groups = sidecars.GroupBy(s => ClassOf(Dataset.Truth(s.Value))).ToDictionary(g => g.Key, g => g.Count());
-                return Task.FromResult(groups.GetValueOrDefault("red") >= PerClass && groups.GetValueOrDefault("other") >= PerClass);
+                var groups = sidecars.GroupBy(s => Dataset.Truth(s.Value)).ToDictionary(g => g.Key, g => g.Count());
+                return Task.FromResult(groups.GetValueOrDefault("red") >= PerClass && kinds.All(k => groups.GetValueOrDefault(k) >= PerClass / kinds.Length));
             },
             Wait,
-            $"{PerClass} captures of red parts and {PerClass} of others");
-        foreach (var cls in new[] { "red", "other" })
+            $"{PerClass} captures of red parts and {PerClass / kinds.Length} of each of {string.Join(", ", kinds)}");
+        string[] Ids(string truth, int count) =>
+            [.. sidecars.Where(s => Dataset.Truth(s.Value) == truth).Select(s => s.Key).Order(StringComparer.Ordinal).Take(count)];
+        foreach (var (cls, ids) in new[] { ("red", Ids("red", PerClass)), ("other", kinds.SelectMany(k => Ids(k, PerClass / kinds.Length)).ToArray()) })
         {
-            var ids = sidecars.Where(s => ClassOf(Dataset.Truth(s.Value)) == cls).Select(s => s.Key).Order(StringComparer.Ordinal).Take(PerClass).ToArray();
             var (status, body) = await Dataset.PostAsync(station, "/api/captures/label", Dataset.Body(ids, cls));
             Assert.Equal(200, status);
             Assert.Equal(PerClass, body.GetProperty("changed").GetInt32());
@@ -82,25 +88,43 @@ public sealed class LearnLoopTests
         Assert.Equal(["other", "red"], state.GetProperty("model").GetProperty("labels").EnumerateArray().Select(c => c.GetString()!));
 
         // The next parts: events from the new model (its sha256; "other" is a label only it has), right on frames
-        // captured after training (never seen by it), red rejected by the demo's rule.
+        // captured after training (never seen by it), red rejected by the demo's rule. One part in five is red and
+        // a part spans four frames, so 80 frames may hold no red part at all (1 run in 90): wait for two red parts.
         var fromNew = new List<JsonElement>();
         Assert.True(
             await recorder.WaitForAsync(
                 r =>
                 {
                     fromNew = [.. r.Payloads("edgemobilenet/demo/event").Select(p => JsonDocument.Parse(p).RootElement).Where(e => e.GetProperty("model_sha256").GetString() == trainedSha)];
-                    return fromNew.Count >= 80;
+                    return fromNew.Count >= 80 && fromNew.Count(e => TruthOf(e) == "red") >= 8;
                 },
                 Wait),
-            "80 events from the deployed model");
+            "80 events from the deployed model, 8 of them of red parts");
         Assert.Contains(recorder.Payloads("edgemobilenet/demo/event"), p => p.Contains(startSha, StringComparison.Ordinal));
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "other");
         Assert.Contains(fromNew, e => e.GetProperty("label").GetString() == "red");
-        var right = fromNew.Count(e => e.GetProperty("label").GetString() == ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64())));
-        TestContext.Current.TestOutputHelper?.WriteLine($"deployed model right on {right} of {fromNew.Count} frames after the swap; held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}");
-        Assert.True(right >= fromNew.Count * 0.75, $"the deployed model is right on {right} of {fromNew.Count} new frames");
+        // Each class on its own: "other" is most frames, so a model that never says "red" would still be right on
+        // most of them. Runs on a loaded 2-core machine (load 9-29, alone and in the whole Web suite): red 100 %
+        // (8-24 frames), other 89-100 % (five runs); before "other" took each kind alike, other fell to 74 % once.
+        var red = Recall(fromNew, "red");
+        var other = Recall(fromNew, "other");
+        var wrong = string.Join(", ", fromNew.Where(e => e.GetProperty("label").GetString() != TruthOf(e))
+            .GroupBy(e => Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64())).Select(g => $"{g.Key} {g.Count()}"));
+        var result = $"deployed model right on red {red.Right} of {red.Count} frames and other {other.Right} of {other.Count} after the swap (wrong: {(wrong.Length > 0 ? wrong : "none")}); held-out accuracy in its report {report.GetProperty("held_out_accuracy_int8")}";
+        TestContext.Current.TestOutputHelper?.WriteLine(result);
+        Assert.True(red.Right >= red.Count * 0.75 && other.Right >= other.Count * 0.75, result);
         Assert.All(fromNew, e => Assert.Equal(e.GetProperty("label").GetString() == "red" ? "reject" : "pass", e.GetProperty("verdict").GetString()));
     }
 
     private static string ClassOf(string truth) => truth == "red" ? "red" : "other";
+
+    /// <summary>What the event's frame really shows, as the trained classes name it.</summary>
+    private static string TruthOf(JsonElement e) => ClassOf(Dataset.DemoScene.LabelAt(e.GetProperty("frame_seq").GetInt64()));
+
+    /// <summary>Events of frames that show <paramref name="cls"/>, and how many of them the model labelled so.</summary>
+    private static (int Count, int Right) Recall(List<JsonElement> events, string cls)
+    {
+        var of = events.Where(e => TruthOf(e) == cls).ToList();
+        return (of.Count, of.Count(e => e.GetProperty("label").GetString() == cls));
+    }
 }

@@ -27,6 +27,8 @@ export function create() {
   let offset = 0;
   let total = 0;
   let loading = false;
+  let again = false; // a load asked for while one ran (a new sort or filter): done once it ends
+  let picks = 0; // selection changes, so an automatic refresh can tell the operator started selecting meanwhile
   let lastLoad = 0;
 
   const ids = () => [...selected];
@@ -46,9 +48,11 @@ export function create() {
     classList.replaceChildren(...c.classes.map((k) => el('option', { value: k.name })));
   }
 
-  async function load() {
-    if (loading) return;
+  async function load(auto = false) {
+    if (loading) { again ||= !auto; return; }
     loading = true;
+    grid.setAttribute('aria-busy', 'true');
+    const picksAtStart = picks;
     try {
       await loadClasses();
       const q = new URLSearchParams({ offset, limit: PAGE, sort: sort.value });
@@ -56,6 +60,8 @@ export function create() {
       const r = await fetch(`/api/captures?${q}`, { cache: 'no-store' });
       if (!r.ok) { say(`failed: ${r.status}`); return; }
       const body = await r.json();
+      // An automatic refresh answered after the operator began selecting: keep the tiles being clicked.
+      if (auto && picks !== picksAtStart) return;
       total = body.total;
       const s = body.stats;
       stats.textContent = `${s.files} images, ${(s.bytes / 1048576).toFixed(1)} MiB; saved ${s.saved}, dropped ${s.dropped_busy + s.dropped_full}`;
@@ -66,6 +72,8 @@ export function create() {
       lastLoad = Date.now();
     } finally {
       loading = false;
+      grid.removeAttribute('aria-busy');
+      if (again) { again = false; load(); }
     }
   }
 
@@ -79,6 +87,7 @@ export function create() {
     if (item.verdict) t.dataset.verdict = item.verdict;
     t.classList.toggle('selected', selected.has(item.id));
     t.addEventListener('click', () => {
+      picks++;
       if (selected.has(item.id)) selected.delete(item.id); else selected.add(item.id);
       t.classList.toggle('selected', selected.has(item.id));
       say(`${selected.size} selected`);
@@ -102,6 +111,7 @@ export function create() {
   document.getElementById('captures-unlabel').addEventListener('click', () => bulk('unlabel'));
   document.getElementById('captures-delete').addEventListener('click', () => bulk('delete'));
   document.getElementById('captures-all').addEventListener('click', () => {
+    picks++;
     grid.querySelectorAll('.tile').forEach((t) => { selected.add(t.dataset.id); t.classList.add('selected'); });
     say(`${selected.size} selected`);
   });
@@ -118,6 +128,6 @@ export function create() {
   return {
     reset() { offset = 0; selected.clear(); load(); },
     // New captures arrive all the time: refresh every few seconds, but not while the operator is selecting.
-    state() { if (!selected.size && Date.now() - lastLoad > 4000) load(); },
+    state() { if (!selected.size && Date.now() - lastLoad > 4000) load(true); },
   };
 }

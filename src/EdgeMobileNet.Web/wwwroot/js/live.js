@@ -20,6 +20,7 @@ export function create() {
   let shown = -1; // index into frames while paused
   let loading = false;
   let pending = null;
+  let current = null; // the frame on the canvas
 
   const buttons = () => {
     pauseBtn.textContent = paused ? 'Resume' : 'Pause';
@@ -62,6 +63,7 @@ export function create() {
     } else {
       caption.textContent = `#${frame.number} (result no longer listed)`;
     }
+    current = frame;
     canvas.dataset.number = frame.number;
     canvas.dataset.verdict = r ? r.verdict : '';
     canvas.dataset.label = r ? r.label : '';
@@ -72,8 +74,11 @@ export function create() {
     loading = true;
     try {
       const res = await fetch(frame.url, { cache: 'no-store' });
-      if (res.ok) draw(frame, await createImageBitmap(await res.blob()));
-      else if (paused) caption.textContent = `#${frame.number}: frame no longer kept`;
+      const bitmap = res.ok ? await createImageBitmap(await res.blob()) : null;
+      // Paused while this frame loaded: it must not replace the frame held (or stepped to).
+      const wanted = !paused || frame === frames[shown];
+      if (bitmap && wanted) draw(frame, bitmap);
+      else if (!bitmap && paused) caption.textContent = `#${frame.number}: frame no longer kept`;
     } catch { /* connection lost: the stream reconnects */ }
     loading = false;
     if (pending) { const next = pending; pending = null; if (!paused || next === frames[shown]) show(next); }
@@ -81,8 +86,15 @@ export function create() {
 
   pauseBtn.addEventListener('click', () => {
     paused = !paused;
-    shown = frames.length - 1;
-    if (!paused && frames.length) show(frames[frames.length - 1]);
+    if (paused) {
+      // Hold the frame on the canvas (the one the operator saw), not a newer one still loading.
+      const i = frames.indexOf(current);
+      shown = i >= 0 ? i : frames.length - 1;
+      pending = null;
+    } else {
+      shown = frames.length - 1;
+      if (frames.length) show(frames[frames.length - 1]);
+    }
     buttons();
   });
   prevBtn.addEventListener('click', () => { if (shown > 0) { shown--; show(frames[shown]); buttons(); } });
