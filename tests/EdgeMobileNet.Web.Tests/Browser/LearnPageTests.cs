@@ -28,7 +28,7 @@ public sealed class LearnPageTests(Chromium chromium)
         await Visible(page, "#panel-captures");
         await Visible(page, "#panel-training");
         await Visible(page, "#captures-grid .tile");
-        await page.Locator("#panel-captures").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshot("web-captures.png") });
+        await page.Locator("#panel-captures").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshots.Path("web-captures.png") });
 
         // Newest first, so new parts keep coming into view; click the tiles of one class, name it, label. The gallery
         // refreshes itself every few seconds until a tile is selected, and new captures arrive all the time: tiles
@@ -88,7 +88,7 @@ public sealed class LearnPageTests(Chromium chromium)
         // The canvas is drawn: not a single colour.
         var colours = await page.EvaluateAsync<int>("() => { const c = document.getElementById('training-confusion'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const s = new Set(); for (let i = 0; i < d.length; i += 64) s.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]); return s.size; }");
         Assert.True(colours > 3, $"confusion canvas has {colours} colours");
-        await page.Locator("#panel-training").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshot("web-training.png") });
+        await page.Locator("#panel-training").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshots.Path("web-training.png") });
 
         // Deploy: the model panel follows.
         var trained = (await station.GetJsonAsync("/api/training")).GetProperty("model").GetProperty("sha256").GetString()!;
@@ -114,11 +114,4 @@ public sealed class LearnPageTests(Chromium chromium)
 
     private static Task Visible(IPage page, string selector, TimeSpan? timeout = null) =>
         page.Locator(selector).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = (float)(timeout ?? Wait).TotalMilliseconds });
-
-    private static string Screenshot(string name)
-    {
-        var dir = Path.Combine(TestAssets.RepoRoot, "docs", "images");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
-    }
 }

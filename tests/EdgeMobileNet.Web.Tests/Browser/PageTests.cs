@@ -66,7 +66,7 @@ public sealed class PageTests(Chromium chromium)
         await page.ClickAsync("#live-pause");
         await WebStation.EventuallyAsync(async () => Number(await page.Locator("#live-canvas").GetAttributeAsync("data-number")) > held, Wait, "live again");
 
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("web-desktop.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("web-desktop.png"), FullPage = true });
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }
 
@@ -86,7 +86,7 @@ public sealed class PageTests(Chromium chromium)
         var live = await page.Locator("#live-canvas").BoundingBoxAsync();
         Assert.NotNull(live);
         Assert.True(live.Width is > 300 and <= 390, $"live view is {live.Width} px wide");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("web-phone.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("web-phone.png") });
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }
 
@@ -171,12 +171,4 @@ public sealed class PageTests(Chromium chromium)
 
     private static Task Expect(IPage page, string selector) =>
         page.Locator(selector).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = (float)Wait.TotalMilliseconds });
-
-    /// <summary>The documentation's pictures (docs/images) are taken here.</summary>
-    private static string Screenshot(string name)
-    {
-        var dir = Path.Combine(TestAssets.RepoRoot, "docs", "images");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
-    }
 }
