@@ -27,7 +27,7 @@ public sealed class RejectSnapshotTests
         using var host = InProcessStation.Build(StationArgs.Demo("snap1", broker.Port, "--Station:StateDir", state, "--Snapshots:MaxCount", "1000"), events);
         await host.StartAsync(ct);
         var sink = host.Services.GetRequiredService<SnapshotSink>();
-        Assert.True(await WaitUntil(() => sink.Written >= 5, TimeSpan.FromSeconds(60)), "fewer than 5 reject snapshots");
+        Assert.True(await Poll.UntilAsync(() => sink.Written >= 5, TimeSpan.FromSeconds(60)), "fewer than 5 reject snapshots");
         await host.StopAsync(ct);
 
         // A subscriber arriving later gets the last reject's JPEG, retained.
@@ -104,7 +104,7 @@ public sealed class RejectSnapshotTests
             sink.Accept(result);
         }
 
-        Assert.True(await WaitUntil(() => sink.Written + sink.Dropped == 50, TimeSpan.FromSeconds(120)));
+        Assert.True(await Poll.UntilAsync(() => sink.Written + sink.Dropped == 50, TimeSpan.FromSeconds(120)));
         // A hand-over that waited for the writer would never drop: drops show the loop went on at once.
         Assert.True(sink.Dropped > 0, "nothing dropped: the queue did not bound the work");
         Assert.True(sink.Written >= 1);
@@ -129,7 +129,7 @@ public sealed class RejectSnapshotTests
             sink.Accept(result);
         }
 
-        Assert.True(await WaitUntil(() => sink.Written == 2, TimeSpan.FromSeconds(30)));
+        Assert.True(await Poll.UntilAsync(() => sink.Written == 2, TimeSpan.FromSeconds(30)));
         Assert.Equal(["reject_f0000000003_abc-3.jpg", "unknown_f0000000002_abc-2.jpg"],
             Directory.GetFiles(dir, "*.jpg").Select(f => Path.GetFileName(f)["yyyyMMddTHHmmss.fffZ_".Length..]).Order(StringComparer.Ordinal));
         Assert.True(notices.TryTake(out var notice));
@@ -155,25 +155,9 @@ public sealed class RejectSnapshotTests
 
         sink.Accept(result);
 
-        Assert.True(await WaitUntil(() => sink.Failed == 1, TimeSpan.FromSeconds(30)));
+        Assert.True(await Poll.UntilAsync(() => sink.Failed == 1, TimeSpan.FromSeconds(30)));
         Assert.Equal(HealthStatus.Degraded, health.Current.Status);
         Assert.StartsWith($"snapshots cannot be written to {blocker}: ", health.Current.Reason, StringComparison.Ordinal);
         Assert.Equal(0, sink.Written);
-    }
-
-    private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return true;
     }
 }

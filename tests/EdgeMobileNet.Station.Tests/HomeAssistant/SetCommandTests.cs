@@ -48,7 +48,7 @@ public sealed class SetCommandTests
 
         // Outputs off: the pass lamp (a level output) goes to its safe level and stays there while passes go on.
         var driver = host.Services.GetRequiredService<SimulatedGpioDriver>();
-        Assert.True(await WaitUntil(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp never lit");
+        Assert.True(await Poll.UntilAsync(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp never lit");
         await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"outputs": false}""");
         Assert.False((await Echoes(mqtt, 4)).GetProperty("outputs").GetBoolean());
         var mark = Verdicts(mqtt).Count;
@@ -57,7 +57,7 @@ public sealed class SetCommandTests
         Assert.Equal(PinValue.Low, driver.Level(17));
         await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"outputs": true}""");
         await Echoes(mqtt, 5);
-        Assert.True(await WaitUntil(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp stayed off after outputs were enabled");
+        Assert.True(await Poll.UntilAsync(() => driver.Level(27) == PinValue.High, Wait), "the pass lamp stayed off after outputs were enabled");
 
         // Pause: no classification until resumed.
         await mqtt.PublishAsync("edgemobilenet/set1/cmd/set", """{"paused": true}""");
@@ -126,7 +126,7 @@ public sealed class SetCommandTests
             await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"paused": true}""");
             await Echoes(mqtt, 2);
             await mqtt.PublishAsync("edgemobilenet/set2/cmd/trigger", "");
-            Assert.True(await WaitUntil(() => counters.Triggers == 1, Wait));
+            Assert.True(await Poll.UntilAsync(() => counters.Triggers == 1, Wait));
             await Task.Delay(1000, ct);
             Assert.Empty(Verdicts(mqtt));
             await mqtt.PublishAsync("edgemobilenet/set2/cmd/set", """{"paused": false}""");
@@ -199,20 +199,4 @@ public sealed class SetCommandTests
 
     private static List<string> Verdicts(MqttRecorder r) =>
         [.. r.Messages.Where(m => m.Topic.EndsWith("/event", StringComparison.Ordinal)).Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("verdict").GetString()!)];
-
-    private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return true;
-    }
 }
